@@ -1,0 +1,62 @@
+/**
+ * The layer contract (ARCHITECTURE §3). Every sheet of the mille-feuille implements it, and
+ * nothing in `net/` knows any layer by type: it only calls these methods.
+ */
+import type { Rng } from '../random';
+import type { Shape, Tensor } from '../tensor';
+
+/** A learnable tensor and its gradient, side by side. */
+export interface Param {
+  /** Local name inside the layer: "weights", "bias", "gamma", "beta". */
+  readonly name: string;
+  readonly shape: Shape;
+  readonly value: Float32Array;
+  /** Accumulated by `backward`; zeroed by the training loop once per step. */
+  readonly grad: Float32Array;
+  /** Whether weight decay applies (false for biases and BatchNorm γ/β). */
+  readonly decay: boolean;
+}
+
+/** Non-learned state that must be saved with the model (BatchNorm running statistics). */
+export interface NamedArray {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly value: Float32Array;
+}
+
+export interface Layer {
+  /** The layer's class name as it appears in summaries and model files: "Conv2D". */
+  readonly kind: string;
+  /**
+   * Validate the per-sample input shape, allocate and initialise params, return the per-sample
+   * output shape. Throws a ShapeError naming the expected and actual shape when it cannot work.
+   */
+  build(inputShape: Shape, rng: Rng): Shape;
+  /**
+   * Batch-first forward. The returned tensor belongs to the layer and is valid until its next
+   * forward; `training` selects the mode (Dropout active, BatchNorm batch statistics).
+   */
+  forward(x: Tensor, training: boolean): Tensor;
+  /**
+   * Returns dx for the last forward and ADDS into each param's grad. Uses only what its own forward
+   * stored and never changes a param value.
+   */
+  backward(dy: Tensor): Tensor;
+  /** The learnable params (the same objects on every call, so optimizers can key state by them). */
+  params(): Param[];
+  /** Non-learned state to save (running statistics). */
+  buffers?(): NamedArray[];
+  /** Plain JSON that rebuilds the layer: `new Kind(config)`. */
+  config(): object;
+  /**
+   * While frozen, forward is a deterministic function of its input: a stochastic layer repeats
+   * its last random draw (Dropout's mask) and running statistics are left untouched (BatchNorm).
+   * The gradient checker freezes every layer so that repeated forwards agree.
+   */
+  setFrozen?(frozen: boolean): void;
+}
+
+/** A param with a zero-filled gradient of the same size. */
+export function makeParam(name: string, shape: Shape, value: Float32Array, decay: boolean): Param {
+  return { name, shape: [...shape], value, grad: new Float32Array(value.length), decay };
+}

@@ -1,0 +1,116 @@
+/**
+ * The one seedable PRNG used for every random number in the library (no Math.random anywhere):
+ * xoshiro128** (Blackman & Vigna), seeded through splitmix32 so that nearby seeds give unrelated
+ * streams. Same seed ⇒ same sequence on every platform (only 32-bit integer arithmetic).
+ */
+export class Rng {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private spareGaussian: number | undefined;
+
+  constructor(seed: number = 0) {
+    if (!Number.isFinite(seed)) throw new RangeError(`Rng seed must be a finite number, got ${seed}`);
+    let x = (Math.trunc(seed) >>> 0) ^ Math.trunc(seed / 0x100000000);
+    const splitmix32 = (): number => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = splitmix32();
+    this.s1 = splitmix32();
+    this.s2 = splitmix32();
+    this.s3 = splitmix32();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1), with 32 bits of resolution. */
+  next(): number {
+    return this.nextUint32() / 0x100000000;
+  }
+
+  /** Uniform in [low, high). */
+  uniform(low: number, high: number): number {
+    return low + (high - low) * this.next();
+  }
+
+  /** A uniform integer in [0, n). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Rng.int needs a positive integer bound, got ${n}`);
+    // Rejection sampling keeps it exactly uniform.
+    const limit = 0x100000000 - (0x100000000 % n);
+    let r: number;
+    do r = this.nextUint32();
+    while (r >= limit);
+    return r % n;
+  }
+
+  /** A normal sample (Box–Muller, the second value of each pair kept for the next call). */
+  gaussian(mean = 0, std = 1): number {
+    if (this.spareGaussian !== undefined) {
+      const z = this.spareGaussian;
+      this.spareGaussian = undefined;
+      return mean + std * z;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    this.spareGaussian = radius * Math.sin(2 * Math.PI * v);
+    return mean + std * radius * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Fisher–Yates shuffle in place; returns the array. */
+  shuffle<T extends { length: number; [i: number]: any }>(array: T): T {
+    for (let i = array.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const tmp = array[i];
+      array[i] = array[j];
+      array[j] = tmp;
+    }
+    return array;
+  }
+
+  /** A new generator seeded from this one: an independent stream for a sub-task. */
+  fork(): Rng {
+    return new Rng(this.nextUint32());
+  }
+
+  /** The full internal state, to save and later resume the exact same sequence. */
+  state(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareGaussian: this.spareGaussian ?? null };
+  }
+
+  setState(state: RngState): void {
+    if (!state || !Array.isArray(state.s) || state.s.length !== 4 || !state.s.every((v) => Number.isInteger(v))) {
+      throw new RangeError('Rng.setState needs the object returned by Rng.state()');
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v >>> 0);
+    this.spareGaussian = state.spareGaussian ?? undefined;
+  }
+}
+
+export interface RngState {
+  s: number[];
+  spareGaussian: number | null;
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}

@@ -1,0 +1,88 @@
+/**
+ * Tensors: a shape and a row-major Float32Array, batch first.
+ * Dense data is [N, D]; images are NCHW [N, C, H, W]. A layer describes itself by its
+ * per-sample shape ([D] or [C, H, W]); the batch size may change from call to call.
+ */
+import { allocFloat32 } from './memory';
+
+/** A shape: one non-negative integer per axis. */
+export type Shape = readonly number[];
+
+/** A batch-first tensor. `data.length` is always the product of `shape`. */
+export interface Tensor {
+  readonly shape: Shape;
+  readonly data: Float32Array;
+}
+
+/** A shape that cannot work: wrong rank, wrong size, or sizes that are not positive integers. */
+export class ShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+/** Number of elements of a shape (1 for the scalar shape []). */
+export function sizeOf(shape: Shape): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+/** `[2, 3, 4]`, the way every error message prints a shape. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Throws unless every size is a positive integer; `what` names the argument in the message. */
+export function assertValidShape(shape: Shape, what: string): void {
+  if (!Array.isArray(shape) || shape.length === 0) {
+    throw new ShapeError(`${what} must be a non-empty array of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d <= 0) {
+      throw new ShapeError(`${what} must hold positive integers, got ${formatShape(shape)}`);
+    }
+  }
+}
+
+/** A new tensor of the given shape, zero-filled, or wrapping `data` (which must have the right length). */
+export function tensor(shape: Shape, data?: Float32Array | ArrayLike<number>): Tensor {
+  const size = sizeOf(shape);
+  let buffer: Float32Array;
+  if (data === undefined) {
+    buffer = allocFloat32(size);
+  } else {
+    buffer = data instanceof Float32Array ? data : Float32Array.from(data);
+    if (buffer.length !== size) {
+      throw new ShapeError(`tensor data has ${buffer.length} elements but shape ${formatShape(shape)} needs ${size}`);
+    }
+  }
+  return { shape: [...shape], data: buffer };
+}
+
+/** The same data seen with another shape of equal size (no copy). */
+export function reshape(t: Tensor, shape: Shape): Tensor {
+  if (sizeOf(shape) !== t.data.length) {
+    throw new ShapeError(`cannot reshape ${formatShape(t.shape)} to ${formatShape(shape)}`);
+  }
+  return { shape: [...shape], data: t.data };
+}
+
+/** A deep copy (own buffer): use it to keep a layer's output past the layer's next call. */
+export function cloneTensor(t: Tensor): Tensor {
+  return { shape: [...t.shape], data: t.data.slice() };
+}
+
+/**
+ * A layer's reusable buffer: returns `previous` when it already has `shape`, else a new zeroed tensor.
+ * Layers keep their outputs and gradients in such buffers, allocated once per batch size.
+ */
+export function reuse(previous: Tensor | undefined, shape: Shape): Tensor {
+  if (previous !== undefined && shapesEqual(previous.shape, shape)) return previous;
+  return tensor(shape);
+}
