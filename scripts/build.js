@@ -10,7 +10,6 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const run = (cmd, args) => execFileSync(process.execPath, [require.resolve(cmd, { paths: [root] }), ...args], { cwd: root, stdio: 'inherit' });
 
-fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 run('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
 
 const wasmBuild = path.join(root, 'scripts', 'build-wasm.js');
