@@ -7,4 +7,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Property suites do real numeric work; give them room on a loaded 2-core machine.
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };
