@@ -41,3 +41,175 @@ export function matmulTransBReference(
     }
   }
 }
+
+// ───────────────────────────────────────────────────────────────────────────────────────────────
+// Convolution and pooling references (Conv2D, MaxPool, AvgPool): the test oracles for
+// kernels/im2col.ts, kernels/pooling.ts and the layers. One output at a time, straight from the
+// definitions, padding handled by an explicit bounds test on every cell.
+// ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The sizes of a sliding-window operation on an NCHW batch (padBottom/padRight implied by outH/outW). */
+export interface WindowShape {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * Direct convolution (cross-correlation, as every DL framework defines it), NCHW:
+ *   y[n, f, oy, ox] = bias[f] + Σ_{c, ky, kx} w[f, c, ky, kx] · x[n, c, oy·sh − padTop + ky, ox·sw − padLeft + kx]
+ * with x = 0 outside the image. `w` is [F, C, kh, kw], `bias` [F] or null; returns y [N, F, outH, outW].
+ */
+export function conv2dReference(
+  x: Float32Array, w: Float32Array, bias: Float32Array | null, filters: number, g: WindowShape,
+): Float32Array {
+  const y = new Float32Array(g.batch * filters * g.outH * g.outW);
+  for (let n = 0; n < g.batch; n++) {
+    for (let f = 0; f < filters; f++) {
+      for (let oy = 0; oy < g.outH; oy++) {
+        for (let ox = 0; ox < g.outW; ox++) {
+          let sum = bias ? bias[f] : 0;
+          for (let c = 0; c < g.channels; c++) {
+            for (let ky = 0; ky < g.kernelH; ky++) {
+              for (let kx = 0; kx < g.kernelW; kx++) {
+                const iy = oy * g.strideH - g.padTop + ky;
+                const ix = ox * g.strideW - g.padLeft + kx;
+                if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
+                sum += w[((f * g.channels + c) * g.kernelH + ky) * g.kernelW + kx] *
+                  x[((n * g.channels + c) * g.height + iy) * g.width + ix];
+              }
+            }
+          }
+          y[((n * filters + f) * g.outH + oy) * g.outW + ox] = sum;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** The column matrix [C·kh·kw × N·outH·outW] of kernels/im2col.ts, one entry at a time. */
+export function im2colReference(x: Float32Array, g: WindowShape): Float32Array {
+  const columns = g.batch * g.outH * g.outW;
+  const cols = new Float32Array(g.channels * g.kernelH * g.kernelW * columns);
+  for (let c = 0; c < g.channels; c++) {
+    for (let ky = 0; ky < g.kernelH; ky++) {
+      for (let kx = 0; kx < g.kernelW; kx++) {
+        const r = (c * g.kernelH + ky) * g.kernelW + kx;
+        for (let n = 0; n < g.batch; n++) {
+          for (let oy = 0; oy < g.outH; oy++) {
+            for (let ox = 0; ox < g.outW; ox++) {
+              const q = (n * g.outH + oy) * g.outW + ox;
+              const iy = oy * g.strideH - g.padTop + ky;
+              const ix = ox * g.strideW - g.padLeft + kx;
+              const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+              cols[r * columns + q] = inside ? x[((n * g.channels + c) * g.height + iy) * g.width + ix] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  return cols;
+}
+
+/** The adjoint of im2colReference: every column-matrix entry added back to the pixel it was read from. */
+export function col2imReference(cols: Float32Array, g: WindowShape): Float32Array {
+  const columns = g.batch * g.outH * g.outW;
+  const x = new Float32Array(g.batch * g.channels * g.height * g.width);
+  for (let c = 0; c < g.channels; c++) {
+    for (let ky = 0; ky < g.kernelH; ky++) {
+      for (let kx = 0; kx < g.kernelW; kx++) {
+        const r = (c * g.kernelH + ky) * g.kernelW + kx;
+        for (let n = 0; n < g.batch; n++) {
+          for (let oy = 0; oy < g.outH; oy++) {
+            for (let ox = 0; ox < g.outW; ox++) {
+              const iy = oy * g.strideH - g.padTop + ky;
+              const ix = ox * g.strideW - g.padLeft + kx;
+              if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
+              x[((n * g.channels + c) * g.height + iy) * g.width + ix] +=
+                cols[r * columns + (n * g.outH + oy) * g.outW + ox];
+            }
+          }
+        }
+      }
+    }
+  }
+  return x;
+}
+
+/**
+ * Max pooling over every (n, c) plane: each window scanned in row-major order over the PADDED
+ * grid, padding = −∞, the first strict maximum wins. Returns the outputs and the flat input index
+ * of each winner.
+ */
+export function maxPoolReference(x: Float32Array, g: WindowShape): { y: Float32Array; argmax: Int32Array } {
+  const planes = g.batch * g.channels;
+  const y = new Float32Array(planes * g.outH * g.outW);
+  const argmax = new Int32Array(y.length);
+  for (let p = 0; p < planes; p++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        let best = -Infinity;
+        let bestIndex = -1;
+        for (let ky = 0; ky < g.kernelH; ky++) {
+          for (let kx = 0; kx < g.kernelW; kx++) {
+            const iy = oy * g.strideH - g.padTop + ky;
+            const ix = ox * g.strideW - g.padLeft + kx;
+            const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+            const index = (p * g.height + iy) * g.width + ix;
+            const v = inside ? x[index] : -Infinity;
+            if (bestIndex < 0 && inside) {
+              best = v;
+              bestIndex = index;
+            } else if (v > best) {
+              best = v;
+              bestIndex = index;
+            }
+          }
+        }
+        const o = (p * g.outH + oy) * g.outW + ox;
+        y[o] = best;
+        argmax[o] = bestIndex;
+      }
+    }
+  }
+  return { y, argmax };
+}
+
+/**
+ * Average pooling over every (n, c) plane: the sum of the window's real cells divided by kh·kw
+ * when padding counts (as zeros) in the average, else by the number of real cells.
+ */
+export function avgPoolReference(x: Float32Array, g: WindowShape, countIncludePad: boolean): Float32Array {
+  const planes = g.batch * g.channels;
+  const y = new Float32Array(planes * g.outH * g.outW);
+  for (let p = 0; p < planes; p++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        let sum = 0;
+        let count = 0;
+        for (let ky = 0; ky < g.kernelH; ky++) {
+          for (let kx = 0; kx < g.kernelW; kx++) {
+            const iy = oy * g.strideH - g.padTop + ky;
+            const ix = ox * g.strideW - g.padLeft + kx;
+            if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
+            sum += x[(p * g.height + iy) * g.width + ix];
+            count++;
+          }
+        }
+        y[(p * g.outH + oy) * g.outW + ox] = sum / (countIncludePad ? g.kernelH * g.kernelW : count);
+      }
+    }
+  }
+  return y;
+}

@@ -1,0 +1,132 @@
+/**
+ * Max and average pooling over NCHW planes (each of the N·C planes pooled independently), plain
+ * TypeScript with the same Float32Array + integer signatures a WebAssembly version would take.
+ * Window geometry as in im2col: output (oy, ox) covers rows oy·sh − padTop + [0, kh) and columns
+ * ox·sw − padLeft + [0, kw); cells outside the image are padding.
+ */
+
+/**
+ * Max pooling. `argmax[o]` receives the flat index into `x` of the winner of output o, so that
+ * backward routes the gradient there. Padding never wins (it counts as −∞, so only real cells
+ * are visited); ties go to the FIRST cell in row-major window order (strict `>`), which makes the
+ * gradient deterministic; a NaN wins (and propagates) as in PyTorch. Every window holds at least
+ * one real cell because the layer requires padding < window size.
+ */
+export function maxPoolForward(
+  x: Float32Array, y: Float32Array, argmax: Int32Array,
+  planes: number, height: number, width: number,
+  kernelH: number, kernelW: number, strideH: number, strideW: number,
+  padTop: number, padLeft: number, outH: number, outW: number,
+): void {
+  const planeIn = height * width;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * planeIn;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * strideH - padTop;
+      const yLo = y0 < 0 ? 0 : y0;
+      const yHi = Math.min(height, y0 + kernelH);
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const x0 = ox * strideW - padLeft;
+        const xLo = x0 < 0 ? 0 : x0;
+        const xHi = Math.min(width, x0 + kernelW);
+        let bestIndex = base + yLo * width + xLo;
+        let best = x[bestIndex];
+        for (let iy = yLo; iy < yHi; iy++) {
+          const row = base + iy * width;
+          for (let ix = xLo; ix < xHi; ix++) {
+            const v = x[row + ix];
+            if (v > best || (v !== v && best === best)) {
+              best = v;
+              bestIndex = row + ix;
+            }
+          }
+        }
+        y[o] = best;
+        argmax[o] = bestIndex;
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[argmax[o]] += dy[o]: each output's gradient goes to its window's winner. */
+export function maxPoolBackward(
+  dy: Float32Array, argmax: Int32Array, dx: Float32Array, inputLength: number, outputLength: number,
+): void {
+  dx.fill(0, 0, inputLength);
+  for (let o = 0; o < outputLength; o++) dx[argmax[o]] += dy[o];
+}
+
+/**
+ * The number an average-pooling window divides by: kh·kw when padding counts as zeros
+ * (`countIncludePad`, PyTorch's default), else the number of real cells in the window
+ * (Keras/TensorFlow's behaviour, never zero because padding < window size).
+ */
+function windowDivisor(
+  y0: number, x0: number, height: number, width: number, kernelH: number, kernelW: number, countIncludePad: boolean,
+): number {
+  if (countIncludePad) return kernelH * kernelW;
+  const rows = Math.min(height, y0 + kernelH) - Math.max(0, y0);
+  const cols = Math.min(width, x0 + kernelW) - Math.max(0, x0);
+  return rows * cols;
+}
+
+/** Average pooling: y[o] = (sum of the window's real cells) / divisor (see windowDivisor). */
+export function avgPoolForward(
+  x: Float32Array, y: Float32Array,
+  planes: number, height: number, width: number,
+  kernelH: number, kernelW: number, strideH: number, strideW: number,
+  padTop: number, padLeft: number, outH: number, outW: number, countIncludePad: boolean,
+): void {
+  const planeIn = height * width;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * planeIn;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * strideH - padTop;
+      const yLo = Math.max(0, y0);
+      const yHi = Math.min(height, y0 + kernelH);
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const x0 = ox * strideW - padLeft;
+        const xLo = Math.max(0, x0);
+        const xHi = Math.min(width, x0 + kernelW);
+        let sum = 0;
+        for (let iy = yLo; iy < yHi; iy++) {
+          const row = base + iy * width;
+          for (let ix = xLo; ix < xHi; ix++) sum += x[row + ix];
+        }
+        y[o] = sum / windowDivisor(y0, x0, height, width, kernelH, kernelW, countIncludePad);
+      }
+    }
+  }
+}
+
+/** The adjoint of avgPoolForward: OVERWRITES dx, spreading dy[o]/divisor over each window's real cells. */
+export function avgPoolBackward(
+  dy: Float32Array, dx: Float32Array,
+  planes: number, height: number, width: number,
+  kernelH: number, kernelW: number, strideH: number, strideW: number,
+  padTop: number, padLeft: number, outH: number, outW: number, countIncludePad: boolean,
+): void {
+  const planeIn = height * width;
+  dx.fill(0, 0, planes * planeIn);
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * planeIn;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * strideH - padTop;
+      const yLo = Math.max(0, y0);
+      const yHi = Math.min(height, y0 + kernelH);
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const x0 = ox * strideW - padLeft;
+        const xLo = Math.max(0, x0);
+        const xHi = Math.min(width, x0 + kernelW);
+        const g = dy[o] / windowDivisor(y0, x0, height, width, kernelH, kernelW, countIncludePad);
+        for (let iy = yLo; iy < yHi; iy++) {
+          const row = base + iy * width;
+          for (let ix = xLo; ix < xHi; ix++) dx[row + ix] += g;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * AvgPool: the mean of each size[0]×size[1] window of every channel, NCHW; the gradient spreads
+ * dy/divisor evenly over the window. Output size ⌊(n + 2p − f)/s⌋ + 1, padding < the window.
+ *
+ * Padding and the average: by default padding does NOT count (`countIncludePad: false`, the
+ * Keras/TensorFlow behaviour): a border window averages only its real cells, so a constant image
+ * pools to the same constant everywhere and borders are not darkened by zeros that are not data.
+ * `countIncludePad: true` divides every window by kh·kw, padding counted as zeros (PyTorch's
+ * default). Without padding the two agree.
+ */
+import {
+  checkImageBatch, checkPaddingBelowWindow, checkPaddingOption, imageShape, pairOption, windowGeometry,
+  type PaddingOption, type PairOption, type WindowGeometry,
+} from '../kernels/conv-geometry';
+import { avgPoolBackward, avgPoolForward } from '../kernels/pooling';
+import type { Rng } from '../random';
+import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import type { Layer, Param } from './layer';
+
+export interface AvgPoolOptions {
+  /** Window height = width, or [h, w]. */
+  size: PairOption;
+  /** Default: the window size (non-overlapping windows). */
+  stride?: PairOption;
+  /** Padding cells per side (number or [ph, pw], each < the window), or 'same' / 'valid'. Default 0. */
+  padding?: PaddingOption;
+  /** Whether padding cells count (as zeros) in the average. Default false: see the file comment. */
+  countIncludePad?: boolean;
+}
+
+export interface AvgPoolConfig {
+  size: PairOption;
+  stride: PairOption;
+  padding: PaddingOption;
+  countIncludePad: boolean;
+}
+
+export class AvgPool implements Layer {
+  readonly kind = 'AvgPool';
+  private readonly options: AvgPoolConfig;
+  private readonly size: [number, number];
+  private readonly stride: [number, number];
+  private channels = 0;
+  private height = 0;
+  private width = 0;
+  private geometry: WindowGeometry | undefined;
+
+  private output: Tensor | undefined;
+  private dInput: Tensor | undefined;
+  private batch = -1;
+
+  constructor(options: AvgPoolOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new RangeError(`AvgPool needs an options object { size, stride?, padding?, countIncludePad? }, got ${JSON.stringify(options)}`);
+    }
+    const { size, padding = 0, countIncludePad = false } = options;
+    if (size === undefined) throw new RangeError('AvgPool: size is required (a positive integer or [h, w])');
+    this.size = pairOption(size, 'AvgPool', 'size');
+    const stride = options.stride ?? size;
+    this.stride = pairOption(stride, 'AvgPool', 'stride');
+    checkPaddingOption(padding, 'AvgPool');
+    checkPaddingBelowWindow('AvgPool', padding, this.size);
+    if (typeof countIncludePad !== 'boolean') {
+      throw new RangeError(`AvgPool: countIncludePad must be true or false, got ${JSON.stringify(countIncludePad)}`);
+    }
+    this.options = { size, stride, padding, countIncludePad };
+  }
+
+  build(inputShape: Shape, _rng: Rng): Shape {
+    [this.channels, this.height, this.width] = imageShape('AvgPool', inputShape);
+    this.geometry = windowGeometry('AvgPool', this.height, this.width, this.size, this.stride, this.options.padding);
+    this.batch = -1;
+    return [this.channels, this.geometry.outH, this.geometry.outW];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const g = this.requireBuilt();
+    const batch = checkImageBatch('AvgPool', x, this.channels, this.height, this.width);
+    if (batch !== this.batch) {
+      this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
+      this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
+      this.batch = batch;
+    }
+    avgPoolForward(x.data, this.output!.data, batch * this.channels, this.height, this.width,
+      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, this.options.countIncludePad);
+    return this.output!;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const g = this.requireBuilt();
+    if (this.batch < 0) throw new Error('AvgPool.backward called before forward');
+    if (dy.data.length !== this.output!.data.length) {
+      throw new ShapeError(`AvgPool.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
+    }
+    avgPoolBackward(dy.data, this.dInput!.data, this.batch * this.channels, this.height, this.width,
+      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, this.options.countIncludePad);
+    return this.dInput!;
+  }
+
+  params(): Param[] {
+    return [];
+  }
+
+  config(): AvgPoolConfig {
+    const { size, stride, padding, countIncludePad } = this.options;
+    const copy = (v: PairOption | PaddingOption) => (Array.isArray(v) ? [v[0], v[1]] : v) as never;
+    return { size: copy(size), stride: copy(stride), padding: copy(padding), countIncludePad };
+  }
+
+  private requireBuilt(): WindowGeometry {
+    if (!this.geometry) throw new Error('AvgPool: build(inputShape, rng) must be called before forward/backward');
+    return this.geometry;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * BatchNorm (Ioffe & Szegedy 2015): normalise each feature of [N, D] input, or each channel of
+ * NCHW [N, C, H, W] input over its N·H·W values, then scale and shift:
+ *
+ *   x̂ = (x − μ) / √(σ² + ε),   y = γ·x̂ + β                       (γ init 1, β init 0, no weight decay)
+ *
+ * Training: μ, σ² are the batch mean and the BIASED batch variance (divide by m = N·H·W, as in the
+ * paper and every framework's forward). Inference: the running statistics replace them.
+ *
+ * Running statistics (the conventions, stated once):
+ *   runningMean ← momentum·runningMean + (1 − momentum)·μ
+ *   runningVar  ← momentum·runningVar  + (1 − momentum)·σ²·m/(m − 1)
+ * i.e. momentum is the weight of the OLD value (Keras/TensorFlow.js convention; PyTorch's momentum
+ * is 1 − ours: PyTorch 0.1 ≙ momentum 0.9 here), and the running variance uses the UNBIASED
+ * estimator m/(m−1)·σ² (as PyTorch does), which is why training needs m ≥ 2 values per channel.
+ * Defaults: momentum 0.9, ε 1e-5; running mean starts at 0, running variance at 1.
+ * `setFrozen(true)` keeps the batch-statistics forward but leaves the running statistics untouched.
+ *
+ * Backward (training mode), per channel with m values:
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/(m·√(σ² + ε)) · (m·dy − Σ dy − x̂·Σ dy·x̂)
+ * and after an inference-mode forward simply dx = γ·dy/√(runningVar + ε).
+ */
+import type { Rng } from '../random';
+import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { makeParam, type Layer, type NamedArray, type Param } from './layer';
+
+export interface BatchNormOptions {
+  /** Weight of the old running statistic in each update, in [0, 1]. Default 0.9. */
+  momentum?: number;
+  /** Added to the variance before the square root, > 0. Default 1e-5. */
+  eps?: number;
+}
+
+export interface BatchNormConfig {
+  momentum: number;
+  eps: number;
+}
+
+export class BatchNorm implements Layer {
+  readonly kind = 'BatchNorm';
+  private readonly options: BatchNormConfig;
+  private frozen = false;
+
+  private inputShape: Shape = [];
+  private channels = 0;
+  /** Values per channel per sample: H·W for images, 1 for [N, D]. */
+  private spatial = 0;
+  private gamma: Param | undefined;
+  private beta: Param | undefined;
+  private runningMean: NamedArray | undefined;
+  private runningVar: NamedArray | undefined;
+
+  // Per-channel statistics of the last forward, and reusable buffers.
+  private mean = new Float64Array(0);
+  private invStd = new Float64Array(0);
+  private sumDy = new Float64Array(0);
+  private sumDyXhat = new Float64Array(0);
+  private xhat: Tensor | undefined;
+  private output: Tensor | undefined;
+  private dInput: Tensor | undefined;
+  private batch = -1;
+  private lastTraining = false;
+
+  constructor(options: BatchNormOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new RangeError(`BatchNorm needs an options object { momentum?, eps? }, got ${JSON.stringify(options)}`);
+    }
+    const { momentum = 0.9, eps = 1e-5 } = options;
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
+      throw new RangeError(`BatchNorm: momentum must be a number in [0, 1] (the weight of the old running value), got ${momentum}`);
+    }
+    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
+      throw new RangeError(`BatchNorm: eps must be a finite number > 0, got ${eps}`);
+    }
+    this.options = { momentum, eps };
+  }
+
+  build(inputShape: Shape, _rng: Rng): Shape {
+    if ((inputShape.length !== 1 && inputShape.length !== 3) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new ShapeError(
+        `BatchNorm needs a per-sample input [features] or [channels, height, width] of positive integers, got ${formatShape(inputShape)}`,
+      );
+    }
+    this.inputShape = [...inputShape];
+    this.channels = inputShape[0];
+    this.spatial = inputShape.length === 3 ? inputShape[1] * inputShape[2] : 1;
+    const c = this.channels;
+    this.gamma = makeParam('gamma', [c], new Float32Array(c).fill(1), false);
+    this.beta = makeParam('beta', [c], new Float32Array(c), false);
+    this.runningMean = { name: 'runningMean', shape: [c], value: new Float32Array(c) };
+    this.runningVar = { name: 'runningVar', shape: [c], value: new Float32Array(c).fill(1) };
+    this.mean = new Float64Array(c);
+    this.invStd = new Float64Array(c);
+    this.sumDy = new Float64Array(c);
+    this.sumDyXhat = new Float64Array(c);
+    this.batch = -1;
+    return [...inputShape];
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    if (!this.gamma) throw new Error('BatchNorm: build(inputShape, rng) must be called before forward/backward');
+    const batch = this.checkInput(x);
+    const { channels: C, spatial: S } = this;
+    const m = batch * S;
+    if (training && m < 2) {
+      throw new RangeError(
+        `BatchNorm: training needs at least 2 values per ${S === 1 ? 'feature' : 'channel'} to estimate a variance, ` +
+          `got batch N = ${batch}${S === 1 ? '' : ` × H·W = ${S}`} = ${m} (use a batch of 2 or more, or inference mode)`,
+      );
+    }
+    if (batch !== this.batch) {
+      this.xhat = reuse(this.xhat, x.shape);
+      this.output = reuse(this.output, x.shape);
+      this.dInput = reuse(this.dInput, x.shape);
+      this.batch = batch;
+    }
+    const xs = x.data;
+    const xhat = this.xhat!.data;
+    const y = this.output!.data;
+    const gamma = this.gamma.value;
+    const beta = this.beta!.value;
+    const eps = this.options.eps;
+    const runningMean = this.runningMean!.value;
+    const runningVar = this.runningVar!.value;
+
+    for (let c = 0; c < C; c++) {
+      let mean: number, variance: number;
+      if (training) {
+        let sum = 0;
+        for (let n = 0; n < batch; n++) {
+          const base = (n * C + c) * S;
+          for (let s = 0; s < S; s++) sum += xs[base + s];
+        }
+        mean = sum / m;
+        // Two passes: the variance of the centred values does not cancel catastrophically.
+        let squares = 0;
+        for (let n = 0; n < batch; n++) {
+          const base = (n * C + c) * S;
+          for (let s = 0; s < S; s++) {
+            const d = xs[base + s] - mean;
+            squares += d * d;
+          }
+        }
+        variance = squares / m;
+        if (!this.frozen) {
+          const momentum = this.options.momentum;
+          runningMean[c] = momentum * runningMean[c] + (1 - momentum) * mean;
+          runningVar[c] = momentum * runningVar[c] + (1 - momentum) * variance * (m / (m - 1));
+        }
+      } else {
+        mean = runningMean[c];
+        variance = runningVar[c];
+      }
+      const invStd = 1 / Math.sqrt(variance + eps);
+      this.mean[c] = mean;
+      this.invStd[c] = invStd;
+      const g = gamma[c];
+      const b = beta[c];
+      for (let n = 0; n < batch; n++) {
+        const base = (n * C + c) * S;
+        for (let s = 0; s < S; s++) {
+          const h = (xs[base + s] - mean) * invStd;
+          xhat[base + s] = h;
+          y[base + s] = g * h + b;
+        }
+      }
+    }
+    this.lastTraining = training;
+    return this.output!;
+  }
+
+  backward(dy: Tensor): Tensor {
+    if (!this.gamma) throw new Error('BatchNorm: build(inputShape, rng) must be called before forward/backward');
+    if (this.batch < 0) throw new Error('BatchNorm.backward called before forward');
+    if (dy.data.length !== this.output!.data.length) {
+      throw new ShapeError(`BatchNorm.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
+    }
+    const { channels: C, spatial: S, batch } = this;
+    const m = batch * S;
+    const dys = dy.data;
+    const xhat = this.xhat!.data;
+    const dx = this.dInput!.data;
+    const gamma = this.gamma.value;
+    const sumDy = this.sumDy;
+    const sumDyXhat = this.sumDyXhat;
+    sumDy.fill(0);
+    sumDyXhat.fill(0);
+    for (let n = 0; n < batch; n++) {
+      for (let c = 0; c < C; c++) {
+        const base = (n * C + c) * S;
+        let a = 0, b = 0;
+        for (let s = 0; s < S; s++) {
+          a += dys[base + s];
+          b += dys[base + s] * xhat[base + s];
+        }
+        sumDy[c] += a;
+        sumDyXhat[c] += b;
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      this.beta!.grad[c] += sumDy[c];
+      this.gamma.grad[c] += sumDyXhat[c];
+    }
+    for (let n = 0; n < batch; n++) {
+      for (let c = 0; c < C; c++) {
+        const base = (n * C + c) * S;
+        const scale = gamma[c] * this.invStd[c];
+        if (this.lastTraining) {
+          // The batch statistics depend on every x of the channel: the two mean terms.
+          const meanDy = sumDy[c] / m;
+          const meanDyXhat = sumDyXhat[c] / m;
+          for (let s = 0; s < S; s++) dx[base + s] = scale * (dys[base + s] - meanDy - xhat[base + s] * meanDyXhat);
+        } else {
+          for (let s = 0; s < S; s++) dx[base + s] = scale * dys[base + s];
+        }
+      }
+    }
+    return this.dInput!;
+  }
+
+  params(): Param[] {
+    return this.gamma ? [this.gamma, this.beta!] : [];
+  }
+
+  /** The running statistics, saved with the model (their names are stable: runningMean, runningVar). */
+  buffers(): NamedArray[] {
+    return this.runningMean ? [this.runningMean, this.runningVar!] : [];
+  }
+
+  setFrozen(frozen: boolean): void {
+    this.frozen = frozen;
+  }
+
+  config(): BatchNormConfig {
+    return { ...this.options };
+  }
+
+  private checkInput(x: Tensor): number {
+    const s = x.shape;
+    const ok = s.length === this.inputShape.length + 1 && s[0] > 0 && this.inputShape.every((d, i) => s[i + 1] === d);
+    if (!ok) {
+      throw new ShapeError(`BatchNorm was built for input [N, ${this.inputShape.join(', ')}], got ${formatShape(s)}`);
+    }
+    return s[0];
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Conv2D: a 2-D convolution (cross-correlation, as in every DL framework) over NCHW images.
+ *
+ *   y[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · x[n, c, oy·sh − pt + ky, ox·sw − pl + kx]
+ *
+ * with zero padding and output size ⌊(n + 2p − f)/s⌋ + 1 per axis ('same' pads (f − 1)-ish cells
+ * so that the output is ⌈n/s⌉, the odd cell after; see kernels/conv-geometry.ts).
+ *
+ * Computed as im2col + ONE matrix product for the whole batch (the GEMM's long dimension is
+ * N·outH·outW, which is what makes it fast):
+ *   forward   cols = im2col(x)                 [C·kh·kw × N·P]      (P = outH·outW)
+ *             Y = W · cols                     [F × N·P]  → transposed (+ bias) to y [N, F, outH, outW]
+ *   backward  dY = dy transposed to            [F × N·P];  db += Σ_columns dY
+ *             dW += dY · colsᵀ                 [F × C·kh·kw]
+ *             dx = col2im(Wᵀ · dY)             [N, C, H, W]
+ * Every buffer (including the column matrix) is allocated once per batch size.
+ */
+import {
+  checkImageBatch, checkPaddingOption, imageShape, pairOption, windowGeometry, type PaddingOption, type PairOption, type WindowGeometry,
+} from '../kernels/conv-geometry';
+import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
+import { col2im, im2col } from '../kernels/im2col';
+import { assertInitName, initWeights, type InitName } from '../net/init';
+import type { Rng } from '../random';
+import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { makeParam, type Layer, type Param } from './layer';
+
+export interface Conv2DOptions {
+  /** Number of output channels F. */
+  filters: number;
+  /** kh = kw, or [kh, kw]. */
+  kernelSize: PairOption;
+  /** Default 1; a number or [sh, sw]. */
+  stride?: PairOption;
+  /** Zero-padding cells per side (number or [ph, pw]), or 'same' / 'valid'. Default 0. */
+  padding?: PaddingOption;
+  /** Default true. */
+  useBias?: boolean;
+  /** Weight initialiser: 'he' (default, for a ReLU after) or 'xavier'. */
+  init?: InitName;
+}
+
+/** The options with every default filled in: what config() returns. */
+export interface Conv2DConfig {
+  filters: number;
+  kernelSize: PairOption;
+  stride: PairOption;
+  padding: PaddingOption;
+  useBias: boolean;
+  init: InitName;
+}
+
+export class Conv2D implements Layer {
+  readonly kind = 'Conv2D';
+  private readonly options: Conv2DConfig;
+  private readonly kernel: [number, number];
+  private readonly stride: [number, number];
+
+  private channels = 0;
+  private height = 0;
+  private width = 0;
+  private geometry: WindowGeometry | undefined;
+  private weights: Param | undefined;
+  private bias: Param | undefined;
+
+  // Buffers, reused while the batch size stays the same.
+  private cols: Tensor | undefined; //   [C·kh·kw, N·P]  forward's column matrix, kept for dW
+  private product: Tensor | undefined; // [F, N·P]     W·cols in forward, dY in backward
+  private output: Tensor | undefined; //  [N, F, outH, outW]
+  private dCols: Tensor | undefined; //   [C·kh·kw, N·P]
+  private dInput: Tensor | undefined; //  [N, C, H, W]
+  private batch = -1;
+  private backwardBatch = -1;
+
+  constructor(options: Conv2DOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new RangeError(`Conv2D needs an options object { filters, kernelSize, … }, got ${JSON.stringify(options)}`);
+    }
+    const { filters, kernelSize, stride = 1, padding = 0, useBias = true, init = 'he' } = options;
+    if (typeof filters !== 'number' || !Number.isInteger(filters) || filters <= 0) {
+      throw new RangeError(`Conv2D: filters must be a positive integer, got ${JSON.stringify(filters)}`);
+    }
+    if (kernelSize === undefined) throw new RangeError('Conv2D: kernelSize is required (a positive integer or [kh, kw])');
+    this.kernel = pairOption(kernelSize, 'Conv2D', 'kernelSize');
+    this.stride = pairOption(stride, 'Conv2D', 'stride');
+    checkPaddingOption(padding, 'Conv2D');
+    if (typeof useBias !== 'boolean') throw new RangeError(`Conv2D: useBias must be true or false, got ${JSON.stringify(useBias)}`);
+    assertInitName(init, 'Conv2D init');
+    this.options = { filters, kernelSize, stride, padding, useBias, init };
+  }
+
+  build(inputShape: Shape, rng: Rng): Shape {
+    const [channels, height, width] = imageShape('Conv2D', inputShape);
+    const geometry = windowGeometry('Conv2D', height, width, this.kernel, this.stride, this.options.padding);
+    const { filters, init, useBias } = this.options;
+    const [kh, kw] = this.kernel;
+    this.channels = channels;
+    this.height = height;
+    this.width = width;
+    this.geometry = geometry;
+    const weightShape = [filters, channels, kh, kw];
+    const w = new Float32Array(filters * channels * kh * kw);
+    initWeights(init, rng, channels * kh * kw, filters * kh * kw, w);
+    this.weights = makeParam('weights', weightShape, w, true);
+    this.bias = useBias ? makeParam('bias', [filters], new Float32Array(filters), false) : undefined;
+    this.batch = -1;
+    this.backwardBatch = -1;
+    return [filters, geometry.outH, geometry.outW];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const g = this.requireBuilt();
+    const w = this.weights!;
+    const batch = checkImageBatch('Conv2D', x, this.channels, this.height, this.width);
+    const filters = this.options.filters;
+    const rows = this.channels * g.kernelH * g.kernelW;
+    const plane = g.outH * g.outW;
+    const columns = batch * plane;
+    this.allocate(batch, rows, columns);
+    const cols = this.cols!.data;
+    const product = this.product!.data;
+    const y = this.output!.data;
+
+    im2col(x.data, cols, batch, this.channels, this.height, this.width,
+      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
+    matmul(w.value, cols, product, filters, rows, columns, false);
+
+    // [F, N·P] → [N, F, P], adding the bias on the way.
+    const bias = this.bias?.value;
+    for (let f = 0; f < filters; f++) {
+      const b = bias ? bias[f] : 0;
+      for (let n = 0; n < batch; n++) {
+        const src = f * columns + n * plane;
+        const dst = (n * filters + f) * plane;
+        for (let p = 0; p < plane; p++) y[dst + p] = product[src + p] + b;
+      }
+    }
+    return this.output!;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const g = this.requireBuilt();
+    if (this.batch < 0) throw new Error('Conv2D.backward called before forward');
+    const batch = this.batch;
+    const filters = this.options.filters;
+    const plane = g.outH * g.outW;
+    const columns = batch * plane;
+    const rows = this.channels * g.kernelH * g.kernelW;
+    if (dy.data.length !== batch * filters * plane) {
+      throw new ShapeError(`Conv2D.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
+    }
+    const dyData = dy.data;
+    const dY = this.product!.data;
+    const bias = this.bias;
+    // [N, F, P] → [F, N·P]; db[f] += Σ of row f.
+    for (let f = 0; f < filters; f++) {
+      let sum = 0;
+      for (let n = 0; n < batch; n++) {
+        const src = (n * filters + f) * plane;
+        const dst = f * columns + n * plane;
+        for (let p = 0; p < plane; p++) {
+          const v = dyData[src + p];
+          dY[dst + p] = v;
+          sum += v;
+        }
+      }
+      if (bias) bias.grad[f] += sum;
+    }
+    const w = this.weights!;
+    this.allocateBackward(batch, rows, columns);
+    matmulTransB(dY, this.cols!.data, w.grad, filters, columns, rows, true);
+    const dCols = this.dCols!.data;
+    matmulTransA(w.value, dY, dCols, rows, filters, columns, false);
+    col2im(dCols, this.dInput!.data, batch, this.channels, this.height, this.width,
+      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
+    return this.dInput!;
+  }
+
+  params(): Param[] {
+    if (!this.weights) return [];
+    return this.bias ? [this.weights, this.bias] : [this.weights];
+  }
+
+  config(): Conv2DConfig {
+    const { filters, kernelSize, stride, padding, useBias, init } = this.options;
+    const copy = (v: PairOption | PaddingOption) => (Array.isArray(v) ? [v[0], v[1]] : v) as never;
+    return { filters, kernelSize: copy(kernelSize), stride: copy(stride), padding: copy(padding), useBias, init };
+  }
+
+  private requireBuilt(): WindowGeometry {
+    if (!this.geometry) throw new Error('Conv2D: build(inputShape, rng) must be called before forward/backward');
+    return this.geometry;
+  }
+
+  private allocate(batch: number, rows: number, columns: number): void {
+    if (batch === this.batch) return;
+    const g = this.geometry!;
+    this.cols = reuse(this.cols, [rows, columns]);
+    this.product = reuse(this.product, [this.options.filters, columns]);
+    this.output = reuse(this.output, [batch, this.options.filters, g.outH, g.outW]);
+    this.batch = batch;
+  }
+
+  /** Backward's own buffers, allocated on the first backward for this batch size (inference never needs them). */
+  private allocateBackward(batch: number, rows: number, columns: number): void {
+    if (batch === this.backwardBatch) return;
+    this.dCols = reuse(this.dCols, [rows, columns]);
+    this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
+    this.backwardBatch = batch;
+  }
+}

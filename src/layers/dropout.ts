@@ -1,0 +1,114 @@
+/**
+ * Dropout (inverted): in training each value is kept with probability 1 − rate and scaled by
+ * 1/(1 − rate), so the expected output equals the input and inference is simply the identity
+ * (no rescaling at test time, unlike the original paper's formulation).
+ *
+ * The mask comes from the Rng passed to build (the net's seeded generator), so a seeded net
+ * drops the same units on every run. While frozen (`setFrozen(true)`, what gradCheck does) every
+ * training forward reuses the last mask, so repeated forwards are one deterministic function;
+ * a frozen layer without a mask for this input size draws one once and keeps it.
+ */
+import type { Rng } from '../random';
+import { ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
+import type { Layer, Param } from './layer';
+
+export interface DropoutOptions {
+  /** Probability of dropping each value, in [0, 1). */
+  rate: number;
+}
+
+export interface DropoutConfig {
+  rate: number;
+}
+
+export class Dropout implements Layer {
+  readonly kind = 'Dropout';
+  private readonly rate: number;
+  private rng: Rng | undefined;
+  private inputShape: Shape = [];
+  private frozen = false;
+
+  /** Per value: 0 (dropped) or 1/(1 − rate) (kept); valid for the last training forward. */
+  private mask = new Float32Array(0);
+  private hasMask = false;
+  private output: Tensor | undefined;
+  private dInput: Tensor | undefined;
+  private lastTraining = false;
+
+  constructor(options: DropoutOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new RangeError(`Dropout needs an options object { rate }, got ${JSON.stringify(options)}`);
+    }
+    const { rate } = options;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      throw new RangeError(`Dropout: rate must be a number in [0, 1) (the probability of dropping a value), got ${rate}`);
+    }
+    this.rate = rate;
+  }
+
+  build(inputShape: Shape, rng: Rng): Shape {
+    assertValidShape(inputShape, 'Dropout input shape');
+    if (!rng || typeof rng.next !== 'function') throw new Error('Dropout.build needs the net\'s Rng (it draws the masks)');
+    this.inputShape = [...inputShape];
+    this.rng = rng;
+    this.hasMask = false;
+    return [...inputShape];
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    if (!this.rng) throw new Error('Dropout: build(inputShape, rng) must be called before forward/backward');
+    this.checkInput(x);
+    this.lastTraining = training;
+    if (!training) return x;
+    const size = x.data.length;
+    if (this.output === undefined || this.output.data.length !== size) {
+      this.output = reuse(this.output, x.shape);
+      this.dInput = reuse(this.dInput, x.shape);
+      this.mask = new Float32Array(size);
+      this.hasMask = false;
+    }
+    const mask = this.mask;
+    if (!this.frozen || !this.hasMask) {
+      const rate = this.rate;
+      const scale = 1 / (1 - rate);
+      const rng = this.rng;
+      for (let i = 0; i < size; i++) mask[i] = rng.next() >= rate ? scale : 0;
+      this.hasMask = true;
+    }
+    const xs = x.data;
+    const y = this.output.data;
+    for (let i = 0; i < size; i++) y[i] = xs[i] * mask[i];
+    return this.output;
+  }
+
+  backward(dy: Tensor): Tensor {
+    if (!this.lastTraining) return dy; // the identity's gradient
+    if (!this.output || dy.data.length !== this.output.data.length) {
+      throw new ShapeError(`Dropout.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output?.shape ?? [])}`);
+    }
+    const mask = this.mask;
+    const dys = dy.data;
+    const dx = this.dInput!.data;
+    for (let i = 0; i < dx.length; i++) dx[i] = dys[i] * mask[i];
+    return this.dInput!;
+  }
+
+  params(): Param[] {
+    return [];
+  }
+
+  setFrozen(frozen: boolean): void {
+    this.frozen = frozen;
+  }
+
+  config(): DropoutConfig {
+    return { rate: this.rate };
+  }
+
+  private checkInput(x: Tensor): void {
+    const s = x.shape;
+    const ok = s.length === this.inputShape.length + 1 && s[0] > 0 && sizeOf(s) === x.data.length &&
+      this.inputShape.every((d, i) => s[i + 1] === d);
+    if (!ok) throw new ShapeError(`Dropout was built for input [N, ${this.inputShape.join(', ')}], got ${formatShape(s)}`);
+  }
+}

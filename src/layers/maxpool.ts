@@ -1,0 +1,106 @@
+/**
+ * MaxPool: the maximum of each size[0]×size[1] window of every channel, NCHW.
+ *
+ * The gradient goes to the window's argmax only. Deterministic on ties: the FIRST cell of the
+ * window in row-major order wins. Padding cells count as −∞, so they never win; padding must be
+ * smaller than the window (so every window holds a real cell). Output size ⌊(n + 2p − f)/s⌋ + 1.
+ */
+import {
+  checkImageBatch, checkPaddingBelowWindow, checkPaddingOption, imageShape, pairOption, windowGeometry,
+  type PaddingOption, type PairOption, type WindowGeometry,
+} from '../kernels/conv-geometry';
+import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
+import type { Rng } from '../random';
+import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import type { Layer, Param } from './layer';
+
+export interface MaxPoolOptions {
+  /** Window height = width, or [h, w]. */
+  size: PairOption;
+  /** Default: the window size (non-overlapping windows). */
+  stride?: PairOption;
+  /** −∞ cells per side (number or [ph, pw], each < the window), or 'same' / 'valid'. Default 0. */
+  padding?: PaddingOption;
+}
+
+export interface MaxPoolConfig {
+  size: PairOption;
+  stride: PairOption;
+  padding: PaddingOption;
+}
+
+export class MaxPool implements Layer {
+  readonly kind = 'MaxPool';
+  private readonly options: MaxPoolConfig;
+  private readonly size: [number, number];
+  private readonly stride: [number, number];
+  private channels = 0;
+  private height = 0;
+  private width = 0;
+  private geometry: WindowGeometry | undefined;
+
+  private output: Tensor | undefined;
+  private dInput: Tensor | undefined;
+  private argmax = new Int32Array(0);
+  private batch = -1;
+
+  constructor(options: MaxPoolOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new RangeError(`MaxPool needs an options object { size, stride?, padding? }, got ${JSON.stringify(options)}`);
+    }
+    const { size, padding = 0 } = options;
+    if (size === undefined) throw new RangeError('MaxPool: size is required (a positive integer or [h, w])');
+    this.size = pairOption(size, 'MaxPool', 'size');
+    const stride = options.stride ?? size;
+    this.stride = pairOption(stride, 'MaxPool', 'stride');
+    checkPaddingOption(padding, 'MaxPool');
+    checkPaddingBelowWindow('MaxPool', padding, this.size);
+    this.options = { size, stride, padding };
+  }
+
+  build(inputShape: Shape, _rng: Rng): Shape {
+    [this.channels, this.height, this.width] = imageShape('MaxPool', inputShape);
+    this.geometry = windowGeometry('MaxPool', this.height, this.width, this.size, this.stride, this.options.padding);
+    this.batch = -1;
+    return [this.channels, this.geometry.outH, this.geometry.outW];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const g = this.requireBuilt();
+    const batch = checkImageBatch('MaxPool', x, this.channels, this.height, this.width);
+    if (batch !== this.batch) {
+      this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
+      this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
+      this.argmax = new Int32Array(this.output.data.length);
+      this.batch = batch;
+    }
+    maxPoolForward(x.data, this.output!.data, this.argmax, batch * this.channels, this.height, this.width,
+      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
+    return this.output!;
+  }
+
+  backward(dy: Tensor): Tensor {
+    this.requireBuilt();
+    if (this.batch < 0) throw new Error('MaxPool.backward called before forward');
+    if (dy.data.length !== this.output!.data.length) {
+      throw new ShapeError(`MaxPool.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
+    }
+    maxPoolBackward(dy.data, this.argmax, this.dInput!.data, this.dInput!.data.length, this.output!.data.length);
+    return this.dInput!;
+  }
+
+  params(): Param[] {
+    return [];
+  }
+
+  config(): MaxPoolConfig {
+    const { size, stride, padding } = this.options;
+    const copy = (v: PairOption | PaddingOption) => (Array.isArray(v) ? [v[0], v[1]] : v) as never;
+    return { size: copy(size), stride: copy(stride), padding: copy(padding) };
+  }
+
+  private requireBuilt(): WindowGeometry {
+    if (!this.geometry) throw new Error('MaxPool: build(inputShape, rng) must be called before forward/backward');
+    return this.geometry;
+  }
+}
