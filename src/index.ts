@@ -8,3 +8,25 @@ export { Rng } from './random';
 export type { RngState } from './random';
 export type { Layer, Param, NamedArray } from './layers/layer';
 export type { Loss, Targets } from './losses/loss';
+// Optimizers, schedules, training, model files (issue 4)
+export { OptionError, TrainingDivergedError, ModelFileError } from './net/errors';
+export { Optimizer } from './optimizers/optimizer';
+export type { OptimizerOptions, OptimizerState, OptimizerConfig } from './optimizers/optimizer';
+export { SGD } from './optimizers/sgd';
+export type { SGDOptions } from './optimizers/sgd';
+export { Momentum } from './optimizers/momentum';
+export type { MomentumOptions } from './optimizers/momentum';
+export { Nesterov } from './optimizers/nesterov';
+export type { NesterovOptions } from './optimizers/nesterov';
+export { RMSprop } from './optimizers/rmsprop';
+export type { RMSpropOptions } from './optimizers/rmsprop';
+export { Adam } from './optimizers/adam';
+export type { AdamOptions } from './optimizers/adam';
+export { AdaGrad } from './optimizers/adagrad';
+export type { AdaGradOptions } from './optimizers/adagrad';
+export { createOptimizer, optimizerKinds } from './optimizers/factory';
+export {
+  constantSchedule, stepSchedule, exponentialSchedule, inverseTimeSchedule, cosineSchedule, withWarmup,
+  scheduleFromConfig, parseSchedule, scheduleKinds,
+} from './optimizers/schedules';
+export type { Schedule, ScheduleConfig, ScheduleKind } from './optimizers/schedules';

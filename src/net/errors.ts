@@ -1,0 +1,42 @@
+/**
+ * The errors a user of training and model files can meet. Each is a named class so that the CLI can
+ * print its message alone (no stack trace) and exit non-zero, and tests can assert on the class.
+ */
+
+/** An option that cannot work (an optimizer's negative learning rate, a schedule's zero period, fit's batch size 0). */
+export class OptionError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+/** The loss became NaN or infinite: the weights are no longer meaningful, so training stops. */
+export class TrainingDivergedError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly batch: number,
+    readonly batchesPerEpoch: number,
+    readonly loss: number,
+    readonly lr: number,
+  ) {
+    super(
+      `training diverged: the loss is ${loss} at epoch ${epoch}, batch ${batch} of ${batchesPerEpoch} ` +
+        `(learning rate ${lr}). Try a lower learning rate (e.g. ${formatLowerLr(lr)}), gradient clipping ` +
+        `(clipNorm) or a warm-up; nothing was saved from this run after the last completed checkpoint.`,
+    );
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+/** A model directory that cannot be read back: a missing or damaged file, another format, a mismatch. */
+export class ModelFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFileError';
+  }
+}
+
+function formatLowerLr(lr: number): string {
+  return Number.isFinite(lr) && lr > 0 ? String(Number((lr / 10).toPrecision(3))) : 'a tenth of it';
+}
