@@ -1,0 +1,119 @@
+/**
+ * Affine (fully connected): y = x·W + b.
+ * Accepts any per-sample shape and flattens it ([N, C, H, W] is read as [N, C·H·W]), so no Flatten
+ * is needed between a convolution and a dense layer.
+ *
+ *   forward   y[N×U]  = x[N×D] · W[D×U] + b
+ *   backward  dW     += xᵀ · dy        db += Σₙ dy        dx = dy · Wᵀ
+ */
+import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
+import type { Rng } from '../random';
+import { ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
+import { assertInitName, initWeights, type InitName } from '../net/init';
+import { makeParam, type Layer, type Param } from './layer';
+
+export interface AffineOptions {
+  /** Output width (number of units). */
+  units: number;
+  /** 'he' (default: the layer is usually followed by ReLU) or 'xavier'. */
+  init?: InitName;
+  /** Whether to learn a bias (default true). */
+  useBias?: boolean;
+}
+
+export class Affine implements Layer {
+  readonly kind = 'Affine';
+  readonly units: number;
+  readonly init: InitName;
+  readonly useBias: boolean;
+
+  private inputSize = 0;
+  private weights: Param | undefined;
+  private bias: Param | undefined;
+  private x: Tensor | undefined;
+  private y: Tensor | undefined;
+  private dx: Tensor | undefined;
+
+  constructor(options: AffineOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`Affine needs an options object like { units: 10 }, got ${JSON.stringify(options)}`);
+    }
+    const { units, init = 'he', useBias = true } = options;
+    if (!Number.isInteger(units) || units <= 0) {
+      throw new RangeError(`Affine units must be a positive integer, got ${JSON.stringify(units)}`);
+    }
+    assertInitName(init, 'Affine init');
+    if (typeof useBias !== 'boolean') throw new TypeError(`Affine useBias must be a boolean, got ${JSON.stringify(useBias)}`);
+    this.units = units;
+    this.init = init;
+    this.useBias = useBias;
+  }
+
+  build(inputShape: Shape, rng: Rng): Shape {
+    assertValidShape(inputShape, 'Affine input shape');
+    this.inputSize = sizeOf(inputShape);
+    const weights = new Float32Array(this.inputSize * this.units);
+    initWeights(this.init, rng, this.inputSize, this.units, weights);
+    this.weights = makeParam('weights', [this.inputSize, this.units], weights, true);
+    this.bias = this.useBias ? makeParam('bias', [this.units], new Float32Array(this.units), false) : undefined;
+    return [this.units];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const weights = this.built();
+    const n = x.shape[0];
+    if (x.shape.length < 2 || x.data.length !== n * this.inputSize) {
+      throw new ShapeError(
+        `Affine: expected input [N, ${this.inputSize}] (or [N, …] of ${this.inputSize} values per sample), got ${formatShape(x.shape)}`,
+      );
+    }
+    this.x = x;
+    const y = (this.y = reuse(this.y, [n, this.units]));
+    matmul(x.data, weights.value, y.data, n, this.inputSize, this.units, false);
+    if (this.bias) {
+      const b = this.bias.value;
+      for (let i = 0; i < n; i++) {
+        const row = i * this.units;
+        for (let j = 0; j < this.units; j++) y.data[row + j] += b[j];
+      }
+    }
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const weights = this.built();
+    const x = this.x;
+    if (x === undefined) throw new Error('Affine.backward called before forward');
+    const n = x.shape[0];
+    if (dy.data.length !== n * this.units) {
+      throw new ShapeError(`Affine.backward: expected dy [${n}, ${this.units}], got ${formatShape(dy.shape)}`);
+    }
+    // dW[D×U] += xᵀ·dy, x stored [N×D].
+    matmulTransA(x.data, dy.data, weights.grad, this.inputSize, n, this.units, true);
+    if (this.bias) {
+      const db = this.bias.grad;
+      for (let i = 0; i < n; i++) {
+        const row = i * this.units;
+        for (let j = 0; j < this.units; j++) db[j] += dy.data[row + j];
+      }
+    }
+    // dx[N×D] = dy·Wᵀ, W stored [D×U]; dx keeps the input's shape (it may have been [N, C, H, W]).
+    const dx = (this.dx = reuse(this.dx, x.shape));
+    matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
+    return dx;
+  }
+
+  params(): Param[] {
+    const weights = this.built();
+    return this.bias ? [weights, this.bias] : [weights];
+  }
+
+  config(): AffineOptions {
+    return { units: this.units, init: this.init, useBias: this.useBias };
+  }
+
+  private built(): Param {
+    if (this.weights === undefined) throw new Error('Affine is not built: call build(inputShape, rng) (Sequential does it)');
+    return this.weights;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * ReLU: y = max(0, x), elementwise on any shape. The gradient passes where the input was positive
+ * (at exactly 0 it is taken as 0, the usual subgradient).
+ */
+import type { Shape, Tensor } from '../tensor';
+import { reuse, formatShape, ShapeError } from '../tensor';
+import type { Layer, Param } from './layer';
+
+export class ReLU implements Layer {
+  readonly kind = 'ReLU';
+  private x: Tensor | undefined;
+  private y: Tensor | undefined;
+  private dx: Tensor | undefined;
+
+  constructor(_options: Record<string, never> = {}) {}
+
+  build(inputShape: Shape): Shape {
+    return [...inputShape];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    this.x = x;
+    const y = (this.y = reuse(this.y, x.shape));
+    const xs = x.data, ys = y.data;
+    for (let i = 0; i < xs.length; i++) ys[i] = xs[i] > 0 ? xs[i] : 0;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const x = this.x;
+    if (x === undefined) throw new Error('ReLU.backward called before forward');
+    if (dy.data.length !== x.data.length) {
+      throw new ShapeError(`ReLU.backward: expected dy ${formatShape(x.shape)}, got ${formatShape(dy.shape)}`);
+    }
+    const dx = (this.dx = reuse(this.dx, x.shape));
+    const xs = x.data, g = dy.data, d = dx.data;
+    for (let i = 0; i < xs.length; i++) d[i] = xs[i] > 0 ? g[i] : 0;
+    return dx;
+  }
+
+  params(): Param[] {
+    return [];
+  }
+
+  config(): object {
+    return {};
+  }
+}

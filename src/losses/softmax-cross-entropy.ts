@@ -1,0 +1,121 @@
+/**
+ * Softmax followed by cross-entropy, fused (ARCHITECTURE §4).
+ *
+ *   pₙ = softmax(zₙ),   L = −(1/N) Σₙ Σⱼ tₙⱼ · log pₙⱼ,   dL/dzₙ = (Σⱼ tₙⱼ · pₙ − tₙ) / N
+ *
+ * With class labels t is one-hot, so L = (1/N) Σₙ (logsumexp(zₙ) − zₙ,labelₙ) and dz = (p − onehot)/N.
+ * Fusing the two avoids the log of an underflowed probability: log pⱼ = zⱼ − m − log Σ exp(zₖ − m)
+ * with m = max z, so the exponentials are ≤ 1 and the loss stays finite for logits of any size.
+ * The per-row sums are accumulated in float64.
+ */
+import { ShapeError, formatShape, reuse, type Tensor } from '../tensor';
+import type { Loss, Targets } from './loss';
+
+export class SoftmaxCrossEntropy implements Loss {
+  readonly kind = 'SoftmaxCrossEntropy';
+  private probs: Tensor | undefined;
+  private dScores: Tensor | undefined;
+  private targets: Targets | undefined;
+
+  constructor(_options: Record<string, never> = {}) {}
+
+  forward(scores: Tensor, targets: Targets): number {
+    if (scores.shape.length !== 2 || scores.shape[0] < 1 || scores.shape[1] < 1) {
+      throw new ShapeError(`SoftmaxCrossEntropy: expected scores [N, classes] with N, classes ≥ 1, got ${formatShape(scores.shape)}`);
+    }
+    const [n, classes] = scores.shape;
+    const labels = checkTargets(targets, n, classes, scores.shape, this.kind);
+    const z = scores.data;
+    const p = (this.probs = reuse(this.probs, scores.shape)).data;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const row = i * classes;
+      let max = -Infinity;
+      for (let j = 0; j < classes; j++) if (z[row + j] > max) max = z[row + j];
+      let sum = 0;
+      for (let j = 0; j < classes; j++) sum += Math.exp(z[row + j] - max);
+      const logSumExp = max + Math.log(sum);
+      for (let j = 0; j < classes; j++) p[row + j] = Math.exp(z[row + j] - logSumExp);
+      if (labels !== undefined) {
+        total += logSumExp - z[row + labels[i]];
+      } else {
+        const t = (targets as Tensor).data;
+        // −Σ t·log p = Σ t·(logsumexp − z); exact even where p underflows to 0.
+        for (let j = 0; j < classes; j++) if (t[row + j] !== 0) total += t[row + j] * (logSumExp - z[row + j]);
+      }
+    }
+    this.targets = targets;
+    return total / n;
+  }
+
+  backward(): Tensor {
+    const probs = this.probs;
+    const targets = this.targets;
+    if (probs === undefined || targets === undefined) throw new Error('SoftmaxCrossEntropy.backward called before forward');
+    const [n, classes] = probs.shape;
+    const d = (this.dScores = reuse(this.dScores, probs.shape)).data;
+    const p = probs.data;
+    if (isTensor(targets)) {
+      const t = targets.data;
+      for (let i = 0; i < n; i++) {
+        const row = i * classes;
+        let mass = 0;
+        for (let j = 0; j < classes; j++) mass += t[row + j];
+        for (let j = 0; j < classes; j++) d[row + j] = (mass * p[row + j] - t[row + j]) / n;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const row = i * classes;
+        for (let j = 0; j < classes; j++) d[row + j] = p[row + j] / n;
+        d[row + targets[i]] -= 1 / n;
+      }
+    }
+    return this.dScores!;
+  }
+
+  /** The softmax probabilities of the last forward ([N, classes]; valid until the next forward). */
+  probabilities(): Tensor {
+    if (this.probs === undefined) throw new Error('SoftmaxCrossEntropy.probabilities called before forward');
+    return this.probs;
+  }
+
+  config(): object {
+    return {};
+  }
+}
+
+function isTensor(t: Targets): t is Tensor {
+  return (t as Tensor).shape !== undefined && (t as Tensor).data !== undefined;
+}
+
+/**
+ * Validates targets against scores [N, classes]: either N class labels, each an integer in [0, classes),
+ * or a tensor of the scores' shape. Returns the labels, or undefined for a tensor target.
+ */
+export function checkTargets(targets: Targets, n: number, classes: number, scoresShape: readonly number[], kind: string): ArrayLike<number> | undefined {
+  if (targets === null || typeof targets !== 'object') {
+    throw new TypeError(`${kind}: targets must be an Int32Array of class labels or a Tensor, got ${String(targets)}`);
+  }
+  if (isTensor(targets)) {
+    if (targets.shape.length !== scoresShape.length || !targets.shape.every((d, i) => d === scoresShape[i]) || targets.data.length !== n * classes) {
+      throw new ShapeError(`${kind}: target tensor shape ${formatShape(targets.shape)} must equal the scores shape ${formatShape(scoresShape)}`);
+    }
+    return undefined;
+  }
+  const labels = targets as ArrayLike<number>;
+  if (typeof labels.length !== 'number') {
+    throw new TypeError(`${kind}: targets must be an Int32Array of class labels or a Tensor`);
+  }
+  if (labels.length !== n) {
+    throw new ShapeError(`${kind}: got ${labels.length} labels for a batch of ${n} samples (scores ${formatShape(scoresShape)})`);
+  }
+  for (let i = 0; i < n; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new RangeError(
+        `${kind}: label ${label} at index ${i} is not a class index: labels must be integers in [0, ${classes}) for ${classes} classes`,
+      );
+    }
+  }
+  return labels;
+}

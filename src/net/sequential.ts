@@ -1,0 +1,200 @@
+/**
+ * Sequential: a stack of layers, each sheet seeing only the one below it. The net builds every layer
+ * at construction (shape inference from `inputShape`), so a shape that cannot work fails before any
+ * data flows, with the layer's index, kind and both shapes in the message. It knows no layer by type:
+ * it only calls the Layer contract.
+ */
+import type { Layer, NamedArray, Param } from '../layers/layer';
+import { Rng } from '../random';
+import { ShapeError, assertValidShape, formatShape, shapesEqual, sizeOf, type Shape, type Tensor } from '../tensor';
+
+export interface SequentialOptions {
+  /** Per-sample input shape: [D] for vectors, [C, H, W] for images. */
+  inputShape: Shape;
+  /** Seed of the Rng that initialises every layer (default 0). */
+  seed?: number;
+}
+
+export interface NamedParam {
+  /** "index.Kind.name", e.g. "0.Conv2D.weights": unique within the net and stable across runs. */
+  readonly name: string;
+  readonly param: Param;
+}
+
+export interface NamedBuffer {
+  readonly name: string;
+  readonly buffer: NamedArray;
+}
+
+const LAYER_METHODS = ['build', 'forward', 'backward', 'params', 'config'] as const;
+
+export class Sequential {
+  readonly layers: readonly Layer[];
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  /** Per-sample output shape of each layer (layerShapes[i] is layer i's output). */
+  readonly layerShapes: readonly Shape[];
+  /** The Rng that built the layers; stochastic layers may fork from it. */
+  readonly rng: Rng;
+  readonly seed: number;
+
+  private readonly paramList: Param[];
+  private readonly namedParamList: NamedParam[];
+  private readonly namedBufferList: NamedBuffer[];
+  private lastOutputShape: Shape | undefined;
+
+  constructor(layers: Layer[], options: SequentialOptions) {
+    if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
+    if (layers.length === 0) throw new RangeError('Sequential: layers must not be empty (give at least one layer)');
+    layers.forEach((layer, i) => {
+      for (const method of LAYER_METHODS) {
+        if (layer === null || typeof layer !== 'object' || typeof (layer as any)[method] !== 'function') {
+          throw new TypeError(`Sequential: layers[${i}] is not a Layer (it has no ${method}() method): ${describe(layer)}`);
+        }
+      }
+    });
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('Sequential: options must be an object like { inputShape: [784], seed: 1 }');
+    }
+    assertValidShape(options.inputShape, 'Sequential inputShape');
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed)) throw new RangeError(`Sequential seed must be an integer, got ${JSON.stringify(options.seed)}`);
+
+    this.layers = [...layers];
+    this.inputShape = [...options.inputShape];
+    this.seed = seed;
+    this.rng = new Rng(seed);
+
+    const shapes: Shape[] = [];
+    let shape: Shape = this.inputShape;
+    this.layers.forEach((layer, i) => {
+      const source = i === 0 ? 'the net input' : `the output of layer ${i - 1} (${this.layers[i - 1].kind})`;
+      let out: Shape;
+      try {
+        out = layer.build(shape, this.rng);
+      } catch (err) {
+        if (err instanceof Error) {
+          err.message = `layer ${i} (${layer.kind}) cannot take input ${formatShape(shape)} (${source}): ${err.message}`;
+        }
+        throw err;
+      }
+      try {
+        assertValidShape(out, 'output shape');
+      } catch {
+        throw new ShapeError(
+          `layer ${i} (${layer.kind}) with input ${formatShape(shape)} produces an empty or invalid output shape ${JSON.stringify(out)}`,
+        );
+      }
+      shape = [...out];
+      shapes.push(shape);
+    });
+    this.layerShapes = shapes;
+    this.outputShape = shape;
+
+    this.paramList = [];
+    this.namedParamList = [];
+    this.namedBufferList = [];
+    this.layers.forEach((layer, i) => {
+      for (const param of layer.params()) {
+        this.paramList.push(param);
+        this.namedParamList.push({ name: `${i}.${layer.kind}.${param.name}`, param });
+      }
+      for (const buffer of layer.buffers?.() ?? []) {
+        this.namedBufferList.push({ name: `${i}.${layer.kind}.${buffer.name}`, buffer });
+      }
+    });
+  }
+
+  /** Runs the batch through every layer. The result belongs to the last layer (valid until the next forward). */
+  forward(x: Tensor, training = false): Tensor {
+    this.checkInput(x);
+    let y = x;
+    for (const layer of this.layers) y = layer.forward(y, training);
+    this.lastOutputShape = y.shape;
+    return y;
+  }
+
+  /** Back-propagates dLoss/dOutput; accumulates every param's grad and returns dLoss/dInput. */
+  backward(dy: Tensor): Tensor {
+    const expected = this.lastOutputShape;
+    if (expected === undefined) throw new Error('Sequential.backward called before forward');
+    if (!shapesEqual(dy.shape, expected) || dy.data.length !== sizeOf(expected)) {
+      throw new ShapeError(`Sequential.backward: dy must have the shape of the last output ${formatShape(expected)}, got ${formatShape(dy.shape)}`);
+    }
+    let d = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(d);
+    return d;
+  }
+
+  /** Every learnable param, in layer order (the same objects on every call). */
+  params(): Param[] {
+    return this.paramList;
+  }
+
+  namedParams(): NamedParam[] {
+    return this.namedParamList;
+  }
+
+  /** Every non-learned buffer (BatchNorm running statistics), in layer order. */
+  buffers(): NamedArray[] {
+    return this.namedBufferList.map((b) => b.buffer);
+  }
+
+  namedBuffers(): NamedBuffer[] {
+    return this.namedBufferList;
+  }
+
+  zeroGrad(): void {
+    for (const p of this.paramList) p.grad.fill(0);
+  }
+
+  /** Freezes (or thaws) every layer that has random or running state (see Layer.setFrozen). */
+  setFrozen(frozen: boolean): void {
+    for (const layer of this.layers) layer.setFrozen?.(frozen);
+  }
+
+  /** Total number of learnable scalars. */
+  parameterCount(): number {
+    let count = 0;
+    for (const p of this.paramList) count += p.value.length;
+    return count;
+  }
+
+  /** A table: index, kind, per-sample output shape, parameter count; then the total. */
+  summary(): string {
+    const rows: string[][] = [['#', 'layer', 'output shape', 'params']];
+    rows.push(['', 'input', formatShape(this.inputShape), '']);
+    this.layers.forEach((layer, i) => {
+      const count = layer.params().reduce((sum, p) => sum + p.value.length, 0);
+      rows.push([String(i), layer.kind, formatShape(this.layerShapes[i]), String(count)]);
+    });
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]) =>
+      r.map((cell, c) => (c === 0 || c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+    const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
+    return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, `total parameters: ${this.parameterCount()}`].join('\n');
+  }
+
+  private checkInput(x: Tensor): void {
+    if (x === null || typeof x !== 'object' || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
+      throw new TypeError('Sequential.forward: x must be a Tensor { shape, data: Float32Array }');
+    }
+    const perSample = x.shape.slice(1);
+    const n = x.shape[0];
+    if (!Number.isInteger(n) || n < 1 || !shapesEqual(perSample, this.inputShape)) {
+      throw new ShapeError(
+        `Sequential.forward: input batch has shape ${formatShape(x.shape)}; expected [N, ${this.inputShape.join(', ')}] ` +
+          `(N ≥ 1 samples of the inputShape ${formatShape(this.inputShape)})`,
+      );
+    }
+    if (x.data.length !== sizeOf(x.shape)) {
+      throw new ShapeError(`Sequential.forward: input data has ${x.data.length} values but shape ${formatShape(x.shape)} needs ${sizeOf(x.shape)}`);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
+  const kind = (value as { kind?: unknown }).kind;
+  return typeof kind === 'string' ? `a ${kind}` : `an object of class ${value.constructor?.name ?? 'Object'}`;
+}
