@@ -1,0 +1,53 @@
+/**
+ * Sigmoid: y = 1 / (1 + e^(−x)), elementwise on any shape; dx = dy · y · (1 − y).
+ * For x < 0 it is computed as eˣ / (1 + eˣ) so that e^(−x) never overflows.
+ */
+import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import type { Layer, Param } from './layer';
+
+export class Sigmoid implements Layer {
+  readonly kind = 'Sigmoid';
+  private y: Tensor | undefined;
+  private dx: Tensor | undefined;
+
+  constructor(_options: Record<string, never> = {}) {}
+
+  build(inputShape: Shape): Shape {
+    return [...inputShape];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const y = (this.y = reuse(this.y, x.shape));
+    const xs = x.data, ys = y.data;
+    for (let i = 0; i < xs.length; i++) {
+      const v = xs[i];
+      if (v >= 0) {
+        ys[i] = 1 / (1 + Math.exp(-v));
+      } else {
+        const e = Math.exp(v);
+        ys[i] = e / (1 + e);
+      }
+    }
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const y = this.y;
+    if (y === undefined) throw new Error('Sigmoid.backward called before forward');
+    if (dy.data.length !== y.data.length) {
+      throw new ShapeError(`Sigmoid.backward: expected dy ${formatShape(y.shape)}, got ${formatShape(dy.shape)}`);
+    }
+    const dx = (this.dx = reuse(this.dx, y.shape));
+    const ys = y.data, g = dy.data, d = dx.data;
+    for (let i = 0; i < ys.length; i++) d[i] = g[i] * ys[i] * (1 - ys[i]);
+    return dx;
+  }
+
+  params(): Param[] {
+    return [];
+  }
+
+  config(): object {
+    return {};
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Tanh: y = tanh(x), elementwise on any shape; dx = dy · (1 − y²).
+ */
+import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import type { Layer, Param } from './layer';
+
+export class Tanh implements Layer {
+  readonly kind = 'Tanh';
+  private y: Tensor | undefined;
+  private dx: Tensor | undefined;
+
+  constructor(_options: Record<string, never> = {}) {}
+
+  build(inputShape: Shape): Shape {
+    return [...inputShape];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const y = (this.y = reuse(this.y, x.shape));
+    const xs = x.data, ys = y.data;
+    for (let i = 0; i < xs.length; i++) ys[i] = Math.tanh(xs[i]);
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const y = this.y;
+    if (y === undefined) throw new Error('Tanh.backward called before forward');
+    if (dy.data.length !== y.data.length) {
+      throw new ShapeError(`Tanh.backward: expected dy ${formatShape(y.shape)}, got ${formatShape(dy.shape)}`);
+    }
+    const dx = (this.dx = reuse(this.dx, y.shape));
+    const ys = y.data, g = dy.data, d = dx.data;
+    for (let i = 0; i < ys.length; i++) d[i] = g[i] * (1 - ys[i] * ys[i]);
+    return dx;
+  }
+
+  params(): Param[] {
+    return [];
+  }
+
+  config(): object {
+    return {};
+  }
+}
