@@ -1,14 +1,22 @@
 /**
  * Matrix multiply in the three forms forward and backward need, row-major, Float32Array in and out.
- * Layers call these and nothing lower: the implementation behind them (plain TypeScript today,
- * WebAssembly SIMD when it is available) can change without touching a layer.
+ * Layers call these and nothing lower: the implementation behind them (WebAssembly SIMD when it
+ * loaded, else TypeScript loops; see backend.ts) changes without touching a layer.
  *
  *   matmul        C[m×n] (+)= A[m×k] · B[k×n]          forward:   y = x · W
  *   matmulTransA  C[m×n] (+)= Aᵀ · B, A stored [k×m]   backward:  dW += xᵀ · dy
  *   matmulTransB  C[m×n] (+)= A · Bᵀ, B stored [n×k]   backward:  dx = dy · Wᵀ
  *
  * `accumulate` adds into C instead of overwriting it (param gradients accumulate).
+ * Only the first m·k, k·n, m·n elements of a, b, c are used (buffers may be longer).
+ *
+ * The wasm kernel accumulates each element in float32 in order p = 0..k−1 (starting from C when
+ * accumulating), the same way on any number of threads; the reference sums in float64. They agree
+ * within k·eps·Σ|a||b| (test/kernels/gemm.test.ts).
  */
+import { kernelState } from './backend';
+import { matmulReference, matmulTransAReference, matmulTransBReference } from './reference';
+import { FORM_AB, FORM_ABT, FORM_ATB, gemmWasm } from './wasm/gemm-wasm';
 
 export type MatmulKernel = (
   a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
@@ -55,6 +63,50 @@ export const matmulTransBTS: MatmulKernel = (a, b, c, m, k, n, accumulate) => {
   }
 };
 
-export let matmul: MatmulKernel = matmulTS;
-export let matmulTransA: MatmulKernel = matmulTransATS;
-export let matmulTransB: MatmulKernel = matmulTransBTS;
+/** C[m×n] (+)= A[m×k] · B[k×n]. */
+export function matmul(
+  a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
+): void {
+  checkSizes('matmul', a, b, c, m, k, n);
+  switch (kernelState.backend) {
+    case 'wasm': return gemmWasm(FORM_AB, a, b, c, m, k, n, accumulate);
+    case 'ts': return matmulTS(a, b, c, m, k, n, accumulate);
+    default: return matmulReference(a, b, c, m, k, n, accumulate);
+  }
+}
+
+/** C[m×n] (+)= Aᵀ · B with A stored [k×m], B [k×n]. */
+export function matmulTransA(
+  a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
+): void {
+  checkSizes('matmulTransA', a, b, c, m, k, n);
+  switch (kernelState.backend) {
+    case 'wasm': return gemmWasm(FORM_ATB, a, b, c, m, k, n, accumulate);
+    case 'ts': return matmulTransATS(a, b, c, m, k, n, accumulate);
+    default: return matmulTransAReference(a, b, c, m, k, n, accumulate);
+  }
+}
+
+/** C[m×n] (+)= A · Bᵀ with A [m×k], B stored [n×k]. */
+export function matmulTransB(
+  a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
+): void {
+  checkSizes('matmulTransB', a, b, c, m, k, n);
+  switch (kernelState.backend) {
+    case 'wasm': return gemmWasm(FORM_ABT, a, b, c, m, k, n, accumulate);
+    case 'ts': return matmulTransBTS(a, b, c, m, k, n, accumulate);
+    default: return matmulTransBReference(a, b, c, m, k, n, accumulate);
+  }
+}
+
+/** A wrong size here is a caller's bug: say which product, which operand and the numbers. */
+function checkSizes(
+  name: string, a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+): void {
+  if (!(Number.isInteger(m) && Number.isInteger(k) && Number.isInteger(n) && m >= 0 && k >= 0 && n >= 0)) {
+    throw new RangeError(`${name}: m, k, n must be non-negative integers, got m=${m} k=${k} n=${n}`);
+  }
+  if (a.length < m * k) throw new RangeError(`${name}: A has ${a.length} elements, needs m·k = ${m}·${k} = ${m * k}`);
+  if (b.length < k * n) throw new RangeError(`${name}: B has ${b.length} elements, needs k·n = ${k}·${n} = ${k * n}`);
+  if (c.length < m * n) throw new RangeError(`${name}: C has ${c.length} elements, needs m·n = ${m}·${n} = ${m * n}`);
+}

@@ -1,0 +1,45 @@
+/**
+ * Which implementation the kernels (gemm.ts, im2col.ts) run:
+ *   'wasm'       WebAssembly SIMD (the default when the module loaded), optionally multi-threaded;
+ *   'ts'         register-friendly TypeScript loops (the fallback without wasm SIMD);
+ *   'reference'  the plain loops of reference.ts (the test oracle; slow).
+ * Chosen at import from NN_KERNELS=reference|ts|wasm (tests, benchmarks), changeable at run time.
+ */
+import { wasmKernels, wasmUnavailableReason } from './wasm/loader';
+
+export type KernelBackend = 'reference' | 'ts' | 'wasm';
+const BACKENDS: readonly KernelBackend[] = ['reference', 'ts', 'wasm'];
+
+/** The backend in use; read by every kernel call (a plain field: the check costs nothing). */
+export const kernelState: { backend: KernelBackend } = { backend: initialBackend() };
+
+function initialBackend(): KernelBackend {
+  const requested = process.env.NN_KERNELS;
+  if (requested === undefined || requested === '') return wasmKernels !== null ? 'wasm' : 'ts';
+  return checked(requested, 'NN_KERNELS');
+}
+
+function checked(name: string, what: string): KernelBackend {
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new RangeError(`${what} must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  if (name === 'wasm' && wasmKernels === null) {
+    throw new Error(`${what} asks for the wasm kernels, but they are not available: ${wasmUnavailableReason}`);
+  }
+  return name as KernelBackend;
+}
+
+/** The backend the kernels use now. */
+export function kernelBackend(): KernelBackend {
+  return kernelState.backend;
+}
+
+/** Switches every kernel to `backend`; throws if it is unknown, or 'wasm' when the module did not load. */
+export function setKernelBackend(backend: KernelBackend): void {
+  kernelState.backend = checked(backend, 'setKernelBackend');
+}
+
+/** Whether the WebAssembly SIMD kernels loaded, and if not, why. */
+export function wasmStatus(): { available: boolean; reason: string | null; file: string | null } {
+  return { available: wasmKernels !== null, reason: wasmUnavailableReason, file: wasmKernels?.file ?? null };
+}

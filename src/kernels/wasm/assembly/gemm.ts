@@ -1,0 +1,243 @@
+// Single-precision GEMM, WebAssembly SIMD (f32x4), GotoBLAS structure:
+//
+//   for each block of NC columns of C            (jc)
+//     for each block of KC along the sum         (pc)   pack B[kc × nc] into 8-column panels
+//       for each 4-row block of C                (ic)   pack A[4 × kc], p-major
+//         for each 8-column panel                (jr)   4×8 micro-kernel, 8 v128 accumulators
+//
+// A and B are addressed through (row stride, column stride) in elements, so the same driver serves
+// C = A·B, Aᵀ·B and A·Bᵀ: only the packing reads differently.
+//
+// Every element of C is computed by the same instruction sequence whatever the tiling, the block
+// sizes or the part of C a thread was given:  acc = (accumulate ? C : 0);  for p in 0..k-1:
+// acc = acc + a[i,p]·b[p,j]  (an f32 multiply, then an f32 add; no FMA). Blocking along k stores and
+// reloads acc through C, which is exact in f32. So a multi-threaded call that splits C by rows or
+// columns gives bit-identical results to one thread.
+//
+// Pointers are byte addresses in the (imported, shared) memory; the JS side owns the layout.
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+/** Sum-block length: a packed A block (4·KC floats) and one B panel (KC·8 floats) stay in L1. */
+const KC: i32 = 384;
+/** Column-block width: the packed B block (KC·NC floats, 1.5 MB) stays in L2. */
+const NC: i32 = 1024;
+
+/** Bytes of workspace one thread needs: packed A, packed B, and the edge tile. */
+export function gemmWorkspaceBytes(): i32 {
+  return (MR * KC + KC * NC + MR * NR) * 4;
+}
+
+/**
+ * C[i0..i1) × [j0..j1) (+)= A·B for the A(i,p) = a[i·aRs + p·aCs], B(p,j) = b[p·bRs + j·bCs].
+ * C is row-major [m × n] at `c` (only the rectangle is written). `ws` is this thread's workspace.
+ */
+export function gemm(
+  a: usize, aRs: i32, aCs: i32,
+  b: usize, bRs: i32, bCs: i32,
+  c: usize, n: i32, k: i32,
+  i0: i32, i1: i32, j0: i32, j1: i32,
+  accumulate: bool, ws: usize,
+): void {
+  if (i0 >= i1 || j0 >= j1) return;
+  const ldc = <usize>n << 2;
+  if (k <= 0) {
+    if (!accumulate) {
+      for (let i = i0; i < i1; i++) memory.fill(c + <usize>i * ldc + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
+    }
+    return;
+  }
+  const packA = ws;
+  const packB = ws + (<usize>(MR * KC) << 2);
+  const tile = packB + (<usize>(KC * NC) << 2);
+
+  // Balanced sum blocks: k = 784 gives 2 × 392 rather than 384 + 384 + 16.
+  const kBlocks = (k + KC - 1) / KC;
+  const kcStep = (k + kBlocks - 1) / kBlocks;
+
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = min(kcStep, k - pc);
+      const load = accumulate || pc > 0;
+      packPanelsB(b, bRs, bCs, pc, kc, jc, nc, packB);
+      for (let ic = i0; ic < i1; ic += MR) {
+        const mr = min(MR, i1 - ic);
+        packRowsA(a, aRs, aCs, ic, mr, pc, kc, packA);
+        const cRow = c + <usize>ic * ldc;
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = packB + (<usize>(jr * kc) << 2);
+          const cTile = cRow + (<usize>(jc + jr) << 2);
+          if (mr == MR && nr == NR) {
+            kernel4x8(packA, pb, kc, cTile, ldc, load);
+          } else {
+            // Edge tile: run the same micro-kernel on a 4×8 scratch tile, copy the valid part.
+            if (load) copyTile(cTile, ldc, tile, NR << 2, mr, nr);
+            kernel4x8(packA, pb, kc, tile, NR << 2, load);
+            copyTile(tile, NR << 2, cTile, ldc, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, rows: i32, cols: i32): void {
+  const bytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) memory.copy(dst + <usize>r * dstStride, src + <usize>r * srcStride, bytes);
+}
+
+/** packA[p·4 + r] = A(ic + r, pc + p); rows past `mr` are zero. */
+function packRowsA(a: usize, rs: i32, cs: i32, ic: i32, mr: i32, pc: i32, kc: i32, dst: usize): void {
+  if (mr == MR && rs == 1) {
+    // Aᵀ stored [k × m]: the 4 values of one p are contiguous.
+    let src = a + ((<usize>ic + <usize>pc * <usize>cs) << 2);
+    const step = <usize>cs << 2;
+    for (let p = 0; p < kc; p++) {
+      v128.store(dst + (<usize>p << 4), v128.load(src));
+      src += step;
+    }
+    return;
+  }
+  if (mr == MR && cs == 1) {
+    // A stored [m × k]: walk the 4 rows side by side, transposing 4×4 blocks with shuffles.
+    const r0 = a + ((<usize>ic * <usize>rs + <usize>pc) << 2);
+    const stride = <usize>rs << 2;
+    const r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      const off = <usize>p << 2;
+      const x0 = v128.load(r0 + off), x1 = v128.load(r1 + off);
+      const x2 = v128.load(r2 + off), x3 = v128.load(r3 + off);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5); // a0 b0 a1 b1
+      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5); // c0 d0 c1 d1
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7); // a2 b2 a3 b3
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7); // c2 d2 c3 d3
+      const d = dst + (<usize>p << 4);
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+    }
+    for (; p < kc; p++) {
+      const off = <usize>p << 2;
+      const d = dst + (<usize>p << 4);
+      store<f32>(d, load<f32>(r0 + off));
+      store<f32>(d, load<f32>(r1 + off), 4);
+      store<f32>(d, load<f32>(r2 + off), 8);
+      store<f32>(d, load<f32>(r3 + off), 12);
+    }
+    return;
+  }
+  for (let p = 0; p < kc; p++) {
+    const d = dst + (<usize>p << 4);
+    for (let r = 0; r < MR; r++) {
+      const v: f32 = r < mr ? load<f32>(a + ((<usize>(ic + r) * <usize>rs + <usize>(pc + p) * <usize>cs) << 2)) : 0;
+      store<f32>(d + (<usize>r << 2), v);
+    }
+  }
+}
+
+/**
+ * Packs B[pc..pc+kc) × [jc..jc+nc) into 8-column panels: panel q holds, for each p, the 8 values
+ * B(pc + p, jc + 8q .. jc + 8q + 7) contiguously (zero past the last column).
+ */
+function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    const j = jc + jr;
+    if (nr == NR && cs == 1) {
+      // B stored [k × n]: 8 contiguous values per p.
+      let src = b + ((<usize>pc * <usize>rs + <usize>j) << 2);
+      const step = <usize>rs << 2;
+      for (let p = 0; p < kc; p++) {
+        const d = panel + (<usize>p << 5);
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+        src += step;
+      }
+    } else if (nr == NR && rs == 1) {
+      // Bᵀ stored [n × k]: 8 rows walked side by side, 4×4 transposes.
+      const stride = <usize>cs << 2;
+      const r0 = b + ((<usize>j * <usize>cs + <usize>pc) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const off = <usize>p << 2;
+        const d = panel + (<usize>p << 5);
+        transpose4(r0 + off, stride, d);
+        transpose4(r0 + off + (stride << 2), stride, d + 16);
+      }
+      for (; p < kc; p++) {
+        const off = <usize>p << 2;
+        const d = panel + (<usize>p << 5);
+        for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(r0 + off + <usize>jj * stride));
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const d = panel + (<usize>p << 5);
+        for (let jj = 0; jj < NR; jj++) {
+          const v: f32 = jj < nr ? load<f32>(b + ((<usize>(pc + p) * <usize>rs + <usize>(j + jj) * <usize>cs) << 2)) : 0;
+          store<f32>(d + (<usize>jj << 2), v);
+        }
+      }
+    }
+  }
+}
+
+/** Reads a 4×4 block (rows `stride` bytes apart) and writes its transpose as 4 vectors 32 bytes apart. */
+// @ts-ignore: decorator
+@inline function transpose4(src: usize, stride: usize, dst: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + stride);
+  const x2 = v128.load(src + stride * 2), x3 = v128.load(src + stride * 3);
+  const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+  v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+  v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+}
+
+/**
+ * The 4×8 micro-kernel: C[4×8] = (load ? C : 0) + Σp A[:,p]·B[p,:], with A packed p-major (4 per p)
+ * and B packed p-major (8 per p). Eight v128 accumulators: more would spill on x64.
+ */
+// @ts-ignore: decorator
+@inline function kernel4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, load: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (load) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16);
+    c30 = v128.load(c3); c31 = v128.load(c3, 16);
+  }
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 16;
+    pb += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+}

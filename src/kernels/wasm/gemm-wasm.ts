@@ -1,0 +1,111 @@
+/**
+ * The three matrix-multiply forms on the wasm SIMD GEMM: copy the operands into the wasm memory,
+ * run the kernel (split over the threads from setThreads), copy C back. The copies cost a few
+ * percent of a (100×784)·(784×100) product; operands that already live in the wasm memory
+ * (see `isWasmResident`) are used in place.
+ *
+ * Memory layout (byte offsets, from the module's heap base): one GEMM workspace per thread, then
+ * the operands of the current call. Calls are synchronous, so each call lays its operands out anew.
+ */
+import { alignUp, heapF32, wasmKernels } from './loader';
+import { beginBatch, getThreads, OP_GEMM, start, waitAll, workerArgs } from './threads';
+
+/** Below this many multiply-adds a product runs on one thread: waking a worker costs ~10–50 µs. */
+const PARALLEL_MIN_MADDS = 1 << 18;
+const MR = 4;
+const NR = 8;
+
+const kernels = wasmKernels;
+const heapBase = kernels === null ? 0 : alignUp(kernels.exports.heapBase());
+const workspaceBytes = kernels === null ? 0 : alignUp(kernels.exports.gemmWorkspaceBytes());
+
+/** Byte offset of the first operand: past the workspaces of every thread. */
+export function operandBase(): number {
+  return heapBase + getThreads() * workspaceBytes;
+}
+
+/** Byte offset of thread t's GEMM workspace. */
+function workspace(t: number): number {
+  return heapBase + t * workspaceBytes;
+}
+
+/** Which matrix-multiply form: how A and B are stored. */
+export type GemmForm = typeof FORM_AB | typeof FORM_ATB | typeof FORM_ABT;
+/** C = A·B, A [m×k], B [k×n]. */
+export const FORM_AB = 0;
+/** C = Aᵀ·B, A stored [k×m], B [k×n]. */
+export const FORM_ATB = 1;
+/** C = A·Bᵀ, A [m×k], B stored [n×k]. */
+export const FORM_ABT = 2;
+
+/**
+ * C[m×n] (+)= op(A)·op(B) on the wasm kernel; arguments already validated by the caller.
+ */
+export function gemmWasm(
+  form: GemmForm, a: Float32Array, b: Float32Array, c: Float32Array,
+  m: number, k: number, n: number, accumulate: boolean,
+): void {
+  if (m === 0 || n === 0) return;
+  const aOff = operandBase();
+  const bOff = alignUp(aOff + m * k * 4);
+  const cOff = alignUp(bOff + k * n * 4);
+  const heap = heapF32(cOff + m * n * 4);
+  heap.set(a.subarray(0, m * k), aOff >> 2);
+  heap.set(b.subarray(0, k * n), bOff >> 2);
+  if (accumulate) heap.set(c.subarray(0, m * n), cOff >> 2);
+
+  const aRs = form === FORM_ATB ? 1 : k;
+  const aCs = form === FORM_ATB ? m : 1;
+  const bRs = form === FORM_ABT ? 1 : n;
+  const bCs = form === FORM_ABT ? k : 1;
+  runGemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, m, k, n, accumulate);
+
+  c.set(heap.subarray(cOff >> 2, (cOff >> 2) + m * n));
+}
+
+/**
+ * Runs the kernel on operands already in wasm memory, split over the threads: by 4-row blocks or by
+ * 8-column panels of C, whichever balances better. Any split gives the same bits (see gemm.ts in assembly/).
+ */
+export function runGemm(
+  aOff: number, aRs: number, aCs: number, bOff: number, bRs: number, bCs: number, cOff: number,
+  m: number, k: number, n: number, accumulate: boolean,
+): void {
+  const ex = kernels!.exports;
+  const acc = accumulate ? 1 : 0;
+  const threads = getThreads();
+  const rowBlocks = Math.ceil(m / MR);
+  const colPanels = Math.ceil(n / NR);
+  if (threads === 1 || m * k * n < PARALLEL_MIN_MADDS || (rowBlocks === 1 && colPanels === 1)) {
+    ex.gemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, n, k, 0, m, 0, n, acc, workspace(0));
+    return;
+  }
+  // The split whose largest part has the fewest tiles (ties: rows, whose parts share nothing).
+  const byRows = Math.ceil(rowBlocks / Math.min(threads, rowBlocks)) * colPanels;
+  const byCols = Math.ceil(colPanels / Math.min(threads, colPanels)) * rowBlocks;
+  const splitRows = byRows <= byCols;
+  const units = splitRows ? rowBlocks : colPanels;
+  const parts = Math.min(threads, units);
+  const seq = beginBatch();
+  for (let t = 1; t < parts; t++) {
+    const [lo, hi] = partRange(units, parts, t, splitRows ? MR : NR, splitRows ? m : n);
+    const args = workerArgs(t - 1);
+    args[0] = aOff; args[1] = aRs; args[2] = aCs; args[3] = bOff; args[4] = bRs; args[5] = bCs;
+    args[6] = cOff; args[7] = n; args[8] = k;
+    args[9] = splitRows ? lo : 0; args[10] = splitRows ? hi : m;
+    args[11] = splitRows ? 0 : lo; args[12] = splitRows ? n : hi;
+    args[13] = acc; args[14] = workspace(t);
+    start(t - 1, OP_GEMM, seq);
+  }
+  const [lo, hi] = partRange(units, parts, 0, splitRows ? MR : NR, splitRows ? m : n);
+  if (splitRows) ex.gemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
+  else ex.gemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, n, k, 0, m, lo, hi, acc, workspace(0));
+  waitAll(parts - 1, seq);
+}
+
+/** Part t of `units` tiles of `unit` elements split into `parts` near-equal runs, clipped to `size`. */
+function partRange(units: number, parts: number, t: number, unit: number, size: number): [number, number] {
+  const lo = Math.floor((units * t) / parts) * unit;
+  const hi = Math.min(size, Math.floor((units * (t + 1)) / parts) * unit);
+  return [lo, hi];
+}

@@ -1,0 +1,111 @@
+/**
+ * Loads the WebAssembly SIMD kernels synchronously when the package is imported.
+ *
+ * The module (built by scripts/build-wasm.js into dist/src/kernels/wasm/kernels.wasm) imports one
+ * SHARED memory that this side creates and owns, so worker threads can instantiate the same module
+ * over the same memory (see threads.ts). When the file is missing, or the engine lacks SIMD or shared
+ * memory, `wasmKernels` is null, `wasmUnavailableReason` says why, and the TypeScript kernels stay in use.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The functions the module exports (pointers are byte offsets into `memory`). */
+export interface KernelExports {
+  heapBase(): number;
+  gemmWorkspaceBytes(): number;
+  gemm(
+    a: number, aRs: number, aCs: number,
+    b: number, bRs: number, bCs: number,
+    c: number, n: number, k: number,
+    i0: number, i1: number, j0: number, j1: number,
+    accumulate: number, ws: number,
+  ): void;
+  im2col(
+    x: number, cols: number, batch: number, channels: number, height: number, width: number,
+    kernelH: number, kernelW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, outH: number, outW: number,
+  ): void;
+  col2im(
+    cols: number, x: number, batch: number, channels: number, height: number, width: number,
+    kernelH: number, kernelW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, outH: number, outW: number,
+  ): void;
+}
+
+export interface WasmKernels {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  /** Where the .wasm was read from. */
+  readonly file: string;
+}
+
+/** Must equal MAXIMUM_PAGES in scripts/build-wasm.js (the module declares this maximum). */
+export const MAXIMUM_PAGES = 16384;
+const WASM_PAGE = 65536;
+
+/** Where the built module may be: next to this file (dist/), or in the repo's dist/ when run from src/ (jest). */
+export function wasmCandidates(): string[] {
+  return [
+    path.join(__dirname, 'kernels.wasm'),
+    path.resolve(__dirname, '..', '..', '..', 'dist', 'src', 'kernels', 'wasm', 'kernels.wasm'),
+  ];
+}
+
+/** The smallest SIMD module (one function returning a v128): validates only if the engine has SIMD128. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+function load(): { kernels: WasmKernels | null; reason: string | null } {
+  if (typeof WebAssembly !== 'object') return { kernels: null, reason: 'WebAssembly is not available' };
+  if (!WebAssembly.validate(SIMD_PROBE)) return { kernels: null, reason: 'WebAssembly SIMD is not available' };
+  if (typeof SharedArrayBuffer !== 'function') return { kernels: null, reason: 'SharedArrayBuffer is not available' };
+  const file = wasmCandidates().find((f) => fs.existsSync(f));
+  if (file === undefined) {
+    return { kernels: null, reason: `kernels.wasm not found (looked in ${wasmCandidates().join(', ')}); run npm run build` };
+  }
+  try {
+    const module = new WebAssembly.Module(fs.readFileSync(file));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return { kernels: { module, memory, exports: instance.exports as unknown as KernelExports, file }, reason: null };
+  } catch (err) {
+    return { kernels: null, reason: `${file} failed to load: ${(err as Error).message}` };
+  }
+}
+
+const loaded = load();
+
+/** The loaded kernels, or null (then `wasmUnavailableReason` says why). */
+export const wasmKernels: WasmKernels | null = loaded.kernels;
+export const wasmUnavailableReason: string | null = loaded.reason;
+
+let view: Float32Array = wasmKernels === null ? new Float32Array(0) : new Float32Array(wasmKernels.memory.buffer);
+
+/**
+ * A Float32Array over the whole wasm memory, grown first so that at least `bytes` are addressable.
+ * Call it again after anything that may grow the memory (the view of a grown shared memory stays
+ * valid but does not see the new pages).
+ */
+export function heapF32(bytes: number): Float32Array {
+  if (wasmKernels === null) throw new Error('WebAssembly kernels are not loaded: ' + wasmUnavailableReason);
+  const memory = wasmKernels.memory;
+  if (bytes > view.byteLength) {
+    const have = memory.buffer.byteLength;
+    if (bytes > have) {
+      const pages = Math.ceil((bytes - have) / WASM_PAGE);
+      if (have / WASM_PAGE + pages > MAXIMUM_PAGES) {
+        throw new RangeError(`WebAssembly kernels need ${bytes} bytes of memory, more than the ${MAXIMUM_PAGES * WASM_PAGE} the module allows`);
+      }
+      memory.grow(pages);
+    }
+    view = new Float32Array(memory.buffer);
+  }
+  return view;
+}
+
+/** Rounds a byte offset up to a 64-byte (cache-line) boundary. */
+export function alignUp(bytes: number): number {
+  return (bytes + 63) & ~63;
+}

@@ -1,0 +1,158 @@
+/**
+ * The optional multi-threaded path: `setThreads(n)` starts n − 1 worker threads, each instantiating
+ * the same wasm module over the same shared memory. A kernel call splits its output into n parts;
+ * the calling thread computes part 0 while the workers compute the others, and the call returns
+ * when all parts are done. Parts never overlap and each output element is computed by the same
+ * instruction sequence whatever the split, so results are bit-identical for any thread count.
+ *
+ * Hand-off is through a small SharedArrayBuffer of Int32 slots (one per worker: sequence number,
+ * done number, opcode, arguments) with Atomics.wait/notify — no message passing in the hot path,
+ * nothing allocated per call. Workers are unref'd: they never keep the process alive.
+ */
+import { Worker } from 'node:worker_threads';
+import { wasmKernels } from './loader';
+
+/** Operations a worker can run (the opcode in its slot). */
+export const OP_GEMM = 1;
+export const OP_IM2COL = 2;
+export const OP_COL2IM = 3;
+
+/** Int32s per worker slot: [seq, done, op, args…]. */
+const SLOT = 32;
+const ARG0 = 3;
+/** A done value a worker writes when it could not start; the caller then throws. */
+const FAILED = -2;
+/** Upper bound on setThreads: a guard against typos, far above any useful count. */
+export const MAX_THREADS = 64;
+
+// The worker's whole program. Inline (eval) so it runs under jest (which cannot start a .ts worker)
+// and from dist/ alike. It spins briefly before sleeping: kernel calls come in quick bursts.
+const WORKER_SOURCE = `
+'use strict';
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, slot } = workerData;
+const ctl = new Int32Array(control);
+const base = slot * ${SLOT};
+let ex;
+try {
+  ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+} catch (err) {
+  Atomics.store(ctl, base + 1, ${FAILED});
+  Atomics.notify(ctl, base + 1);
+  throw err;
+}
+const a = (i) => ctl[base + ${ARG0} + i];
+let seen = 0;
+for (;;) {
+  let seq = Atomics.load(ctl, base);
+  for (let spin = 0; seq === seen && spin < 20000; spin++) seq = Atomics.load(ctl, base);
+  if (seq === seen) { Atomics.wait(ctl, base, seen); continue; }
+  if (seq < 0) break;
+  seen = seq;
+  switch (ctl[base + 2]) {
+    case ${OP_GEMM}:
+      ex.gemm(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14));
+      break;
+    case ${OP_IM2COL}:
+      ex.im2col(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
+      break;
+    case ${OP_COL2IM}:
+      ex.col2im(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
+      break;
+  }
+  Atomics.store(ctl, base + 1, seq);
+  Atomics.notify(ctl, base + 1);
+}
+`;
+
+const control = new Int32Array(new SharedArrayBuffer(SLOT * 4 * MAX_THREADS));
+let workers: Worker[] = [];
+let sequence = 0;
+let batches = 0;
+
+/** How many calls have been split over worker threads so far (tests check the path is taken). */
+export function parallelBatchCount(): number {
+  return batches;
+}
+
+/** The number of threads kernels use (1 = the calling thread only). */
+export function getThreads(): number {
+  return workers.length + 1;
+}
+
+/**
+ * Uses n threads for the wasm kernels (the calling thread plus n − 1 workers). 1 stops the workers.
+ * Throws if n is not an integer in 1..MAX_THREADS, or if n > 1 and the wasm kernels are not loaded.
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new RangeError(`setThreads: threads must be an integer from 1 to ${MAX_THREADS}, got ${n}`);
+  }
+  if (n > 1 && wasmKernels === null) {
+    throw new Error('setThreads: more than one thread needs the WebAssembly kernels, which are not loaded');
+  }
+  while (workers.length > n - 1) stopWorker(workers.length - 1);
+  while (workers.length < n - 1) startWorker(workers.length);
+}
+
+function startWorker(index: number): void {
+  const kernels = wasmKernels!;
+  const slot = index + 1;
+  const base = slot * SLOT;
+  Atomics.store(control, base, 0);
+  Atomics.store(control, base + 1, 0);
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { module: kernels.module, memory: kernels.memory, control: control.buffer, slot },
+  });
+  worker.unref();
+  // A worker that dies is reported through its slot (FAILED) or by the timeout in `waitAll`.
+  worker.on('error', () => Atomics.store(control, base + 1, FAILED));
+  workers.push(worker);
+}
+
+function stopWorker(index: number): void {
+  const base = (index + 1) * SLOT;
+  Atomics.store(control, base, -1);
+  Atomics.notify(control, base);
+  void workers[index].terminate();
+  workers = workers.slice(0, index);
+}
+
+/** The argument block of worker `w` (0-based): fill it, then `start(w, op)`. */
+export function workerArgs(w: number): Int32Array {
+  const base = (w + 1) * SLOT + ARG0;
+  return control.subarray(base, base + SLOT - ARG0);
+}
+
+/** Begins a batch of parallel parts: returns the sequence number the workers will echo when done. */
+export function beginBatch(): number {
+  batches++;
+  sequence = (sequence + 1) & 0x3fffffff;
+  if (sequence === 0) sequence = 1;
+  return sequence;
+}
+
+/** Hands the filled argument block of worker `w` to it. */
+export function start(w: number, op: number, seq: number): void {
+  const base = (w + 1) * SLOT;
+  control[base + 2] = op;
+  Atomics.store(control, base, seq);
+  Atomics.notify(control, base);
+}
+
+/** Blocks until workers 0..count−1 have finished batch `seq`. */
+export function waitAll(count: number, seq: number): void {
+  for (let w = 0; w < count; w++) {
+    const doneIndex = (w + 1) * SLOT + 1;
+    let waited = 0;
+    for (;;) {
+      const done = Atomics.load(control, doneIndex);
+      if (done === seq) break;
+      if (done === FAILED) throw new Error(`kernel worker ${w + 1} failed to start; use setThreads(1)`);
+      if (Atomics.wait(control, doneIndex, done, 1000) === 'timed-out' && ++waited > 60) {
+        throw new Error(`kernel worker ${w + 1} did not answer within a minute; use setThreads(1)`);
+      }
+    }
+  }
+}

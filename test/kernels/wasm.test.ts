@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import * as fs from 'node:fs';
+import { kernelBackend, setKernelBackend, wasmStatus } from '../../src/kernels/backend';
+import { matmul, matmulTransA, matmulTransB } from '../../src/kernels/gemm';
+import { getThreads, parallelBatchCount, setThreads } from '../../src/kernels/wasm/threads';
+import { Rng } from '../../src/random';
+
+describe('the WebAssembly kernels are the ones in use after a build', () => {
+  test('kernels.wasm was built and loaded (run `npm run build` if this fails)', () => {
+    const status = wasmStatus();
+    // No silent fallback: a missing or broken module fails here, with the loader's reason.
+    expect(status.reason).toBeNull();
+    expect(status.available).toBe(true);
+    expect(fs.existsSync(status.file!)).toBe(true);
+  });
+
+  test('the default backend is wasm unless NN_KERNELS asks for another', () => {
+    const requested = process.env.NN_KERNELS;
+    expect(kernelBackend()).toBe(requested === undefined || requested === '' ? 'wasm' : requested);
+  });
+
+  test('an unknown backend is refused with the allowed names', () => {
+    expect(() => setKernelBackend('gpu' as never)).toThrow(/setKernelBackend must be one of reference, ts, wasm, got "gpu"/);
+  });
+});
+
+describe('threads', () => {
+  const previous = kernelBackend();
+  beforeAll(() => setKernelBackend('wasm'));
+  afterAll(() => {
+    setThreads(1);
+    setKernelBackend(previous);
+  });
+
+  test('setThreads validates its argument', () => {
+    expect(() => setThreads(0)).toThrow(/setThreads: threads must be an integer from 1 to 64, got 0/);
+    expect(() => setThreads(2.5)).toThrow(/got 2.5/);
+  });
+
+  const forms = [matmul, matmulTransA, matmulTransB];
+
+  function product(form: number, m: number, k: number, n: number, accumulate: boolean, seed: number): Float32Array {
+    const rng = new Rng(seed);
+    const a = Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1));
+    const b = Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1));
+    const c = Float32Array.from({ length: m * n }, () => rng.uniform(-1, 1));
+    forms[form](a, b, c, m, k, n, accumulate);
+    return c;
+  }
+
+  test('2 and 3 threads give bit-identical products to 1 thread (random shapes large enough to split)', () => {
+    // The same fast-check seed draws the same cases in each pass: pass 1 records the one-thread
+    // products, the passes with 2 and 3 threads compare (starting workers once per pass, not per case).
+    const property = (check: (key: string, c: Float32Array) => void) =>
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        // Tall, wide and square C: row and column splits both happen.
+        fc.integer({ min: 1, max: 160 }), fc.integer({ min: 64, max: 256 }), fc.integer({ min: 1, max: 160 }),
+        fc.boolean(), fc.integer({ min: 0, max: 2 ** 30 }),
+        (form, m, k, n, accumulate, seed) => {
+          check(`${form} ${m} ${k} ${n} ${accumulate} ${seed}`, product(form, m, k, n, accumulate, seed));
+        },
+      );
+    const options = { numRuns: 100, seed: 66 };
+    const oneThread = new Map<string, Float32Array>();
+    setThreads(1);
+    fc.assert(property((key, c) => oneThread.set(key, c)), options);
+    for (const threads of [2, 3]) {
+      setThreads(threads);
+      expect(getThreads()).toBe(threads);
+      const before = parallelBatchCount();
+      let compared = 0;
+      fc.assert(
+        property((key, c) => {
+          const one = oneThread.get(key)!;
+          compared++;
+          expect(Buffer.from(c.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+        }),
+        options,
+      );
+      expect(compared).toBe(oneThread.size);
+      // The split path really ran (most drawn shapes are above the one-thread threshold).
+      expect(parallelBatchCount() - before).toBeGreaterThan(40);
+    }
+  });
+
+  test('a conv-shaped product (long C rows) splits by columns and still matches bit for bit', () => {
+    setThreads(1);
+    const one = product(0, 30, 25, 5000, false, 1);
+    const oneT = product(2, 30, 5000, 25, true, 2);
+    setThreads(2);
+    expect(Buffer.from(product(0, 30, 25, 5000, false, 1).buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    expect(Buffer.from(product(2, 30, 5000, 25, true, 2).buffer).equals(Buffer.from(oneT.buffer))).toBe(true);
+  });
+});
