@@ -103,9 +103,11 @@ export class BatchNorm implements Layer {
     const { channels: C, spatial: S } = this;
     const m = batch * S;
     if (training && m < 2) {
+      const image = this.inputShape.length === 3;
       throw new RangeError(
-        `BatchNorm: training needs at least 2 values per ${S === 1 ? 'feature' : 'channel'} to estimate a variance, ` +
-          `got batch N = ${batch}${S === 1 ? '' : ` × H·W = ${S}`} = ${m} (use a batch of 2 or more, or inference mode)`,
+        `BatchNorm: training needs at least 2 values per ${image ? 'channel' : 'feature'} to estimate a variance, ` +
+          `got ${image ? `N·H·W = ${batch}·${S} = ${m}` : `a batch of N = ${batch}`} ` +
+          '(train with a batch of 2 or more, or use inference mode)',
       );
     }
     if (batch !== this.batch) {
