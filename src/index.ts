@@ -45,3 +45,26 @@ export {
   scheduleFromConfig, parseSchedule, scheduleKinds,
 } from './optimizers/schedules';
 export type { Schedule, ScheduleConfig, ScheduleKind } from './optimizers/schedules';
+export { fit, evaluate, predict, argmaxRows } from './net/train';
+export type { FitOptions, BatchInfo, EpochInfo, History, TrainingState } from './net/train';
+export { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail } from './data/batches';
+export type { Dataset } from './data/batches';
+export { save, load, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './net/serialize';
+export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest } from './net/serialize';
+export { layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export type { LayerFactory } from './layers/registry';
+// Convolution and regularisation layers, window kernels (issue 3)
+export { Conv2D } from './layers/conv2d';
+export type { Conv2DOptions, Conv2DConfig } from './layers/conv2d';
+export { MaxPool } from './layers/maxpool';
+export type { MaxPoolOptions, MaxPoolConfig } from './layers/maxpool';
+export { AvgPool } from './layers/avgpool';
+export type { AvgPoolOptions, AvgPoolConfig } from './layers/avgpool';
+export { BatchNorm } from './layers/batchnorm';
+export type { BatchNormOptions, BatchNormConfig } from './layers/batchnorm';
+export { Dropout } from './layers/dropout';
+export type { DropoutOptions, DropoutConfig } from './layers/dropout';
+export { im2col, col2im } from './kernels/im2col';
+export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from './kernels/pooling';
+export { outputSize, resolvePadding, windowGeometry } from './kernels/conv-geometry';
+export type { PairOption, PaddingOption, WindowGeometry } from './kernels/conv-geometry';
