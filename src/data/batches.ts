@@ -1,0 +1,134 @@
+/**
+ * Datasets held whole in memory, and the mini-batches the training loop draws from them: a shuffled
+ * order per epoch, a validation split, and batches gathered into buffers that are reused every batch.
+ */
+import type { Targets } from '../losses/loss';
+import { OptionError } from '../net/errors';
+import type { Rng } from '../random';
+import { ShapeError, formatShape, type Tensor } from '../tensor';
+import { allocFloat32 } from '../memory';
+
+/** Inputs `x` [N, …] and their targets: N class indices, or a tensor [N, …] (one-hot, regression). */
+export interface Dataset {
+  x: Tensor;
+  y: Targets;
+}
+
+/** N, after checking that x and y agree on it; `what` names the dataset in the error ("training data"). */
+export function sampleCount(data: Dataset, what: string): number {
+  if (data === null || typeof data !== 'object' || !data.x || !(data.x.data instanceof Float32Array)) {
+    throw new OptionError(`${what} must be { x: Tensor, y: Int32Array | Tensor }`);
+  }
+  const n = data.x.shape[0];
+  if (data.x.shape.length < 2 || !Number.isInteger(n) || n < 1) {
+    throw new ShapeError(`${what}: x must be [N, …] with N ≥ 1 samples, got ${formatShape(data.x.shape)}`);
+  }
+  const labels = targetCount(data.y);
+  if (labels === undefined) throw new OptionError(`${what}: y must be an Int32Array of class indices or a Tensor [N, …]`);
+  if (labels !== n) {
+    throw new ShapeError(`${what}: x holds ${n} samples (${formatShape(data.x.shape)}) but y holds ${labels}`);
+  }
+  return n;
+}
+
+function targetCount(y: Targets): number | undefined {
+  if (y instanceof Int32Array) return y.length;
+  if (y && typeof y === 'object' && y.data instanceof Float32Array && Array.isArray(y.shape) && y.shape.length >= 1) {
+    return y.shape[0];
+  }
+  return undefined;
+}
+
+/** Rows [start, start + count) of a batch-first tensor, as a view (no copy). */
+export function sliceRows(t: Tensor, start: number, count: number): Tensor {
+  const rowSize = t.data.length / t.shape[0];
+  return { shape: [count, ...t.shape.slice(1)], data: t.data.subarray(start * rowSize, (start + count) * rowSize) };
+}
+
+/** Targets [start, start + count), as a view. */
+export function sliceTargets(y: Targets, start: number, count: number): Targets {
+  return y instanceof Int32Array ? y.subarray(start, start + count) : sliceRows(y, start, count);
+}
+
+/**
+ * The last ⌈fraction·N⌉ samples as validation, the rest for training — a fixed tail, not a random draw,
+ * so the split is the same on every run (like MNIST's customary last 5,000). Views, no copies.
+ */
+export function splitTail(data: Dataset, fraction: number): { train: Dataset; validation: Dataset } {
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
+    throw new OptionError(`validationSplit must be a fraction in (0, 1), got ${String(fraction)}`);
+  }
+  const n = sampleCount(data, 'training data');
+  const validationCount = Math.ceil(fraction * n);
+  const trainCount = n - validationCount;
+  if (trainCount < 1) {
+    throw new OptionError(`validationSplit ${fraction} of ${n} samples leaves no training samples`);
+  }
+  return {
+    train: { x: sliceRows(data.x, 0, trainCount), y: sliceTargets(data.y, 0, trainCount) },
+    validation: { x: sliceRows(data.x, trainCount, validationCount), y: sliceTargets(data.y, trainCount, validationCount) },
+  };
+}
+
+/** Fill `order` with 0 … n−1, shuffled by `rng` (Fisher–Yates) when `shuffle` is true. */
+export function fillOrder(order: Int32Array, rng: Rng, shuffle: boolean): Int32Array {
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  if (shuffle) rng.shuffle(order);
+  return order;
+}
+
+/**
+ * Copies the samples named by a slice of an index order into batch buffers. There are at most two batch
+ * sizes per epoch (full batches and the last partial one), so at most two sets of buffers, allocated on
+ * first use and reused for the rest of training: gathering allocates nothing.
+ */
+export class BatchGatherer {
+  private readonly rowSize: number;
+  private readonly targetRowSize: number;
+  private readonly buffers = new Map<number, { x: Tensor; y: Targets }>();
+
+  constructor(private readonly data: Dataset) {
+    const n = data.x.shape[0];
+    this.rowSize = data.x.data.length / n;
+    this.targetRowSize = data.y instanceof Int32Array ? 1 : data.y.data.length / n;
+  }
+
+  /** The batch of samples order[start … start + count), in that order. Valid until the next gather of that size. */
+  gather(order: Int32Array, start: number, count: number): { x: Tensor; y: Targets } {
+    const batch = this.buffersFor(count);
+    const rowSize = this.rowSize;
+    const xs = this.data.x.data;
+    const bx = batch.x.data;
+    for (let b = 0; b < count; b++) {
+      const row = order[start + b] * rowSize;
+      bx.set(xs.subarray(row, row + rowSize), b * rowSize);
+    }
+    const y = this.data.y;
+    if (y instanceof Int32Array) {
+      const by = batch.y as Int32Array;
+      for (let b = 0; b < count; b++) by[b] = y[order[start + b]];
+    } else {
+      const size = this.targetRowSize;
+      const by = (batch.y as Tensor).data;
+      for (let b = 0; b < count; b++) {
+        const row = order[start + b] * size;
+        by.set(y.data.subarray(row, row + size), b * size);
+      }
+    }
+    return batch;
+  }
+
+  private buffersFor(count: number): { x: Tensor; y: Targets } {
+    let batch = this.buffers.get(count);
+    if (batch === undefined) {
+      const x: Tensor = { shape: [count, ...this.data.x.shape.slice(1)], data: allocFloat32(count * this.rowSize) };
+      const y: Targets =
+        this.data.y instanceof Int32Array
+          ? new Int32Array(count)
+          : { shape: [count, ...this.data.y.shape.slice(1)], data: allocFloat32(count * this.targetRowSize) };
+      batch = { x, y };
+      this.buffers.set(count, batch);
+    }
+    return batch;
+  }
+}
