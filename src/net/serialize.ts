@@ -7,7 +7,7 @@
  *   shape, offset, length }] }, optimizer?, training?, metadata? }` — offsets in bytes, lengths in elements;
  * - `weights.bin`: every param, then every buffer (BatchNorm running statistics), in the net's order, as
  *   little-endian float32, back to back, nothing else;
- * - `optimizer.bin` (only when an optimizer was saved): its state arrays (`slots`), described by
+ * - `optimizer.bin` (only when an optimizer was saved, else removed): its state arrays (`slots`), described by
  *   `model.json`'s `optimizer` entry `{ kind, config, step, slotNames, file, …, tensors: [{ name: "<param>:<slot>", … }] }`.
  *
  * Each file is written under a temporary name in the same directory and renamed over the old one; the
@@ -128,6 +128,8 @@ export function save(net: Sequential, dir: string, extras: SaveExtras = {}): voi
   writeAtomic(path.join(dir, WEIGHTS_FILE), weights.bytes);
   if (optimizerPart) writeAtomic(path.join(dir, OPTIMIZER_FILE), optimizerPart.bytes);
   writeAtomic(path.join(dir, MODEL_FILE), Buffer.from(JSON.stringify(model, null, 2) + '\n', 'utf8'));
+  // An optimizer.bin from an earlier save is no longer described by model.json: remove it, not leave it stale.
+  if (!optimizerPart) fs.rmSync(path.join(dir, OPTIMIZER_FILE), { force: true });
 }
 
 /** Read a model directory written by `save`; every inconsistency is a ModelFileError saying what and where. */

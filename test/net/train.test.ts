@@ -323,3 +323,59 @@ test('regression targets: accuracy is NaN, the loss still falls', async () => {
   expect(history.accuracy.every(Number.isNaN)).toBe(true);
   expect(history.loss[29]).toBeLessThan(history.loss[0] / 5);
 });
+
+describe('resume', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  test('stop after 2 epochs, save, load, resume to 5: the same weights and history as an uninterrupted run (Dropout, Adam, warm-up)', async () => {
+    const { everyLayerNet, blobImages } = await import('./all-layers.fixture');
+    const { withWarmup, cosineSchedule } = await import('../../src');
+    const data = blobImages(40, 3);
+    const validation = blobImages(12, 4);
+    const schedule = withWarmup(cosineSchedule({ lr: 0.01, epochs: 5 }), 4);
+    const options = { batchSize: 12, seed: 21, schedule, validation, augment: (b: Tensor, rng: Rng) => {
+      for (let i = 0; i < b.data.length; i += 7) b.data[i] += rng.uniform(-0.05, 0.05);
+    } };
+
+    const uninterrupted = everyLayerNet(8);
+    const full = await fit(uninterrupted, new SoftmaxCrossEntropy(), new Adam({ lr: 0.01, weightDecay: 1e-3 }), data, { ...options, epochs: 5 });
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-resume-'));
+    dirs.push(dir);
+    const first = everyLayerNet(8);
+    const adam = new Adam({ lr: 0.01, weightDecay: 1e-3 });
+    await fit(first, new SoftmaxCrossEntropy(), adam, data, {
+      ...options, epochs: 2, onEpoch: (info) => save(first, dir, { optimizer: adam, training: info.trainingState() }),
+    });
+
+    const restored = load(dir);
+    expect(restored.training?.epoch).toBe(2);
+    const rest = await fit(restored.net, new SoftmaxCrossEntropy(), restored.optimizer!, data, {
+      ...options, schedule: undefined, epochs: 5, resume: restored.training, // the schedule comes from the saved state
+    });
+    restored.net.params().forEach((p, i) => expect(Array.from(p.value)).toEqual(Array.from(uninterrupted.params()[i].value)));
+    restored.net.buffers().forEach((b, i) => expect(Array.from(b.value)).toEqual(Array.from(uninterrupted.buffers()[i].value)));
+    expect(rest.loss).toEqual(full.loss);
+    expect(rest.valLoss).toEqual(full.valLoss);
+    expect(rest.lr).toEqual(full.lr);
+
+    // Without the optimizer state the continuation differs: the test can tell.
+    const again = load(dir);
+    await fit(again.net, new SoftmaxCrossEntropy(), new Adam({ lr: 0.01, weightDecay: 1e-3 }), data, {
+      ...options, epochs: 5, resume: again.training,
+    });
+    expect(again.net.params().map((p) => Array.from(p.value))).not.toEqual(uninterrupted.params().map((p) => Array.from(p.value)));
+  });
+
+  test('resume checks the seed and the epoch count', async () => {
+    let state: import('../../src').TrainingState | undefined;
+    await fit(mlp(1), new SoftmaxCrossEntropy(), new SGD(), xorData(8, 1), {
+      epochs: 3, batchSize: 4, seed: 2, onEpoch: (info) => void (state = info.trainingState()),
+    });
+    await expect(fit(mlp(1), new SoftmaxCrossEntropy(), new SGD(), xorData(8, 1), { epochs: 5, batchSize: 4, seed: 3, resume: state }))
+      .rejects.toThrow('fit: resuming a run seeded 2 with seed 3; pass seed: 2');
+    await expect(fit(mlp(1), new SoftmaxCrossEntropy(), new SGD(), xorData(8, 1), { epochs: 2, batchSize: 4, seed: 2, resume: state }))
+      .rejects.toThrow('fit: cannot resume after epoch 3 when "epochs" is 2');
+  });
+});
