@@ -3,8 +3,9 @@
  *
  *   y[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · x[n, c, oy·sh − pt + ky, ox·sw − pl + kx]
  *
- * with zero padding and output size ⌊(n + 2p − f)/s⌋ + 1 per axis ('same' pads (f − 1)-ish cells
- * so that the output is ⌈n/s⌉, the odd cell after; see kernels/conv-geometry.ts).
+ * with zero padding and output size ⌊(n + 2p − f)/s⌋ + 1 per axis. 'valid' is p = 0; 'same' pads
+ * max((⌈n/s⌉ − 1)·s + f − n, 0) cells in total so that the output is ⌈n/s⌉, the odd cell on the
+ * bottom/right (TensorFlow's rule; see kernels/conv-geometry.ts).
  *
  * Computed as im2col + ONE matrix product for the whole batch (the GEMM's long dimension is
  * N·outH·outW, which is what makes it fast):

@@ -14,7 +14,7 @@ import { MaxPool } from '../../src/layers/maxpool';
 import { gradCheck, type GradCheckResult } from '../../src/net/gradcheck';
 import { Rng } from '../../src/random';
 import { tensor, type Tensor } from '../../src/tensor';
-import { randomArray, windowCase } from '../helpers/window-cases';
+import { maxMixedError, randomArray, windowCase } from '../helpers/window-cases';
 
 const RUNS = 100;
 
@@ -240,5 +240,47 @@ describe('gradient checks (layers)', () => {
       { numRuns: RUNS, seed: 407 },
     );
     tally.print();
+  });
+});
+
+describe('backward contract (all five layers, random shapes)', () => {
+  const layerFor = (kind: number, c: { kernelH: number; kernelW: number; strideH: number; strideW: number; padding: import('../../src/kernels/conv-geometry').PaddingOption }): Layer => {
+    const window = { size: [c.kernelH, c.kernelW] as [number, number], stride: [c.strideH, c.strideW] as [number, number], padding: c.padding };
+    switch (kind) {
+      case 0: return new Conv2D({ filters: 2, kernelSize: window.size, stride: window.stride, padding: window.padding });
+      case 1: return new MaxPool(window);
+      case 2: return new AvgPool(window);
+      case 3: return new BatchNorm();
+      default: return new Dropout({ rate: 0.4 });
+    }
+  };
+
+  test(`backward twice gives identical dx and doubled param grads; a zero dy gives zero gradients; params never change (${RUNS} runs)`, () => {
+    fc.assert(
+      fc.property(windowCase({ padBelowWindow: true }), fc.integer({ min: 0, max: 4 }), (c, kind) => {
+        const rng = new Rng(c.seed);
+        const layer = layerFor(kind, c);
+        const batch = kind === 3 ? Math.max(2, c.batch) : c.batch;
+        layer.build([c.channels, c.height, c.width], rng);
+        const x = tensor([batch, c.channels, c.height, c.width], randomArray(batch * c.channels * c.height * c.width, rng));
+        const y = layer.forward(x, true);
+        const values = layer.params().map((p) => Array.from(p.value));
+        const dy = tensor(y.shape, randomArray(y.data.length, rng));
+        const dx1 = Array.from(layer.backward(dy).data);
+        const grads1 = layer.params().map((p) => Array.from(p.grad));
+        expect(Array.from(layer.backward(dy).data)).toEqual(dx1);
+        layer.params().forEach((p, i) => {
+          // Sums made in float64 round once more when added to a float32 grad: doubled within 1 ulp.
+          expect(maxMixedError(p.grad, grads1[i].map((g) => 2 * g))).toBeLessThan(1e-6);
+          expect(Array.from(p.value)).toEqual(values[i]);
+        });
+        layer.params().forEach((p) => p.grad.fill(0));
+        const dx0 = layer.backward(tensor(y.shape));
+        expect(dx0.shape).toEqual(x.shape);
+        expect(dx0.data.every((v) => v === 0)).toBe(true);
+        expect(layer.params().every((p) => p.grad.every((v) => v === 0))).toBe(true);
+      }),
+      { numRuns: RUNS, seed: 409 },
+    );
   });
 });
