@@ -224,3 +224,22 @@ test('defaults are the documented ones', () => {
   expect(new Adam().config()).toEqual({ lr: 0.001, weightDecay: 0, clipNorm: null, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   expect(new AdaGrad().config()).toEqual({ lr: 0.01, weightDecay: 0, clipNorm: null, eps: 1e-8 });
 });
+
+test.each(Object.keys(rules))('%s: weight decay acts on decay:true params only (zero gradient isolates it)', (name) => {
+  const optimizer = rules[name].make(); // λ = 0.1
+  const decayed = makeParam('weights', [2], Float32Array.of(2, -4), true);
+  const exempt = makeParam('bias', [2], Float32Array.of(2, -4), false);
+  optimizer.step([decayed, exempt]);
+  expect(Array.from(exempt.value)).toEqual([2, -4]);
+  // g = λ·w pulls each weight towards 0.
+  expect(decayed.value[0]).toBeLessThan(2);
+  expect(decayed.value[0]).toBeGreaterThan(0);
+  expect(decayed.value[1]).toBeGreaterThan(-4);
+  expect(decayed.value[1]).toBeLessThan(0);
+});
+
+test('SGD weight decay is exactly w ← w − η·λ·w on a zero gradient', () => {
+  const p = makeParam('weights', [1], Float32Array.of(3), true);
+  new SGD({ lr: 0.5, weightDecay: 0.2 }).step([p]);
+  expect(p.value[0]).toBeCloseTo(3 - 0.5 * 0.2 * 3, 6);
+});
