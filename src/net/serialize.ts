@@ -127,7 +127,7 @@ export function save(net: Sequential, dir: string, extras: SaveExtras = {}): voi
   fs.mkdirSync(dir, { recursive: true });
   writeAtomic(path.join(dir, WEIGHTS_FILE), weights.bytes);
   if (optimizerPart) writeAtomic(path.join(dir, OPTIMIZER_FILE), optimizerPart.bytes);
-  writeAtomic(path.join(dir, MODEL_FILE), Buffer.from(JSON.stringify(model, null, 2) + '\n', 'utf8'));
+  writeAtomic(path.join(dir, MODEL_FILE), Buffer.from(readableJson(model), 'utf8'));
   // An optimizer.bin from an earlier save is no longer described by model.json: remove it, not leave it stale.
   if (!optimizerPart) fs.rmSync(path.join(dir, OPTIMIZER_FILE), { force: true });
 }
@@ -311,6 +311,14 @@ function checkHeader(model: ModelFile, modelPath: string): void {
   if (!Array.isArray(model.layers) || model.layers.length === 0) throw new ModelFileError(`${modelPath}: "layers" must be a non-empty array`);
   if (!Array.isArray(model.inputShape)) throw new ModelFileError(`${modelPath}: "inputShape" is missing`);
   if (!Number.isInteger(model.seed)) throw new ModelFileError(`${modelPath}: "seed" must be an integer, got ${JSON.stringify(model.seed)}`);
+}
+
+/** Indented JSON with every array of numbers (shapes, rng states) kept on one line, for people reading it. */
+function readableJson(value: unknown): string {
+  return (
+    JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_m, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`) +
+    '\n'
+  );
 }
 
 function sha256(bytes: Uint8Array): string {
