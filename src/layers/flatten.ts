@@ -3,6 +3,7 @@
  * so forward and backward are views of the same buffer (no copy); the view objects are cached so
  * that a batch allocates nothing.
  */
+import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, sizeOf, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
@@ -16,7 +17,7 @@ export class Flatten implements Layer {
 
   constructor(_options: Record<string, never> = {}) {}
 
-  build(inputShape: Shape): Shape {
+  build(inputShape: Shape, _rng?: Rng): Shape {
     assertValidShape(inputShape, 'Flatten input shape');
     this.inputShape = [...inputShape];
     this.size = sizeOf(inputShape);

@@ -2,8 +2,9 @@
  * ReLU: y = max(0, x), elementwise on any shape. The gradient passes where the input was positive
  * (at exactly 0 it is taken as 0, the usual subgradient).
  */
+import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
-import { reuse, formatShape, ShapeError } from '../tensor';
+import { assertValidShape, reuse, formatShape, ShapeError } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class ReLU implements Layer {
@@ -14,7 +15,8 @@ export class ReLU implements Layer {
 
   constructor(_options: Record<string, never> = {}) {}
 
-  build(inputShape: Shape): Shape {
+  build(inputShape: Shape, _rng?: Rng): Shape {
+    assertValidShape(inputShape, 'ReLU input shape');
     return [...inputShape];
   }
 

@@ -2,7 +2,8 @@
  * Sigmoid: y = 1 / (1 + e^(−x)), elementwise on any shape; dx = dy · y · (1 − y).
  * For x < 0 it is computed as eˣ / (1 + eˣ) so that e^(−x) never overflows.
  */
-import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import type { Rng } from '../random';
+import { ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class Sigmoid implements Layer {
@@ -12,7 +13,8 @@ export class Sigmoid implements Layer {
 
   constructor(_options: Record<string, never> = {}) {}
 
-  build(inputShape: Shape): Shape {
+  build(inputShape: Shape, _rng?: Rng): Shape {
+    assertValidShape(inputShape, 'Sigmoid input shape');
     return [...inputShape];
   }
 

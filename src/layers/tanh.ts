@@ -1,7 +1,8 @@
 /**
  * Tanh: y = tanh(x), elementwise on any shape; dx = dy · (1 − y²).
  */
-import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import type { Rng } from '../random';
+import { ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class Tanh implements Layer {
@@ -11,7 +12,8 @@ export class Tanh implements Layer {
 
   constructor(_options: Record<string, never> = {}) {}
 
-  build(inputShape: Shape): Shape {
+  build(inputShape: Shape, _rng?: Rng): Shape {
+    assertValidShape(inputShape, 'Tanh input shape');
     return [...inputShape];
   }
 
