@@ -50,7 +50,10 @@ export interface FitOptions {
   patience?: number;
   /** Smallest decrease of the validation loss that counts as an improvement (default 0). */
   minDelta?: number;
-  /** On early stopping, put back the weights (and buffers) of the best epoch (default true). */
+  /**
+   * On early stopping, put back the weights (and buffers) of the best epoch (default true). After a resume
+   * this works when the best epoch is the resumed one or a later one (earlier weights are not saved).
+   */
   restoreBestWeights?: boolean;
   /**
    * Training-time augmentation of each gathered batch, drawing from the fit's augmentation Rng. It may change
@@ -213,6 +216,9 @@ export async function fit(
 
   const params = net.params();
   const best = patience !== undefined && restoreBest ? new WeightSnapshot(net) : undefined;
+  // A run resumed right after its best epoch holds the best weights now; an older best is not in the
+  // checkpoint, so early stopping then keeps the last weights instead of restoring.
+  if (resume !== undefined && bestEpoch === resume.epoch) best?.take();
   const gatherer = new BatchGatherer(train);
   const order = new Int32Array(n);
   let lastYield = performance.now();

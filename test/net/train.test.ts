@@ -368,6 +368,31 @@ describe('resume', () => {
     expect(again.net.params().map((p) => Array.from(p.value))).not.toEqual(uninterrupted.params().map((p) => Array.from(p.value)));
   });
 
+  test('early stopping across a resume: the same stop and the same restored best weights', async () => {
+    const train = xorData(80, 5);
+    const validation = { x: train.x, y: train.y.map((c) => 1 - c) };
+    const options = { batchSize: 8, validation, patience: 2, seed: 4 };
+    const whole = mlp(3);
+    const full = await fit(whole, new SoftmaxCrossEntropy(), new Adam({ lr: 0.05 }), train, { ...options, epochs: 20 });
+    expect(full.stopReason).toBe('early-stopping');
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-resume-es-'));
+    dirs.push(dir);
+    const first = mlp(3);
+    const adam = new Adam({ lr: 0.05 });
+    await fit(first, new SoftmaxCrossEntropy(), adam, train, {
+      ...options, epochs: 1, onEpoch: (info) => save(first, dir, { optimizer: adam, training: info.trainingState() }),
+    });
+    const restored = load(dir);
+    const rest = await fit(restored.net, new SoftmaxCrossEntropy(), restored.optimizer!, train, {
+      ...options, epochs: 20, resume: restored.training,
+    });
+    expect(rest.stopReason).toBe('early-stopping');
+    expect(rest.bestEpoch).toBe(full.bestEpoch);
+    expect(rest.valLoss).toEqual(full.valLoss);
+    expect(weightsOf(restored.net)).toEqual(weightsOf(whole));
+  });
+
   test('resume checks the seed and the epoch count', async () => {
     let state: import('../../src').TrainingState | undefined;
     await fit(mlp(1), new SoftmaxCrossEntropy(), new SGD(), xorData(8, 1), {
