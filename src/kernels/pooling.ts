@@ -25,11 +25,11 @@ export function maxPoolForward(
     for (let oy = 0; oy < outH; oy++) {
       const y0 = oy * strideH - padTop;
       const yLo = y0 < 0 ? 0 : y0;
-      const yHi = Math.min(height, y0 + kernelH);
+      const yHi = y0 + kernelH < height ? y0 + kernelH : height; // (not Math.min: measurably faster here)
       for (let ox = 0; ox < outW; ox++, o++) {
         const x0 = ox * strideW - padLeft;
         const xLo = x0 < 0 ? 0 : x0;
-        const xHi = Math.min(width, x0 + kernelW);
+        const xHi = x0 + kernelW < width ? x0 + kernelW : width;
         let bestIndex = base + yLo * width + xLo;
         let best = x[bestIndex];
         for (let iy = yLo; iy < yHi; iy++) {
