@@ -40,10 +40,10 @@ export class Affine implements Layer {
     }
     const { units, init = 'he', useBias = true } = options;
     if (!Number.isInteger(units) || units <= 0) {
-      throw new RangeError(`Affine units must be a positive integer, got ${JSON.stringify(units)}`);
+      throw new RangeError(`Affine units must be a positive integer, got ${show(units)}`);
     }
     assertInitName(init, 'Affine init');
-    if (typeof useBias !== 'boolean') throw new TypeError(`Affine useBias must be a boolean, got ${JSON.stringify(useBias)}`);
+    if (typeof useBias !== 'boolean') throw new TypeError(`Affine useBias must be a boolean, got ${show(useBias)}`);
     this.units = units;
     this.init = init;
     this.useBias = useBias;
@@ -116,4 +116,9 @@ export class Affine implements Layer {
     if (this.weights === undefined) throw new Error('Affine is not built: call build(inputShape, rng) (Sequential does it)');
     return this.weights;
   }
+}
+
+/** A value as an error message shows it: numbers as written (NaN stays NaN), anything else as JSON. */
+function show(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
 }
