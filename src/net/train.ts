@@ -20,6 +20,7 @@ import type { Loss, Targets } from '../losses/loss';
 import type { Optimizer } from '../optimizers/optimizer';
 import { checkOptionNames } from '../optimizers/optimizer';
 import { scheduleFromConfig, type Schedule, type ScheduleConfig } from '../optimizers/schedules';
+import { allocFloat32 } from '../memory';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, type Tensor } from '../tensor';
 import { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail, type Dataset } from '../data/batches';
@@ -353,7 +354,7 @@ export function predict(net: Sequential, x: Tensor, batchSize = 256): Tensor {
   positiveInteger('batchSize', batchSize, 'predict');
   checkInputShape(net, x, 'predict input');
   const n = x.shape[0];
-  const out: Tensor = { shape: [n, ...net.outputShape], data: new Float32Array(n * sizeOfShape(net.outputShape)) };
+  const out: Tensor = { shape: [n, ...net.outputShape], data: allocFloat32(n * sizeOfShape(net.outputShape)) };
   const rowSize = out.data.length / n;
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
@@ -416,7 +417,7 @@ class WeightSnapshot {
 
   constructor(net: Sequential) {
     this.sources = [...net.params().map((p) => p.value), ...net.buffers().map((b) => b.value)];
-    this.copies = this.sources.map((s) => new Float32Array(s.length));
+    this.copies = this.sources.map((s) => allocFloat32(s.length));
   }
 
   take(): void {
