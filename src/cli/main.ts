@@ -18,6 +18,9 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .exitOverride()
     .showSuggestionAfterError(true)
+    // commander's own messages ("error: unknown option '--foo'") get the same "nn: " prefix as ours, on one
+    // line (a suggestion such as "(Did you mean --epochs?)" comes on a line of its own otherwise).
+    .configureOutput({ outputError: (text, write) => write(`${text.replace(/^error: /, 'nn: ').trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
     .addHelpText('after', `
 Examples:
