@@ -67,10 +67,10 @@ export class BatchNorm implements Layer {
     }
     const { momentum = 0.9, eps = 1e-5 } = options;
     if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
-      throw new RangeError(`BatchNorm: momentum must be a number in [0, 1] (the weight of the old running value), got ${momentum}`);
+      throw new RangeError(`BatchNorm: momentum must be a number in [0, 1] (the weight of the old running value), got ${typeof momentum === 'number' ? momentum : JSON.stringify(momentum)}`);
     }
     if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
-      throw new RangeError(`BatchNorm: eps must be a finite number > 0, got ${eps}`);
+      throw new RangeError(`BatchNorm: eps must be a finite number > 0, got ${typeof eps === 'number' ? eps : JSON.stringify(eps)}`);
     }
     this.options = { momentum, eps };
   }

@@ -41,7 +41,7 @@ export class Dropout implements Layer {
     }
     const { rate } = options;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new RangeError(`Dropout: rate must be a number in [0, 1) (the probability of dropping a value), got ${rate}`);
+      throw new RangeError(`Dropout: rate must be a number in [0, 1) (the probability of dropping a value), got ${typeof rate === 'number' ? rate : JSON.stringify(rate)}`);
     }
     this.rate = rate;
   }
@@ -59,7 +59,7 @@ export class Dropout implements Layer {
     if (!this.rng) throw new Error('Dropout: build(inputShape, rng) must be called before forward/backward');
     this.checkInput(x);
     this.lastTraining = training;
-    if (!training) return x;
+    if (!training) return x; // the identity: no copy (the caller's tensor passes through)
     const size = x.data.length;
     if (this.output === undefined || this.output.data.length !== size) {
       this.output = reuse(this.output, x.shape);
