@@ -67,9 +67,12 @@ describe('Conv2D forward', () => {
     const y1 = layer.forward(x4, true);
     const first = Float32Array.from(y1.data);
     const d1 = layer.backward(tensor(y1.shape, randomArray(y1.data.length, rng)));
+    const internals = () => ['cols', 'product', 'output', 'dCols', 'dInput'].map((k) => (layer as any)[k].data as Float32Array);
+    const buffers1 = internals();
     const y2 = layer.forward(x4, true);
     expect(y2).toBe(y1); // same buffer object: no allocation on the second batch
     expect(layer.backward(tensor(y1.shape, randomArray(y1.data.length, rng)))).toBe(d1);
+    internals().forEach((b, i) => expect(b).toBe(buffers1[i])); // the column matrix and every scratch buffer too
     const x1 = tensor([1, 2, 5, 7], x4.data.slice(0, 70));
     const y3 = layer.forward(x1, true);
     expect(Array.from(y3.data)).toEqual(Array.from(first.subarray(0, y3.data.length)));
