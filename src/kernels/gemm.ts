@@ -12,7 +12,8 @@
  *
  * The wasm kernel accumulates each element in float32 in order p = 0..k−1 (starting from C when
  * accumulating), the same way on any number of threads; the reference sums in float64. They agree
- * within k·eps·Σ|a||b| (test/kernels/gemm.test.ts).
+ * within k·eps·Σ|a||b| (test/kernels/gemm.test.ts). If the wasm memory is ever exhausted, a call
+ * quietly runs the TypeScript loop instead.
  */
 import { kernelState } from './backend';
 import { matmulReference, matmulTransAReference, matmulTransBReference } from './reference';
@@ -69,7 +70,7 @@ export function matmul(
 ): void {
   checkSizes('matmul', a, b, c, m, k, n);
   switch (kernelState.backend) {
-    case 'wasm': return gemmWasm(FORM_AB, a, b, c, m, k, n, accumulate);
+    case 'wasm': if (!gemmWasm(FORM_AB, a, b, c, m, k, n, accumulate)) matmulTS(a, b, c, m, k, n, accumulate); return;
     case 'ts': return matmulTS(a, b, c, m, k, n, accumulate);
     default: return matmulReference(a, b, c, m, k, n, accumulate);
   }
@@ -81,7 +82,7 @@ export function matmulTransA(
 ): void {
   checkSizes('matmulTransA', a, b, c, m, k, n);
   switch (kernelState.backend) {
-    case 'wasm': return gemmWasm(FORM_ATB, a, b, c, m, k, n, accumulate);
+    case 'wasm': if (!gemmWasm(FORM_ATB, a, b, c, m, k, n, accumulate)) matmulTransATS(a, b, c, m, k, n, accumulate); return;
     case 'ts': return matmulTransATS(a, b, c, m, k, n, accumulate);
     default: return matmulTransAReference(a, b, c, m, k, n, accumulate);
   }
@@ -93,7 +94,7 @@ export function matmulTransB(
 ): void {
   checkSizes('matmulTransB', a, b, c, m, k, n);
   switch (kernelState.backend) {
-    case 'wasm': return gemmWasm(FORM_ABT, a, b, c, m, k, n, accumulate);
+    case 'wasm': if (!gemmWasm(FORM_ABT, a, b, c, m, k, n, accumulate)) matmulTransBTS(a, b, c, m, k, n, accumulate); return;
     case 'ts': return matmulTransBTS(a, b, c, m, k, n, accumulate);
     default: return matmulTransBReference(a, b, c, m, k, n, accumulate);
   }

@@ -13,6 +13,8 @@
  * argument. Plain TypeScript; the signature (Float32Arrays + integers) lets a WebAssembly SIMD
  * version replace it without touching Conv2D. `reference.ts` holds the obviously-correct loops.
  */
+import { kernelState } from './backend';
+import { col2imWasm, im2colWasm } from './wasm/conv-wasm';
 
 /** Fills `cols` ([C·kh·kw × N·outH·outW]) from `x` ([N, C, H, W]). */
 export function im2col(
@@ -21,6 +23,9 @@ export function im2col(
   kernelH: number, kernelW: number, strideH: number, strideW: number,
   padTop: number, padLeft: number, outH: number, outW: number,
 ): void {
+  // The wasm SIMD version when loaded (same layout, see src/kernels/wasm/assembly/conv.ts).
+  if (kernelState.backend === 'wasm' && im2colWasm(x, cols, batch, channels, height, width,
+    kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW)) return;
   const planeOut = outH * outW;
   const rowLength = batch * planeOut;
   const planeIn = height * width;
@@ -62,6 +67,8 @@ export function col2im(
   kernelH: number, kernelW: number, strideH: number, strideW: number,
   padTop: number, padLeft: number, outH: number, outW: number,
 ): void {
+  if (kernelState.backend === 'wasm' && col2imWasm(cols, x, batch, channels, height, width,
+    kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW)) return;
   const planeOut = outH * outW;
   const rowLength = batch * planeOut;
   const planeIn = height * width;

@@ -4,6 +4,8 @@
  * Window geometry as in im2col: output (oy, ox) covers rows oy·sh − padTop + [0, kh) and columns
  * ox·sw − padLeft + [0, kw); cells outside the image are padding.
  */
+import { kernelState } from './backend';
+import { maxPool2x2Wasm, maxPoolBackwardWasm } from './wasm/conv-wasm';
 
 /**
  * Max pooling. `argmax[o]` receives the flat index into `x` of the winner of output o, so that
@@ -18,6 +20,10 @@ export function maxPoolForward(
   kernelH: number, kernelW: number, strideH: number, strideW: number,
   padTop: number, padLeft: number, outH: number, outW: number,
 ): void {
+  // 2×2 windows, stride 2, no padding (the common case) on the wasm SIMD kernel when loaded.
+  if (kernelState.backend === 'wasm' && kernelH === 2 && kernelW === 2 && strideH === 2 && strideW === 2 &&
+    padTop === 0 && padLeft === 0 && outH === height >> 1 && outW === width >> 1 &&
+    maxPool2x2Wasm(x, y, argmax, planes, height, width, outH, outW)) return;
   const planeIn = height * width;
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -53,6 +59,7 @@ export function maxPoolForward(
 export function maxPoolBackward(
   dy: Float32Array, argmax: Int32Array, dx: Float32Array, inputLength: number, outputLength: number,
 ): void {
+  if (kernelState.backend === 'wasm' && maxPoolBackwardWasm(dy, argmax, dx, inputLength, outputLength)) return;
   dx.fill(0, 0, inputLength);
   for (let o = 0; o < outputLength; o++) dx[argmax[o]] += dy[o];
 }

@@ -1,13 +1,11 @@
 /**
- * The three matrix-multiply forms on the wasm SIMD GEMM: copy the operands into the wasm memory,
- * run the kernel (split over the threads from setThreads), copy C back. The copies cost a few
- * percent of a (100×784)·(784×100) product; operands that already live in the wasm memory
- * (see `isWasmResident`) are used in place.
- *
- * Memory layout (byte offsets, from the module's heap base): one GEMM workspace per thread, then
- * the operands of the current call. Calls are synchronous, so each call lays its operands out anew.
+ * The three matrix-multiply forms on the wasm SIMD GEMM. Operands that live in the wasm memory
+ * (arena.ts) are used in place; others are copied in (and C back out) through staging.ts — a few
+ * percent of a (100×784)·(784×100) product.
  */
-import { alignUp, heapF32, wasmKernels } from './loader';
+import { alignUp, wasmKernels } from './loader';
+import { allocBlock } from './arena';
+import { beginStaging, copyOut, place, stagedBytes } from './staging';
 import { beginBatch, getThreads, OP_GEMM, start, waitAll, workerArgs } from './threads';
 
 /** Below this many multiply-adds a product runs on one thread: waking a worker costs ~10–50 µs. */
@@ -16,17 +14,17 @@ const MR = 4;
 const NR = 8;
 
 const kernels = wasmKernels;
-const heapBase = kernels === null ? 0 : alignUp(kernels.exports.heapBase());
 const workspaceBytes = kernels === null ? 0 : alignUp(kernels.exports.gemmWorkspaceBytes());
+/** Each thread's GEMM workspace (packed A and B panels), allocated on first use and kept. */
+const workspaces: number[] = [];
 
-/** Byte offset of the first operand: past the workspaces of every thread. */
-export function operandBase(): number {
-  return heapBase + getThreads() * workspaceBytes;
-}
-
-/** Byte offset of thread t's GEMM workspace. */
 function workspace(t: number): number {
-  return heapBase + t * workspaceBytes;
+  while (workspaces.length <= t) {
+    const offset = allocBlock(workspaceBytes);
+    if (offset < 0) throw new RangeError('WebAssembly kernels: no memory left for a GEMM workspace');
+    workspaces.push(offset);
+  }
+  return workspaces[t];
 }
 
 /** Which matrix-multiply form: how A and B are stored. */
@@ -40,27 +38,26 @@ export const FORM_ABT = 2;
 
 /**
  * C[m×n] (+)= op(A)·op(B) on the wasm kernel; arguments already validated by the caller.
+ * Returns false (having done nothing) when the wasm memory is exhausted.
  */
 export function gemmWasm(
   form: GemmForm, a: Float32Array, b: Float32Array, c: Float32Array,
   m: number, k: number, n: number, accumulate: boolean,
-): void {
-  if (m === 0 || n === 0) return;
-  const aOff = operandBase();
-  const bOff = alignUp(aOff + m * k * 4);
-  const cOff = alignUp(bOff + k * n * 4);
-  const heap = heapF32(cOff + m * n * 4);
-  heap.set(a.subarray(0, m * k), aOff >> 2);
-  heap.set(b.subarray(0, k * n), bOff >> 2);
-  if (accumulate) heap.set(c.subarray(0, m * n), cOff >> 2);
-
+): boolean {
+  if (m === 0 || n === 0) return true;
+  // No wasm memory left to stage the operands: the caller runs the TypeScript kernel instead.
+  if (!beginStaging(stagedBytes(a, m * k) + stagedBytes(b, k * n) + stagedBytes(c, m * n))) return false;
+  const aOff = place(a, m * k, true);
+  const bOff = place(b, k * n, true);
+  const cOff = place(c, m * n, accumulate);
   const aRs = form === FORM_ATB ? 1 : k;
   const aCs = form === FORM_ATB ? m : 1;
   const bRs = form === FORM_ABT ? 1 : n;
   const bCs = form === FORM_ABT ? k : 1;
   runGemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, m, k, n, accumulate);
 
-  c.set(heap.subarray(cOff >> 2, (cOff >> 2) + m * n));
+  copyOut(c, cOff, m * n);
+  return true;
 }
 
 /**

@@ -1,5 +1,8 @@
 // The wasm module's entry: every kernel the JS side calls. Compiled by scripts/build-wasm.js.
+// No kernel allocates: the stub runtime's heap is never used, the JS side owns all memory past heapBase().
 export { gemm, gemmWorkspaceBytes } from './gemm';
+export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
+export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
 
 /** First free byte after the module's static data: the JS side lays out its buffers from here. */
 export function heapBase(): usize {

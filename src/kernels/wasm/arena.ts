@@ -1,0 +1,73 @@
+/**
+ * Blocks of the wasm memory, handed out as Float32Array views ("resident" arrays). A kernel whose
+ * operands are resident reads and writes them in place; any other array is copied in and out of a
+ * scratch block per call. `allocFloat32` (src/memory.ts) places large buffers here, so layer outputs,
+ * gradients and the im2col matrix cost no copies on the way through the wasm kernels.
+ *
+ * Blocks are recycled by exact size (a training run allocates the same sizes again and again): when
+ * a view is garbage-collected, a FinalizationRegistry returns its block to the free list of its size.
+ * When the memory is exhausted (it may grow to MAXIMUM_PAGES), `allocResident` returns null and the
+ * caller falls back to an ordinary array: residency is only ever a speed-up, never needed for results.
+ */
+import { alignUp, heapF32, MAXIMUM_PAGES, wasmKernels } from './loader';
+
+const memory = wasmKernels?.memory;
+const LIMIT = MAXIMUM_PAGES * 65536;
+/** The next never-used byte: blocks are carved from here upwards. */
+let top = wasmKernels === null ? 0 : alignUp(wasmKernels.exports.heapBase());
+const freeBlocks = new Map<number, number[]>();
+/** The ArrayBuffer objects the memory has had: a view over any of them is resident. */
+const residentBuffers = new WeakSet<ArrayBufferLike>();
+
+interface Block {
+  offset: number;
+  bytes: number;
+}
+const registry = new FinalizationRegistry<Block>((block) => release(block.offset, block.bytes));
+
+/** Bytes of a block for `length` floats: whole cache lines, so blocks never share one. */
+function blockBytes(length: number): number {
+  return alignUp(Math.max(length, 1) * 4);
+}
+
+/** A block of `bytes` (a multiple of 64): recycled if one of that size is free, else new; −1 when full. */
+export function allocBlock(bytes: number): number {
+  const list = freeBlocks.get(bytes);
+  if (list !== undefined && list.length > 0) return list.pop()!;
+  if (memory === undefined || top + bytes > LIMIT) return -1;
+  const offset = top;
+  top += bytes;
+  heapF32(top); // grow now, so the caller's view covers the block
+  return offset;
+}
+
+/** Returns a block to the free list of its size. */
+export function release(offset: number, bytes: number): void {
+  let list = freeBlocks.get(bytes);
+  if (list === undefined) freeBlocks.set(bytes, (list = []));
+  list.push(offset);
+}
+
+/** A zero-filled Float32Array of `length` in the wasm memory, or null (no wasm, or memory full). */
+export function allocResident(length: number): Float32Array | null {
+  if (memory === undefined) return null;
+  const bytes = blockBytes(length);
+  const offset = allocBlock(bytes);
+  if (offset < 0) return null;
+  const buffer = memory.buffer;
+  residentBuffers.add(buffer);
+  const view = new Float32Array(buffer, offset, length);
+  view.fill(0); // a recycled block holds its previous owner's numbers
+  registry.register(view, { offset, bytes });
+  return view;
+}
+
+/** Whether `a` is a view into the wasm memory (then `a.byteOffset` is its address there). */
+export function isResident(a: Float32Array | Int32Array): boolean {
+  return residentBuffers.has(a.buffer);
+}
+
+/** Bytes carved from the memory so far (in use or free), for diagnostics. */
+export function residentBytes(): number {
+  return top;
+}

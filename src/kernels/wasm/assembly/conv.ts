@@ -1,0 +1,171 @@
+// im2col / col2im and 2×2 max pooling: the memory-bound halves of a convolutional layer.
+// Same layouts and semantics as src/kernels/im2col.ts and src/kernels/pooling.ts (see there).
+
+// @ts-ignore: decorator
+@inline function firstValid(offset: i32, stride: i32, outW: i32): i32 {
+  // ox ≥ ⌈−offset / stride⌉, clipped to [0, outW]
+  if (offset >= 0) return 0;
+  const lo = (-offset + stride - 1) / stride;
+  return min(outW, lo);
+}
+
+// @ts-ignore: decorator
+@inline function endValid(offset: i32, stride: i32, size: i32, outW: i32, lo: i32): i32 {
+  // ox ≤ ⌊(size − 1 − offset) / stride⌋
+  const last = size - 1 - offset;
+  if (last < 0) return lo;
+  return max(lo, min(outW, last / stride + 1));
+}
+
+/** cols[C·kh·kw × N·outH·outW] from x[N, C, H, W] (zeros where the window reads padding). */
+export function im2col(
+  x: usize, cols: usize, batch: i32, channels: i32, height: i32, width: i32,
+  kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+): void {
+  const planeOut = outH * outW;
+  const rowLength = <usize>batch * <usize>planeOut;
+  const planeIn = height * width;
+  for (let c = 0; c < channels; c++) {
+    for (let ky = 0; ky < kernelH; ky++) {
+      for (let kx = 0; kx < kernelW; kx++) {
+        const row = <usize>((c * kernelH + ky) * kernelW + kx) * rowLength;
+        const oxLo = firstValid(kx - padLeft, strideW, outW);
+        const oxHi = endValid(kx - padLeft, strideW, width, outW, oxLo);
+        for (let n = 0; n < batch; n++) {
+          const plane = <usize>(n * channels + c) * <usize>planeIn;
+          let q = row + <usize>n * <usize>planeOut;
+          for (let oy = 0; oy < outH; oy++, q += <usize>outW) {
+            const dst = cols + (q << 2);
+            const iy = oy * strideH - padTop + ky;
+            if (iy < 0 || iy >= height) {
+              memory.fill(dst, 0, <usize>outW << 2);
+              continue;
+            }
+            const src = x + ((plane + <usize>(iy * width + kx - padLeft)) << 2);
+            if (oxLo > 0) memory.fill(dst, 0, <usize>oxLo << 2);
+            if (strideW == 1) {
+              memory.copy(dst + (<usize>oxLo << 2), src + (<usize>oxLo << 2), <usize>(oxHi - oxLo) << 2);
+            } else {
+              for (let ox = oxLo; ox < oxHi; ox++) {
+                store<f32>(dst + (<usize>ox << 2), load<f32>(src + (<usize>(ox * strideW) << 2)));
+              }
+            }
+            if (oxHi < outW) memory.fill(dst + (<usize>oxHi << 2), 0, <usize>(outW - oxHi) << 2);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** x[N, C, H, W] = Σ over window cells of cols (the adjoint of im2col; x is overwritten). */
+export function col2im(
+  cols: usize, x: usize, batch: i32, channels: i32, height: i32, width: i32,
+  kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+): void {
+  const planeOut = outH * outW;
+  const rowLength = <usize>batch * <usize>planeOut;
+  const planeIn = height * width;
+  memory.fill(x, 0, (<usize>batch * <usize>channels * <usize>planeIn) << 2);
+  for (let c = 0; c < channels; c++) {
+    for (let ky = 0; ky < kernelH; ky++) {
+      for (let kx = 0; kx < kernelW; kx++) {
+        const row = <usize>((c * kernelH + ky) * kernelW + kx) * rowLength;
+        const oxLo = firstValid(kx - padLeft, strideW, outW);
+        const oxHi = endValid(kx - padLeft, strideW, width, outW, oxLo);
+        for (let n = 0; n < batch; n++) {
+          const plane = <usize>(n * channels + c) * <usize>planeIn;
+          let q = row + <usize>n * <usize>planeOut;
+          for (let oy = 0; oy < outH; oy++, q += <usize>outW) {
+            const iy = oy * strideH - padTop + ky;
+            if (iy < 0 || iy >= height) continue;
+            const src = cols + (q << 2);
+            const dst = x + ((plane + <usize>(iy * width + kx - padLeft)) << 2);
+            if (strideW == 1) {
+              let ox = oxLo;
+              for (; ox + 4 <= oxHi; ox += 4) {
+                const off = <usize>ox << 2;
+                v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
+              }
+              for (; ox < oxHi; ox++) {
+                const off = <usize>ox << 2;
+                store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));
+              }
+            } else {
+              for (let ox = oxLo; ox < oxHi; ox++) {
+                const d = dst + (<usize>(ox * strideW) << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ox << 2)));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Max pooling, 2×2 windows, stride 2, no padding (outH = ⌊H/2⌋, outW = ⌊W/2⌋): y and argmax (flat
+ * index into x) per output. Cells are visited in row-major window order and a cell wins when it is
+ * greater than the best so far, or NaN while the best is not: ties go to the first cell, NaN propagates.
+ */
+export function maxPool2x2(x: usize, y: usize, argmax: usize, planes: i32, height: i32, width: i32, outH: i32, outW: i32): void {
+  const lane = i32x4(0, 2, 4, 6);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * height * width;
+    for (let oy = 0; oy < outH; oy++) {
+      const rowIndex = base + 2 * oy * width;
+      const r0 = x + (<usize>rowIndex << 2);
+      const r1 = r0 + (<usize>width << 2);
+      let ox = 0;
+      for (; ox + 4 <= outW; ox += 4, o += 4) {
+        const off = <usize>ox << 3;
+        const a0 = v128.load(r0 + off), a1 = v128.load(r0 + off, 16);
+        const b0 = v128.load(r1 + off), b1 = v128.load(r1 + off, 16);
+        const i00 = i32x4.add(i32x4.splat(rowIndex + 2 * ox), lane);
+        let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+        let bi = i00;
+        let v = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        let take = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.eq(best, best), f32x4.eq(v, v)));
+        best = v128.bitselect(v, best, take);
+        bi = v128.bitselect(i32x4.add(i00, i32x4.splat(1)), bi, take);
+        v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        take = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.eq(best, best), f32x4.eq(v, v)));
+        best = v128.bitselect(v, best, take);
+        bi = v128.bitselect(i32x4.add(i00, i32x4.splat(width)), bi, take);
+        v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        take = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.eq(best, best), f32x4.eq(v, v)));
+        best = v128.bitselect(v, best, take);
+        bi = v128.bitselect(i32x4.add(i00, i32x4.splat(width + 1)), bi, take);
+        v128.store(y + (o << 2), best);
+        v128.store(argmax + (o << 2), bi);
+      }
+      for (; ox < outW; ox++, o++) {
+        const i0 = rowIndex + 2 * ox;
+        let best = load<f32>(x + (<usize>i0 << 2));
+        let bi = i0;
+        for (let c = 1; c < 4; c++) {
+          const idx = i0 + (c >> 1) * width + (c & 1);
+          const v = load<f32>(x + (<usize>idx << 2));
+          if (v > best || (v != v && best == best)) {
+            best = v;
+            bi = idx;
+          }
+        }
+        store<f32>(y + (o << 2), best);
+        store<i32>(argmax + (o << 2), bi);
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[argmax[o]] += dy[o]. */
+export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inputLength: i32, outputLength: i32): void {
+  memory.fill(dx, 0, <usize>inputLength << 2);
+  for (let o = 0; o < outputLength; o++) {
+    const off = <usize>o << 2;
+    const d = dx + (<usize>load<i32>(argmax + off) << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(dy + off));
+  }
+}

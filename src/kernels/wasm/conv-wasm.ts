@@ -1,0 +1,124 @@
+/**
+ * JS side of the wasm im2col/col2im, 2×2 max pooling, ReLU and Conv2D layout kernels: stage the
+ * operands (resident arrays in place, others copied), call, copy results back. Each returns false,
+ * having done nothing, when the wasm memory is exhausted (the caller then runs its TypeScript loop).
+ */
+import { wasmKernels } from './loader';
+import { beginStaging, copyOut, place, stagedBytes } from './staging';
+
+const ex = wasmKernels?.exports as unknown as WasmLayoutExports;
+
+interface WasmLayoutExports {
+  im2col(x: number, cols: number, ...geometry: number[]): void;
+  col2im(cols: number, x: number, ...geometry: number[]): void;
+  maxPool2x2(x: number, y: number, argmax: number, planes: number, height: number, width: number, outH: number, outW: number): void;
+  maxPoolBackward(dy: number, argmax: number, dx: number, inputLength: number, outputLength: number): void;
+  reluForward(x: number, y: number, n: number): void;
+  reluBackward(x: number, dy: number, dx: number, n: number): void;
+  filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number): void;
+  batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number): void;
+}
+
+export function im2colWasm(
+  x: Float32Array, cols: Float32Array, batch: number, channels: number, height: number, width: number,
+  kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number,
+): boolean {
+  const xLength = batch * channels * height * width;
+  const colsLength = channels * kernelH * kernelW * batch * outH * outW;
+  if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(cols, colsLength))) return false;
+  const xOff = place(x, xLength, true);
+  const colsOff = place(cols, colsLength, false);
+  ex.im2col(xOff, colsOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW);
+  copyOut(cols, colsOff, colsLength);
+  return true;
+}
+
+export function col2imWasm(
+  cols: Float32Array, x: Float32Array, batch: number, channels: number, height: number, width: number,
+  kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number,
+): boolean {
+  const xLength = batch * channels * height * width;
+  const colsLength = channels * kernelH * kernelW * batch * outH * outW;
+  if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(cols, colsLength))) return false;
+  const colsOff = place(cols, colsLength, true);
+  const xOff = place(x, xLength, false);
+  ex.col2im(colsOff, xOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW);
+  copyOut(x, xOff, xLength);
+  return true;
+}
+
+/** Max pooling with 2×2 windows, stride 2, no padding. */
+export function maxPool2x2Wasm(
+  x: Float32Array, y: Float32Array, argmax: Int32Array, planes: number, height: number, width: number, outH: number, outW: number,
+): boolean {
+  const xLength = planes * height * width;
+  const yLength = planes * outH * outW;
+  if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(y, yLength) + stagedBytes(argmax, yLength))) return false;
+  const xOff = place(x, xLength, true);
+  const yOff = place(y, yLength, false);
+  const argOff = place(argmax, yLength, false);
+  ex.maxPool2x2(xOff, yOff, argOff, planes, height, width, outH, outW);
+  copyOut(y, yOff, yLength);
+  copyOut(argmax, argOff, yLength);
+  return true;
+}
+
+export function maxPoolBackwardWasm(
+  dy: Float32Array, argmax: Int32Array, dx: Float32Array, inputLength: number, outputLength: number,
+): boolean {
+  if (!beginStaging(stagedBytes(dy, outputLength) + stagedBytes(argmax, outputLength) + stagedBytes(dx, inputLength))) return false;
+  const dyOff = place(dy, outputLength, true);
+  const argOff = place(argmax, outputLength, true);
+  const dxOff = place(dx, inputLength, false);
+  ex.maxPoolBackward(dyOff, argOff, dxOff, inputLength, outputLength);
+  copyOut(dx, dxOff, inputLength);
+  return true;
+}
+
+export function reluForwardWasm(x: Float32Array, y: Float32Array, n: number): boolean {
+  if (!beginStaging(stagedBytes(x, n) + stagedBytes(y, n))) return false;
+  const xOff = place(x, n, true);
+  const yOff = place(y, n, false);
+  ex.reluForward(xOff, yOff, n);
+  copyOut(y, yOff, n);
+  return true;
+}
+
+export function reluBackwardWasm(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): boolean {
+  if (!beginStaging(stagedBytes(x, n) + stagedBytes(dy, n) + stagedBytes(dx, n))) return false;
+  const xOff = place(x, n, true);
+  const dyOff = place(dy, n, true);
+  const dxOff = place(dx, n, false);
+  ex.reluBackward(xOff, dyOff, dxOff, n);
+  copyOut(dx, dxOff, n);
+  return true;
+}
+
+export function filterRowsToBatchWasm(
+  src: Float32Array, dst: Float32Array, filters: number, batch: number, plane: number, bias: Float32Array | undefined,
+): boolean {
+  const length = filters * batch * plane;
+  const biasBytes = bias === undefined ? 0 : stagedBytes(bias, filters);
+  if (!beginStaging(stagedBytes(src, length) + stagedBytes(dst, length) + biasBytes)) return false;
+  const srcOff = place(src, length, true);
+  const dstOff = place(dst, length, false);
+  const biasOff = bias === undefined ? 0 : place(bias, filters, true);
+  ex.filterRowsToBatch(srcOff, dstOff, filters, batch, plane, biasOff);
+  copyOut(dst, dstOff, length);
+  return true;
+}
+
+export function batchToFilterRowsWasm(
+  src: Float32Array, dst: Float32Array, filters: number, batch: number, plane: number, biasGrad: Float32Array | undefined,
+): boolean {
+  const length = filters * batch * plane;
+  const biasBytes = biasGrad === undefined ? 0 : stagedBytes(biasGrad, filters);
+  if (!beginStaging(stagedBytes(src, length) + stagedBytes(dst, length) + biasBytes)) return false;
+  const srcOff = place(src, length, true);
+  const dstOff = place(dst, length, false);
+  const gradOff = biasGrad === undefined ? 0 : place(biasGrad, filters, true);
+  ex.batchToFilterRows(srcOff, dstOff, filters, batch, plane, gradOff);
+  copyOut(dst, dstOff, length);
+  if (biasGrad !== undefined) copyOut(biasGrad, gradOff, filters);
+  return true;
+}
