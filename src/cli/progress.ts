@@ -20,9 +20,11 @@ export class EpochProgress {
     private readonly label: string,
     private readonly batches: number,
     private readonly now: () => number = () => performance.now(),
+    /** When the epoch began (the bar is usually created after its first batch); default: now. */
+    started?: number,
     private readonly minIntervalMs = 100,
   ) {
-    this.started = now();
+    this.started = started ?? now();
   }
 
   /**

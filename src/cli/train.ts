@@ -223,6 +223,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   process.once('SIGINT', onSigint);
   let history: History;
   const trainStarted = performance.now();
+  let epochStarted = trainStarted;
   try {
     history = await fit(net, loss, optimizer, train, {
       epochs: run.epochs,
@@ -235,7 +236,9 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
       ...(resumed?.training ? { resume: resumed.training as TrainingState } : {}),
       onBatch: progressStream
         ? (info: BatchInfo) => {
-            if (info.batch === 1) bar = new EpochProgress(progressStream, `epoch ${info.epoch}/${info.epochs}`, info.batchesPerEpoch);
+            if (info.batch === 1) {
+              bar = new EpochProgress(progressStream, `epoch ${info.epoch}/${info.epochs}`, info.batchesPerEpoch, undefined, epochStarted);
+            }
             bar?.update(info.batch, info.samplesSeen, info.loss);
           }
         : undefined,
@@ -263,6 +266,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
           save(net, outDir, { optimizer, training: lastState, metadata: { ...metadata } });
           savedEpoch = info.epoch;
         }
+        epochStarted = performance.now();
       },
     });
   } catch (error) {
