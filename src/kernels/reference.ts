@@ -213,3 +213,39 @@ export function avgPoolReference(x: Float32Array, g: WindowShape, countIncludePa
   }
   return y;
 }
+
+/**
+ * The gradients of conv2dReference for an upstream dy [N, F, outH, outW], straight from the
+ * definition (every output adds dy·x into dW and dy·w into dx): dW [F, C, kh, kw], db [F], dx [N, C, H, W].
+ */
+export function conv2dBackwardReference(
+  x: Float32Array, w: Float32Array, dy: Float32Array, filters: number, g: WindowShape,
+): { dWeights: Float64Array; dBias: Float64Array; dInput: Float64Array } {
+  const dWeights = new Float64Array(w.length);
+  const dBias = new Float64Array(filters);
+  const dInput = new Float64Array(x.length);
+  for (let n = 0; n < g.batch; n++) {
+    for (let f = 0; f < filters; f++) {
+      for (let oy = 0; oy < g.outH; oy++) {
+        for (let ox = 0; ox < g.outW; ox++) {
+          const d = dy[((n * filters + f) * g.outH + oy) * g.outW + ox];
+          dBias[f] += d;
+          for (let c = 0; c < g.channels; c++) {
+            for (let ky = 0; ky < g.kernelH; ky++) {
+              for (let kx = 0; kx < g.kernelW; kx++) {
+                const iy = oy * g.strideH - g.padTop + ky;
+                const ix = ox * g.strideW - g.padLeft + kx;
+                if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
+                const wi = ((f * g.channels + c) * g.kernelH + ky) * g.kernelW + kx;
+                const xi = ((n * g.channels + c) * g.height + iy) * g.width + ix;
+                dWeights[wi] += d * x[xi];
+                dInput[xi] += d * w[wi];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dWeights, dBias, dInput };
+}
