@@ -68,3 +68,16 @@ export { im2col, col2im } from './kernels/im2col';
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from './kernels/pooling';
 export { outputSize, resolvePadding, windowGeometry } from './kernels/conv-geometry';
 export type { PairOption, PaddingOption, WindowGeometry } from './kernels/conv-geometry';
+
+// Data: IDX files, MNIST (locate, download, verify), augmentation; the MNIST model zoo (issue 5)
+export { IdxError, parseIdx, readIdxFile, readIdxImages, readIdxLabels, encodeIdx, isGzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './data/idx';
+export type { IdxArray, IdxImages } from './data/idx';
+export {
+  loadMnist, locateMnist, readMnist, mnistDir, mnistCacheDir, mnistMirrors, MnistError, MNIST_FILES, DEFAULT_MNIST_MIRRORS,
+  imagesToTensor, labelsToInt32, pixelStats, UNIT_SCALING,
+} from './data/mnist';
+export type { MnistData, MnistSplit, Normalization, LocateOptions, DownloadProgress } from './data/mnist';
+export { randomShift, shiftImages } from './data/augment';
+export type { Augment, ShiftOptions } from './data/augment';
+export { MNIST_MODELS, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from './models/mnist';
+export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist';
