@@ -6,7 +6,8 @@
 
 /** A problem with what the user asked for, found by the CLI itself. */
 export class CliError extends Error {
-  constructor(message: string) {
+  /** @param exitCode the process exit code (1, or 130 for an interrupted run as shells expect after Ctrl-C) */
+  constructor(message: string, readonly exitCode = 1) {
     super(message);
     this.name = 'CliError';
   }

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './eval';
-import { reportError } from './errors';
+import { CliError, reportError } from './errors';
 import { registerPredict } from './predict';
 import { registerSummary } from './summary';
 import { registerTrain } from './train';
@@ -56,7 +56,7 @@ export async function main(argv: string[], options: { exit?: boolean } = {}): Pr
       code = error.exitCode;
     } else {
       reportError(error);
-      code = 1;
+      code = error instanceof CliError ? error.exitCode : 1;
     }
   }
   process.exitCode = code;

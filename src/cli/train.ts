@@ -290,10 +290,8 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
 
   if (history.stopReason === 'aborted') {
     bar?.clear();
-    const where = savedEpoch !== undefined ? `; epoch ${savedEpoch} is saved in ${outDir} (continue with --resume ${outDir})` : '';
-    process.stderr.write(`nn: interrupted${where}\n`);
-    process.exitCode = 130;
-    return;
+    const where = savedEpoch !== undefined ? `; epoch ${savedEpoch} is saved in ${outDir} (continue with --resume ${outDir})` : '; nothing was saved';
+    throw new CliError(`interrupted during epoch ${history.loss.length + 1}${where}`, 130);
   }
 
   // 5. Test, save the final model with its test accuracy, report.

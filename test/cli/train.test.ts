@@ -166,3 +166,40 @@ describe('the SimpleConvNet through the CLI', () => {
     expect(report.testAccuracy).toBe(done.testAccuracy);
   });
 });
+
+describe('Ctrl-C', () => {
+  test('SIGINT stops between batches: exit 130, one line naming the saved epoch, whose checkpoint is kept', async () => {
+    const { spawn } = await import('node:child_process');
+    const { DEAD_MIRROR, BIN, ROOT } = await import('./run-nn');
+    const out = path.join(tmp, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'train', 'mnist', '--model', 'mlp', '--limit', '20000', '--epochs', '5', '--validation', '200', '--test-limit', '200', '--json', '--out', out], {
+      cwd: ROOT,
+      env: { ...process.env, NN_DATA_DIR: SHARED_MNIST, NN_MNIST_MIRRORS: DEAD_MIRROR },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('"event":"epoch"')) child.kill('SIGINT');
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^nn: interrupted during epoch 2; epoch 1 is saved in .*interrupted \(continue with --resume .*interrupted\)\n$/);
+    const summary = nn(['summary', out]);
+    expect(summary.stdout).toMatch(/progress: 1 of 5 epochs/);
+  });
+});
+
+describe('--validation 0', () => {
+  test('no validation: the JSON fields are null', () => {
+    const result = nn(['train', 'mnist', '--model', 'mlp', '--limit', '500', '--epochs', '1', '--validation', '0', '--test-limit', '100', '--json', '--no-save']);
+    expect(result.status).toBe(0);
+    const epoch = JSON.parse(result.stdout.split('\n')[0]);
+    expect(epoch.valLoss).toBeNull();
+    expect(epoch.valAccuracy).toBeNull();
+  });
+});
