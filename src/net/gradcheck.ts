@@ -401,6 +401,10 @@ function checkOptions(options: GradCheckOptions, kind: TargetKind): ResolvedOpti
   if (kind === 'loss' && options.labels === undefined) {
     throw new TypeError('gradCheck: options.labels is required to check a Loss (class labels or a target tensor)');
   }
+  if (options.labels !== undefined && kind !== 'loss' && options.loss === undefined) {
+    // Labels alone would be silently ignored (the objective would be Σ r·y): say what they need.
+    throw new TypeError('gradCheck: options.labels is used only with options.loss (for a Sequential) or a Loss target');
+  }
   if (options.loss !== undefined) {
     if (kind !== 'net') throw new TypeError('gradCheck: options.loss applies only to a Sequential target');
     if (options.labels === undefined) throw new TypeError('gradCheck: options.labels is required with options.loss');

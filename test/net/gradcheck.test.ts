@@ -291,6 +291,10 @@ describe('bad arguments throw errors that name the argument and say why', () => 
     expect(() => gradCheck(new SoftmaxCrossEntropy(), randomTensor([1, 3], 1))).toThrow('options.labels is required to check a Loss');
     const net = new Sequential([new Affine({ units: 2 })], { inputShape: [3] });
     expect(() => gradCheck(net, randomTensor([1, 3], 1), { loss: new SoftmaxCrossEntropy() })).toThrow('options.labels is required with options.loss');
+    expect(() => gradCheck(net, randomTensor([1, 3], 1), { labels: Int32Array.of(0) })).toThrow(
+      'options.labels is used only with options.loss (for a Sequential) or a Loss target',
+    );
+    expect(() => gradCheck(layer, randomTensor([1, 3], 1), { labels: Int32Array.of(0) })).toThrow(/options\.labels is used only with/);
   });
   test('not a target, not a tensor, an empty or inconsistent tensor', () => {
     expect(() => gradCheck({} as Layer, randomTensor([1, 3], 1))).toThrow(/target must be a Layer, a Loss or a Sequential/);
