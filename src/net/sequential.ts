@@ -179,9 +179,10 @@ export class Sequential {
     if (x === null || typeof x !== 'object' || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
       throw new TypeError('Sequential.forward: x must be a Tensor { shape, data: Float32Array }');
     }
-    const perSample = x.shape.slice(1);
     const n = x.shape[0];
-    if (!Number.isInteger(n) || n < 1 || !shapesEqual(perSample, this.inputShape)) {
+    let matches = x.shape.length === this.inputShape.length + 1;
+    for (let i = 0; matches && i < this.inputShape.length; i++) matches = x.shape[i + 1] === this.inputShape[i];
+    if (!Number.isInteger(n) || n < 1 || !matches) {
       throw new ShapeError(
         `Sequential.forward: input batch has shape ${formatShape(x.shape)}; expected [N, ${this.inputShape.join(', ')}] ` +
           `(N ≥ 1 samples of the inputShape ${formatShape(this.inputShape)})`,
