@@ -275,7 +275,7 @@ function fetchBytes(
       response.on('aborted', () => reject(new Error(`connection closed after ${received} bytes`)));
     });
     request.setTimeout(idleTimeoutMs, () => request.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s`)));
-    request.on('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code ? `${e.code} ${e.message.replace(e.code, '').trim()}`.trim() : e.message)));
+    request.on('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message)));
   });
 }
 
