@@ -19,6 +19,7 @@ import { fit, type BatchInfo, type EpochInfo, type History, type TrainingState }
 import type { Sequential } from '../net/sequential';
 import { createOptimizer } from '../optimizers/factory';
 import type { Optimizer } from '../optimizers/optimizer';
+import { getThreads, setThreads } from '../kernels/wasm/threads';
 import { CliError } from './errors';
 import { evaluateWithConfusion } from './eval';
 import { loadMnistModel, type MnistMetadata, type MnistRunConfig } from './model-dir';
@@ -340,11 +341,16 @@ function checkDataSize(data: MnistData, run: MnistRunConfig): void {
 }
 
 /**
- * The number of compute threads. The fast kernels own the thread pool; until they expose a setting,
- * one thread is used whatever is asked (2 is accepted so that scripts need not change).
+ * The number of compute threads for the kernels (the calling thread plus n − 1 workers over shared wasm
+ * memory). Results are bit-identical for any count; more than one needs the WebAssembly kernels.
  */
 export function applyThreads(options: { threads: number }): void {
-  void options.threads;
+  if (options.threads === getThreads()) return;
+  try {
+    setThreads(options.threads);
+  } catch (e) {
+    throw new CliError(`--threads ${options.threads}: ${(e as Error).message.replace(/^setThreads: /, '')}`);
+  }
 }
 
 function kebab(name: string): string {

@@ -203,3 +203,16 @@ describe('--validation 0', () => {
     expect(epoch.valAccuracy).toBeNull();
   });
 });
+
+describe('--threads', () => {
+  test('--threads 2 trains the same weights as --threads 1 (the kernels split work bit-identically)', () => {
+    const args = ['train', 'mnist', '--model', 'cnn', '--limit', '300', '--epochs', '1', '--validation', '100', '--test-limit', '100', '--json'];
+    const one = path.join(tmp, 'threads1');
+    const two = path.join(tmp, 'threads2');
+    expect(nn([...args, '--threads', '1', '--out', one]).status).toBe(0);
+    const result = nn([...args, '--threads', '2', '--out', two]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(path.join(two, 'weights.bin')).equals(fs.readFileSync(path.join(one, 'weights.bin')))).toBe(true);
+  });
+});
