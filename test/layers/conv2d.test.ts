@@ -67,7 +67,7 @@ describe('Conv2D forward', () => {
     const y1 = layer.forward(x4, true);
     const first = Float32Array.from(y1.data);
     const d1 = layer.backward(tensor(y1.shape, randomArray(y1.data.length, rng)));
-    const internals = () => ['cols', 'work', 'output', 'dCols', 'dInput'].map((k) => (layer as any)[k].data as Float32Array);
+    const internals = () => ['cols', 'product', 'output', 'dCols', 'dInput'].map((k) => (layer as any)[k].data as Float32Array);
     const buffers1 = internals();
     const y2 = layer.forward(x4, true);
     expect(y2).toBe(y1); // same buffer object: no allocation on the second batch
