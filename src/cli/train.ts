@@ -74,7 +74,7 @@ export function registerTrain(program: Command): void {
     .option('--test-limit <n>', 'report the accuracy on the first N test images only (quick runs)', positiveInt)
     .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./mnist-<model>, or the --resume directory)')
     .option('--no-save', 'do not save the model')
-    .option('--resume <dir>', 'continue the run saved in this directory (its recipe and data split are reused)')
+    .option('--resume <dir>', 'continue the run saved in this directory: its recipe and data split are reused; the schedule spans the new --epochs')
     .option('--json', 'print only JSON lines on stdout: one per epoch and a final "done" line')
     .option('--threads <n>', 'compute threads: 1 or 2', threadCount, 1)
     .addHelpText('after', `
