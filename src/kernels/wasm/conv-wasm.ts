@@ -1,5 +1,5 @@
 /**
- * JS side of the wasm im2col/col2im, 2×2 max pooling, ReLU and Conv2D layout kernels: stage the
+ * JS side of the wasm im2col/col2im, 2×2 max pooling, ReLU, Conv2D layout and Adam kernels: stage the
  * operands (resident arrays in place, others copied), call, copy results back. Each returns false,
  * having done nothing, when the wasm memory is exhausted (the caller then runs its TypeScript loop).
  */
@@ -17,6 +17,8 @@ interface WasmLayoutExports {
   reluBackward(x: number, dy: number, dx: number, n: number): void;
   filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number): void;
   batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number): void;
+  adamUpdate(w: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number): void;
 }
 
 export function im2colWasm(
@@ -120,5 +122,21 @@ export function batchToFilterRowsWasm(
   ex.batchToFilterRows(srcOff, dstOff, filters, batch, plane, gradOff);
   copyOut(dst, dstOff, length);
   if (biasGrad !== undefined) copyOut(biasGrad, gradOff, filters);
+  return true;
+}
+
+export function adamUpdateWasm(
+  value: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
+  lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number,
+): boolean {
+  if (!beginStaging(stagedBytes(value, n) + stagedBytes(grad, n) + stagedBytes(m, n) + stagedBytes(v, n))) return false;
+  const wOff = place(value, n, true);
+  const gOff = place(grad, n, true);
+  const mOff = place(m, n, true);
+  const vOff = place(v, n, true);
+  ex.adamUpdate(wOff, gOff, mOff, vOff, n, lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, correction1, correction2, gradScale, decay);
+  copyOut(value, wOff, n);
+  copyOut(m, mOff, n);
+  copyOut(v, vOff, n);
   return true;
 }

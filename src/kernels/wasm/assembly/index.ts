@@ -3,6 +3,7 @@
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
+export { adamUpdate } from './optimizer';
 
 /** First free byte after the module's static data: the JS side lays out its buffers from here. */
 export function heapBase(): usize {

@@ -1,0 +1,42 @@
+// Optimizer updates, f32x4 with a scalar tail. Byte pointers, lengths in floats.
+
+/**
+ * Adam, one param (see src/optimizers/adam.ts for the rule):
+ *   g = gradScale·grad + decay·w;  m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g²;
+ *   w −= lr·(m / c₁) / (√(v / c₂) + ε)     with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ.
+ * In float32 arithmetic (the TypeScript loop uses float64 and stores float32); 1 − β is passed in,
+ * rounded once from float64, since 1 − fround(0.999) is off by 1.3e-5 relative.
+ */
+export function adamUpdate(
+  w: usize, grad: usize, m: usize, v: usize, n: i32,
+  lr: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, correction1: f32, correction2: f32,
+  gradScale: f32, decay: f32,
+): void {
+  const vScale = f32x4.splat(gradScale), vDecay = f32x4.splat(decay);
+  const vB1 = f32x4.splat(beta1), vB1c = f32x4.splat(oneMinusBeta1);
+  const vB2 = f32x4.splat(beta2), vB2c = f32x4.splat(oneMinusBeta2);
+  const vC1 = f32x4.splat(correction1), vC2 = f32x4.splat(correction2);
+  const vLr = f32x4.splat(lr), vEps = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const wi = v128.load(w + off);
+    const g = f32x4.add(f32x4.mul(vScale, v128.load(grad + off)), f32x4.mul(vDecay, wi));
+    const mi = f32x4.add(f32x4.mul(vB1, v128.load(m + off)), f32x4.mul(vB1c, g));
+    const vi = f32x4.add(f32x4.mul(vB2, v128.load(v + off)), f32x4.mul(f32x4.mul(vB2c, g), g));
+    v128.store(m + off, mi);
+    v128.store(v + off, vi);
+    const step = f32x4.div(f32x4.mul(vLr, f32x4.div(mi, vC1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vC2)), vEps));
+    v128.store(w + off, f32x4.sub(wi, step));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const wi = load<f32>(w + off);
+    const g = gradScale * load<f32>(grad + off) + decay * wi;
+    const mi = beta1 * load<f32>(m + off) + oneMinusBeta1 * g;
+    const vi = beta2 * load<f32>(v + off) + oneMinusBeta2 * g * g;
+    store<f32>(m + off, mi);
+    store<f32>(v + off, vi);
+    store<f32>(w + off, wi - (lr * (mi / correction1)) / (sqrt<f32>(vi / correction2) + eps));
+  }
+}

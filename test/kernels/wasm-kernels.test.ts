@@ -1,0 +1,215 @@
+import fc from 'fast-check';
+import { kernelBackend, setKernelBackend } from '../../src/kernels/backend';
+import { reluBackward, reluForward } from '../../src/kernels/activation';
+import { col2im, im2col } from '../../src/kernels/im2col';
+import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
+import { adamUpdate } from '../../src/kernels/optimizer';
+import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
+import { matmul } from '../../src/kernels/gemm';
+import { allocResident, isResident } from '../../src/kernels/wasm/arena';
+import { Rng } from '../../src/random';
+
+/** Runs `body` once with the TypeScript kernels and once with wasm; returns both results. */
+function both<T>(body: () => T): { ts: T; wasm: T } {
+  const previous = kernelBackend();
+  try {
+    setKernelBackend('ts');
+    const ts = body();
+    setKernelBackend('wasm');
+    const wasm = body();
+    return { ts, wasm };
+  } finally {
+    setKernelBackend(previous);
+  }
+}
+
+/** Values with ties, signed zeros and NaN: what makes ReLU and max pooling interesting. */
+function awkward(rng: Rng, length: number): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const r = rng.next();
+    out[i] = r < 0.05 ? NaN : r < 0.1 ? -0 : r < 0.15 ? 0 : r < 0.5 ? rng.int(5) - 2 : rng.uniform(-3, 3);
+  }
+  return out;
+}
+
+const sameBits = (a: Float32Array | Int32Array, b: Float32Array | Int32Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+describe('wasm kernels equal the TypeScript kernels', () => {
+  test('ReLU forward and backward, bit for bit (NaN → 0, −0 → 0), any length', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 2 ** 30 }), (n, seed) => {
+        const rng = new Rng(seed);
+        const x = awkward(rng, n), dy = awkward(rng, n);
+        const r = both(() => {
+          const y = new Float32Array(n), dx = new Float32Array(n);
+          reluForward(x, y, n);
+          reluBackward(x, dy, dx, n);
+          return { y, dx };
+        });
+        return sameBits(r.ts.y, r.wasm.y) && sameBits(r.ts.dx, r.wasm.dx);
+      }),
+      { numRuns: 150, seed: 61 },
+    );
+  });
+
+  test('2×2 max pooling: values, argmax (first of ties, NaN wins) and backward, odd sizes included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }), fc.integer({ min: 2, max: 13 }), fc.integer({ min: 2, max: 21 }), fc.integer({ min: 0, max: 2 ** 30 }),
+        (planes, height, width, seed) => {
+          const rng = new Rng(seed);
+          const x = awkward(rng, planes * height * width);
+          const outH = height >> 1, outW = width >> 1;
+          const dy = awkward(rng, planes * outH * outW).map((v) => (Number.isNaN(v) ? 1 : v));
+          const r = both(() => {
+            const y = new Float32Array(planes * outH * outW), argmax = new Int32Array(y.length);
+            maxPoolForward(x, y, argmax, planes, height, width, 2, 2, 2, 2, 0, 0, outH, outW);
+            const dx = new Float32Array(x.length).fill(7); // backward must overwrite
+            maxPoolBackward(dy, argmax, dx, x.length, y.length);
+            return { y, argmax, dx };
+          });
+          return sameBits(r.ts.y, r.wasm.y) && sameBits(r.ts.argmax, r.wasm.argmax) && sameBits(r.ts.dx, r.wasm.dx);
+        },
+      ),
+      { numRuns: 150, seed: 62 },
+    );
+  });
+
+  test('im2col and col2im on random geometry (stride, padding, asymmetric kernels)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 3 }), channels: fc.integer({ min: 1, max: 3 }),
+          height: fc.integer({ min: 1, max: 9 }), width: fc.integer({ min: 1, max: 9 }),
+          kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }),
+          sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),
+          ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),
+          seed: fc.integer({ min: 0, max: 2 ** 30 }),
+        }),
+        ({ batch, channels, height, width, kh, kw, sh, sw, ph, pw, seed }) => {
+          const outH = Math.floor((height + 2 * ph - kh) / sh) + 1;
+          const outW = Math.floor((width + 2 * pw - kw) / sw) + 1;
+          if (outH <= 0 || outW <= 0) return true;
+          const rng = new Rng(seed);
+          const x = awkward(rng, batch * channels * height * width).map((v) => (Number.isNaN(v) ? 0.5 : v));
+          const dCols = awkward(rng, channels * kh * kw * batch * outH * outW).map((v) => (Number.isNaN(v) ? 0.5 : v));
+          const r = both(() => {
+            const cols = new Float32Array(dCols.length).fill(9);
+            im2col(x, cols, batch, channels, height, width, kh, kw, sh, sw, ph, pw, outH, outW);
+            const dx = new Float32Array(x.length).fill(9);
+            col2im(dCols, dx, batch, channels, height, width, kh, kw, sh, sw, ph, pw, outH, outW);
+            return { cols, dx };
+          });
+          // col2im sums in the same order in both (row by row of cols), so even it is bit-identical.
+          return sameBits(r.ts.cols, r.wasm.cols) && sameBits(r.ts.dx, r.wasm.dx);
+        },
+      ),
+      { numRuns: 150, seed: 63 },
+    );
+  });
+
+  test('Conv2D layout transposes; the bias gradient within float32 rounding of its sum', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 30 }), fc.boolean(), fc.integer({ min: 0, max: 2 ** 30 }),
+        (filters, batch, plane, withBias, seed) => {
+          const rng = new Rng(seed);
+          const rows = Float32Array.from({ length: filters * batch * plane }, () => rng.uniform(-2, 2));
+          const bias = withBias ? Float32Array.from({ length: filters }, () => rng.uniform(-1, 1)) : undefined;
+          const r = both(() => {
+            const nchw = new Float32Array(rows.length);
+            filterRowsToBatch(rows, nchw, filters, batch, plane, bias);
+            const back = new Float32Array(rows.length);
+            const biasGrad = withBias ? new Float32Array(filters).fill(0.25) : undefined;
+            batchToFilterRows(nchw, back, filters, batch, plane, biasGrad);
+            return { nchw, back, biasGrad };
+          });
+          if (!sameBits(r.ts.nchw, r.wasm.nchw) || !sameBits(r.ts.back, r.wasm.back)) return false;
+          if (!withBias) return true;
+          for (let f = 0; f < filters; f++) {
+            let magnitude = 0.25;
+            for (let i = 0; i < batch * plane; i++) magnitude += Math.abs(r.ts.back[f * batch * plane + i]);
+            const bound = (batch * plane + 2) * 2 ** -23 * magnitude;
+            if (Math.abs(r.ts.biasGrad![f] - r.wasm.biasGrad![f]) > bound) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 150, seed: 64 },
+    );
+  });
+
+  test('Adam update: wasm (float32 arithmetic) within 1e-6 of the float64 loop, relative to the size of its terms', () => {
+    let worst = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 2 ** 30 }), (n, t, seed) => {
+        const rng = new Rng(seed);
+        const value = Float32Array.from({ length: n }, () => rng.uniform(-3, 3));
+        const grad = Float32Array.from({ length: n }, () => rng.uniform(-1, 1) * 10 ** rng.int(4));
+        const m = Float32Array.from({ length: n }, () => rng.uniform(-0.1, 0.1));
+        const v = Float32Array.from({ length: n }, () => rng.uniform(0, 0.01));
+        const r = both(() => {
+          const w = value.slice(), mm = m.slice(), vv = v.slice();
+          adamUpdate(w, grad, mm, vv, n, 1e-3, 0.9, 0.999, 1e-8, t, 0.5, 1e-4);
+          return { w, mm, vv };
+        });
+        // Each result within 1e-6 of the magnitude of the terms that make it (a float32 sum of
+        // terms of that size is off by a few ulps of them, whatever cancellation leaves over).
+        for (let i = 0; i < n; i++) {
+          const g = 0.5 * grad[i] + 1e-4 * value[i];
+          const scales = {
+            mm: Math.abs(0.9 * m[i]) + Math.abs(0.1 * g),
+            vv: Math.abs(0.999 * v[i]) + Math.abs(0.001 * g * g),
+            w: Math.abs(value[i]) + Math.abs(value[i] - r.ts.w[i]),
+          };
+          for (const key of ['w', 'mm', 'vv'] as const) {
+            const err = Math.abs(r.ts[key][i] - r.wasm[key][i]) / scales[key];
+            worst = Math.max(worst, err);
+            if (!(err <= 1e-6)) return false;
+          }
+        }
+        return true;
+      }),
+      { numRuns: 150, seed: 65 },
+    );
+    console.log(`Adam wasm vs float64 loop: worst relative difference ${worst.toExponential(2)}`);
+  });
+});
+
+describe('resident arrays (views into the wasm memory)', () => {
+  test('allocResident gives zeroed views, recognised as resident; plain arrays are not', () => {
+    const a = allocResident(1000)!;
+    expect(a).not.toBeNull();
+    expect(isResident(a)).toBe(true);
+    expect(isResident(a.subarray(10, 20))).toBe(true);
+    expect(isResident(new Float32Array(10))).toBe(false);
+    expect(a.every((v) => v === 0)).toBe(true);
+  });
+
+  test('a product on resident operands equals the same product on heap operands', () => {
+    const rng = new Rng(5);
+    const [m, k, n] = [13, 29, 11];
+    const heapA = Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1));
+    const heapB = Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1));
+    const heapC = new Float32Array(m * n);
+    const a = allocResident(m * k)!, b = allocResident(k * n)!, c = allocResident(m * n)!;
+    a.set(heapA);
+    b.set(heapB);
+    matmul(heapA, heapB, heapC, m, k, n, false);
+    matmul(a, b, c, m, k, n, false);
+    expect(sameBits(c, heapC)).toBe(true);
+  });
+
+  test('a resident operand shorter than the call needs is refused (it would overwrite its neighbours)', () => {
+    const previous = kernelBackend();
+    setKernelBackend('wasm');
+    try {
+      const short = allocResident(10)!;
+      expect(() => reluForward(new Float32Array(20), short, 20)).toThrow(/kernel operand has 10 elements, the call needs 20/);
+    } finally {
+      setKernelBackend(previous);
+    }
+  });
+});
