@@ -3,7 +3,7 @@
  * order per epoch, a validation split, and batches gathered into buffers that are reused every batch.
  */
 import type { Targets } from '../losses/loss';
-import { OptionError } from '../net/errors';
+import { OptionError } from '../errors';
 import type { Rng } from '../random';
 import { ShapeError, formatShape, type Tensor } from '../tensor';
 import { allocFloat32 } from '../memory';

@@ -6,6 +6,8 @@
  * needs one more row/column on one side (TensorFlow's rule: the extra cell goes after, i.e.
  * bottom/right). A number p means p on both sides, the symmetric textbook case.
  */
+import { OptionError, formatValue } from '../errors';
+import { requiredOption } from '../options';
 import { ShapeError, formatShape, type Shape, type Tensor } from '../tensor';
 
 /** A window option as users write it: one number for both axes, or [height, width]. */
@@ -54,7 +56,7 @@ export function pairOption(value: PairOption, layer: string, what: string, allow
   const ok = pair.length === 2 && pair.every((v) => typeof v === 'number' && Number.isInteger(v) && (allowZero ? v >= 0 : v > 0));
   if (!ok) {
     const need = allowZero ? 'a non-negative integer' : 'a positive integer';
-    throw new RangeError(`${layer}: ${what} must be ${need} or a pair [h, w] of them, got ${JSON.stringify(value)}`);
+    throw new OptionError(`${layer}: option "${what}" must be ${need} or a pair [h, w] of them, got ${formatValue(value)}`);
   }
   return [pair[0] as number, pair[1] as number];
 }
@@ -63,7 +65,7 @@ export function pairOption(value: PairOption, layer: string, what: string, allow
 export function checkPaddingOption(padding: PaddingOption, layer: string): void {
   if (padding === 'same' || padding === 'valid') return;
   if (typeof padding === 'string') {
-    throw new RangeError(`${layer}: padding must be a non-negative integer, [ph, pw], 'same' or 'valid', got ${JSON.stringify(padding)}`);
+    throw new OptionError(`${layer}: option "padding" must be a non-negative integer, [ph, pw], 'same' or 'valid', got ${formatValue(padding)}`);
   }
   pairOption(padding, layer, 'padding', true);
 }
@@ -120,9 +122,38 @@ export function checkPaddingBelowWindow(layer: string, padding: PaddingOption, s
   if (padding === 'same' || padding === 'valid') return; // 'same' pads at most size − 1 in total
   const [ph, pw] = pairOption(padding, layer, 'padding', true);
   if (ph >= size[0] || pw >= size[1]) {
-    throw new RangeError(
-      `${layer}: padding ${ph}×${pw} must be smaller than the window ${size[0]}×${size[1]} ` +
+    throw new OptionError(
+      `${layer}: option "padding" (${ph}×${pw}) must be smaller than the window ${size[0]}×${size[1]} ` +
         '(a window of padding alone has no input to pool)',
     );
   }
+}
+
+/** A pooling layer's window options as written in its config (defaults filled in). */
+export interface PoolWindowConfig {
+  size: PairOption;
+  stride: PairOption;
+  padding: PaddingOption;
+}
+
+/**
+ * The validated window of a pooling layer (MaxPool, AvgPool): `size` required, `stride` defaulting to the
+ * size (non-overlapping windows), `padding` defaulting to 0 and smaller than the window.
+ */
+export function poolWindow(
+  layer: string, options: { size: PairOption; stride?: PairOption; padding?: PaddingOption },
+): { config: PoolWindowConfig; size: [number, number]; stride: [number, number] } {
+  const size = requiredOption(layer, 'size', options.size, 'a positive integer or [h, w]');
+  const stride = options.stride ?? size;
+  const padding = options.padding ?? 0;
+  const sizePair = pairOption(size, layer, 'size');
+  const stridePair = pairOption(stride, layer, 'stride');
+  checkPaddingOption(padding, layer);
+  checkPaddingBelowWindow(layer, padding, sizePair);
+  return { config: { size, stride, padding }, size: sizePair, stride: stridePair };
+}
+
+/** A copy of a window option for a config() (pairs are copied so the caller cannot change the layer's). */
+export function copyWindowOption<T extends PairOption | PaddingOption>(value: T): T {
+  return (Array.isArray(value) ? [value[0], value[1]] : value) as T;
 }

@@ -10,6 +10,7 @@ import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
 import { assertInitName, initWeights, type InitName } from '../net/init';
+import { booleanOption, optionsObject, positiveIntegerOption } from '../options';
 import { makeParam, type Layer, type Param } from './layer';
 
 export interface AffineOptions {
@@ -35,18 +36,12 @@ export class Affine implements Layer {
   private dx: Tensor | undefined;
 
   constructor(options: AffineOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`Affine needs an options object like { units: 10 }, got ${JSON.stringify(options)}`);
-    }
-    const { units, init = 'he', useBias = true } = options;
-    if (!Number.isInteger(units) || units <= 0) {
-      throw new RangeError(`Affine units must be a positive integer, got ${show(units)}`);
-    }
-    assertInitName(init, 'Affine init');
-    if (typeof useBias !== 'boolean') throw new TypeError(`Affine useBias must be a boolean, got ${show(useBias)}`);
-    this.units = units;
+    optionsObject('Affine', options, ['units', 'init', 'useBias'], '{ units: 10 }');
+    const { init = 'he' } = options;
+    this.units = positiveIntegerOption('Affine', 'units', options.units);
+    assertInitName(init, 'Affine');
     this.init = init;
-    this.useBias = useBias;
+    this.useBias = booleanOption('Affine', 'useBias', options.useBias, true);
   }
 
   build(inputShape: Shape, rng: Rng): Shape {
@@ -116,9 +111,4 @@ export class Affine implements Layer {
     if (this.weights === undefined) throw new Error('Affine is not built: call build(inputShape, rng) (Sequential does it)');
     return this.weights;
   }
-}
-
-/** A value as an error message shows it: numbers as written (NaN stays NaN), anything else as JSON. */
-function show(value: unknown): string {
-  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
 }

@@ -9,9 +9,10 @@
  * default). Without padding the two agree.
  */
 import {
-  checkImageBatch, checkPaddingBelowWindow, checkPaddingOption, imageShape, pairOption, windowGeometry,
-  type PaddingOption, type PairOption, type WindowGeometry,
+  checkImageBatch, copyWindowOption, imageShape, poolWindow, windowGeometry,
+  type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
 } from '../kernels/conv-geometry';
+import { booleanOption, optionsObject } from '../options';
 import { avgPoolBackward, avgPoolForward } from '../kernels/pooling';
 import type { Rng } from '../random';
 import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
@@ -28,10 +29,7 @@ export interface AvgPoolOptions {
   countIncludePad?: boolean;
 }
 
-export interface AvgPoolConfig {
-  size: PairOption;
-  stride: PairOption;
-  padding: PaddingOption;
+export interface AvgPoolConfig extends PoolWindowConfig {
   countIncludePad: boolean;
 }
 
@@ -50,20 +48,11 @@ export class AvgPool implements Layer {
   private batch = -1;
 
   constructor(options: AvgPoolOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new RangeError(`AvgPool needs an options object { size, stride?, padding?, countIncludePad? }, got ${JSON.stringify(options)}`);
-    }
-    const { size, padding = 0, countIncludePad = false } = options;
-    if (size === undefined) throw new RangeError('AvgPool: size is required (a positive integer or [h, w])');
-    this.size = pairOption(size, 'AvgPool', 'size');
-    const stride = options.stride ?? size;
-    this.stride = pairOption(stride, 'AvgPool', 'stride');
-    checkPaddingOption(padding, 'AvgPool');
-    checkPaddingBelowWindow('AvgPool', padding, this.size);
-    if (typeof countIncludePad !== 'boolean') {
-      throw new RangeError(`AvgPool: countIncludePad must be true or false, got ${JSON.stringify(countIncludePad)}`);
-    }
-    this.options = { size, stride, padding, countIncludePad };
+    optionsObject('AvgPool', options, ['size', 'stride', 'padding', 'countIncludePad'], '{ size: 2 }');
+    const window = poolWindow('AvgPool', options);
+    this.size = window.size;
+    this.stride = window.stride;
+    this.options = { ...window.config, countIncludePad: booleanOption('AvgPool', 'countIncludePad', options.countIncludePad, false) };
   }
 
   build(inputShape: Shape, _rng: Rng): Shape {
@@ -103,8 +92,7 @@ export class AvgPool implements Layer {
 
   config(): AvgPoolConfig {
     const { size, stride, padding, countIncludePad } = this.options;
-    const copy = (v: PairOption | PaddingOption) => (Array.isArray(v) ? [v[0], v[1]] : v) as never;
-    return { size: copy(size), stride: copy(stride), padding: copy(padding), countIncludePad };
+    return { size: copyWindowOption(size), stride: copyWindowOption(stride), padding: copyWindowOption(padding), countIncludePad };
   }
 
   private requireBuilt(): WindowGeometry {

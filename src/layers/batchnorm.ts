@@ -20,6 +20,8 @@
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/(m·√(σ² + ε)) · (m·dy − Σ dy − x̂·Σ dy·x̂)
  * and after an inference-mode forward simply dx = γ·dy/√(runningVar + ε).
  */
+import { OptionError, formatValue } from '../errors';
+import { optionsObject, positiveOption } from '../options';
 import type { Rng } from '../random';
 import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type NamedArray, type Param } from './layer';
@@ -62,17 +64,11 @@ export class BatchNorm implements Layer {
   private lastTraining = false;
 
   constructor(options: BatchNormOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new RangeError(`BatchNorm needs an options object { momentum?, eps? }, got ${JSON.stringify(options)}`);
-    }
-    const { momentum = 0.9, eps = 1e-5 } = options;
+    const { momentum = 0.9 } = optionsObject('BatchNorm', options, ['momentum', 'eps'], '{ momentum: 0.9, eps: 1e-5 }');
     if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
-      throw new RangeError(`BatchNorm: momentum must be a number in [0, 1] (the weight of the old running value), got ${typeof momentum === 'number' ? momentum : JSON.stringify(momentum)}`);
+      throw new OptionError(`BatchNorm: option "momentum" must be a number in [0, 1] (the weight of the old running value), got ${formatValue(momentum)}`);
     }
-    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
-      throw new RangeError(`BatchNorm: eps must be a finite number > 0, got ${typeof eps === 'number' ? eps : JSON.stringify(eps)}`);
-    }
-    this.options = { momentum, eps };
+    this.options = { momentum, eps: positiveOption('BatchNorm', 'eps', options.eps, 1e-5) };
   }
 
   build(inputShape: Shape, _rng: Rng): Shape {
@@ -104,7 +100,7 @@ export class BatchNorm implements Layer {
     const m = batch * S;
     if (training && m < 2) {
       const image = this.inputShape.length === 3;
-      throw new RangeError(
+      throw new ShapeError(
         `BatchNorm: training needs at least 2 values per ${image ? 'channel' : 'feature'} to estimate a variance, ` +
           `got ${image ? `N·H·W = ${batch}·${S} = ${m}` : `a batch of N = ${batch}`} ` +
           '(train with a batch of 2 or more, or use inference mode)',

@@ -17,12 +17,14 @@
  * Every buffer (including the column matrix) is allocated once per batch size.
  */
 import {
-  checkImageBatch, checkPaddingOption, imageShape, pairOption, windowGeometry, type PaddingOption, type PairOption, type WindowGeometry,
+  checkImageBatch, checkPaddingOption, copyWindowOption, imageShape, pairOption, windowGeometry,
+  type PaddingOption, type PairOption, type WindowGeometry,
 } from '../kernels/conv-geometry';
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import { col2im, im2col } from '../kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../kernels/layout';
 import { assertInitName, initWeights, type InitName } from '../net/init';
+import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
 import type { Rng } from '../random';
 import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type Param } from './layer';
@@ -75,19 +77,15 @@ export class Conv2D implements Layer {
   private backwardBatch = -1;
 
   constructor(options: Conv2DOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new RangeError(`Conv2D needs an options object { filters, kernelSize, … }, got ${JSON.stringify(options)}`);
-    }
-    const { filters, kernelSize, stride = 1, padding = 0, useBias = true, init = 'he' } = options;
-    if (typeof filters !== 'number' || !Number.isInteger(filters) || filters <= 0) {
-      throw new RangeError(`Conv2D: filters must be a positive integer, got ${JSON.stringify(filters)}`);
-    }
-    if (kernelSize === undefined) throw new RangeError('Conv2D: kernelSize is required (a positive integer or [kh, kw])');
+    optionsObject('Conv2D', options, ['filters', 'kernelSize', 'stride', 'padding', 'useBias', 'init'], '{ filters: 8, kernelSize: 3 }');
+    const { stride = 1, padding = 0, init = 'he' } = options;
+    const filters = positiveIntegerOption('Conv2D', 'filters', options.filters);
+    const kernelSize = requiredOption('Conv2D', 'kernelSize', options.kernelSize, 'a positive integer or [kh, kw]');
     this.kernel = pairOption(kernelSize, 'Conv2D', 'kernelSize');
     this.stride = pairOption(stride, 'Conv2D', 'stride');
     checkPaddingOption(padding, 'Conv2D');
-    if (typeof useBias !== 'boolean') throw new RangeError(`Conv2D: useBias must be true or false, got ${JSON.stringify(useBias)}`);
-    assertInitName(init, 'Conv2D init');
+    const useBias = booleanOption('Conv2D', 'useBias', options.useBias, true);
+    assertInitName(init, 'Conv2D');
     this.options = { filters, kernelSize, stride, padding, useBias, init };
   }
 
@@ -161,8 +159,9 @@ export class Conv2D implements Layer {
 
   config(): Conv2DConfig {
     const { filters, kernelSize, stride, padding, useBias, init } = this.options;
-    const copy = (v: PairOption | PaddingOption) => (Array.isArray(v) ? [v[0], v[1]] : v) as never;
-    return { filters, kernelSize: copy(kernelSize), stride: copy(stride), padding: copy(padding), useBias, init };
+    return {
+      filters, kernelSize: copyWindowOption(kernelSize), stride: copyWindowOption(stride), padding: copyWindowOption(padding), useBias, init,
+    };
   }
 
   private requireBuilt(): WindowGeometry {

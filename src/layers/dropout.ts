@@ -8,6 +8,8 @@
  * training forward reuses the last mask, so repeated forwards are one deterministic function;
  * a frozen layer without a mask for this input size draws one once and keeps it.
  */
+import { OptionError, formatValue } from '../errors';
+import { optionsObject } from '../options';
 import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
@@ -36,12 +38,9 @@ export class Dropout implements Layer {
   private lastTraining = false;
 
   constructor(options: DropoutOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new RangeError(`Dropout needs an options object { rate }, got ${JSON.stringify(options)}`);
-    }
-    const { rate } = options;
+    const { rate } = optionsObject('Dropout', options, ['rate'], '{ rate: 0.5 }');
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new RangeError(`Dropout: rate must be a number in [0, 1) (the probability of dropping a value), got ${typeof rate === 'number' ? rate : JSON.stringify(rate)}`);
+      throw new OptionError(`Dropout: option "rate" must be a number in [0, 1) (the probability of dropping a value), got ${formatValue(rate)}`);
     }
     this.rate = rate;
   }

@@ -3,6 +3,7 @@
  * so forward and backward are views of the same buffer (no copy); the view objects are cached so
  * that a batch allocates nothing.
  */
+import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, sizeOf, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
@@ -15,7 +16,9 @@ export class Flatten implements Layer {
   private dx: Tensor | undefined;
   private lastInputShape: Shape | undefined;
 
-  constructor(_options: Record<string, never> = {}) {}
+  constructor(options: Record<string, never> = {}) {
+    checkOptionNames('Flatten', options, []);
+  }
 
   build(inputShape: Shape, _rng?: Rng): Shape {
     assertValidShape(inputShape, 'Flatten input shape');

@@ -6,9 +6,10 @@
  * smaller than the window (so every window holds a real cell). Output size ⌊(n + 2p − f)/s⌋ + 1.
  */
 import {
-  checkImageBatch, checkPaddingBelowWindow, checkPaddingOption, imageShape, pairOption, windowGeometry,
-  type PaddingOption, type PairOption, type WindowGeometry,
+  checkImageBatch, copyWindowOption, imageShape, poolWindow, windowGeometry,
+  type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
 } from '../kernels/conv-geometry';
+import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
 import type { Rng } from '../random';
 import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
@@ -23,11 +24,7 @@ export interface MaxPoolOptions {
   padding?: PaddingOption;
 }
 
-export interface MaxPoolConfig {
-  size: PairOption;
-  stride: PairOption;
-  padding: PaddingOption;
-}
+export type MaxPoolConfig = PoolWindowConfig;
 
 export class MaxPool implements Layer {
   readonly kind = 'MaxPool';
@@ -45,17 +42,8 @@ export class MaxPool implements Layer {
   private batch = -1;
 
   constructor(options: MaxPoolOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new RangeError(`MaxPool needs an options object { size, stride?, padding? }, got ${JSON.stringify(options)}`);
-    }
-    const { size, padding = 0 } = options;
-    if (size === undefined) throw new RangeError('MaxPool: size is required (a positive integer or [h, w])');
-    this.size = pairOption(size, 'MaxPool', 'size');
-    const stride = options.stride ?? size;
-    this.stride = pairOption(stride, 'MaxPool', 'stride');
-    checkPaddingOption(padding, 'MaxPool');
-    checkPaddingBelowWindow('MaxPool', padding, this.size);
-    this.options = { size, stride, padding };
+    optionsObject('MaxPool', options, ['size', 'stride', 'padding'], '{ size: 2 }');
+    ({ config: this.options, size: this.size, stride: this.stride } = poolWindow('MaxPool', options));
   }
 
   build(inputShape: Shape, _rng: Rng): Shape {
@@ -95,8 +83,7 @@ export class MaxPool implements Layer {
 
   config(): MaxPoolConfig {
     const { size, stride, padding } = this.options;
-    const copy = (v: PairOption | PaddingOption) => (Array.isArray(v) ? [v[0], v[1]] : v) as never;
-    return { size: copy(size), stride: copy(stride), padding: copy(padding) };
+    return { size: copyWindowOption(size), stride: copyWindowOption(stride), padding: copyWindowOption(padding) };
   }
 
   private requireBuilt(): WindowGeometry {

@@ -3,6 +3,7 @@
  * (`new Kind(config)`). The one file that imports every layer: nothing else in `net/` knows a layer by
  * type. A custom layer joins with `registerLayer` and then saves and loads like the built-in ones.
  */
+import { OptionError } from '../errors';
 import { Affine } from './affine';
 import { AvgPool } from './avgpool';
 import { BatchNorm } from './batchnorm';
@@ -47,7 +48,7 @@ export function registerLayer(kind: string, factory: LayerFactory): void {
 export function layerFromConfig(kind: string, config: object): Layer {
   const factory = factories.get(kind);
   if (factory === undefined) {
-    throw new RangeError(`unknown layer kind "${String(kind)}" (known: ${layerKinds().join(', ')}; add others with registerLayer)`);
+    throw new OptionError(`unknown layer kind "${String(kind)}" (known: ${layerKinds().join(', ')}; add others with registerLayer)`);
   }
   const layer = factory(config ?? {});
   if (layer.kind !== kind) {

@@ -2,6 +2,7 @@
  * ReLU: y = max(0, x), elementwise on any shape. The gradient passes where the input was positive
  * (at exactly 0 it is taken as 0, the usual subgradient).
  */
+import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
 import { assertValidShape, reuse, formatShape, ShapeError } from '../tensor';
@@ -13,7 +14,9 @@ export class ReLU implements Layer {
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
 
-  constructor(_options: Record<string, never> = {}) {}
+  constructor(options: Record<string, never> = {}) {
+    checkOptionNames('ReLU', options, []);
+  }
 
   build(inputShape: Shape, _rng?: Rng): Shape {
     assertValidShape(inputShape, 'ReLU input shape');

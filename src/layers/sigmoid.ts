@@ -2,6 +2,7 @@
  * Sigmoid: y = 1 / (1 + e^(−x)), elementwise on any shape; dx = dy · y · (1 − y).
  * For x < 0 it is computed as eˣ / (1 + eˣ) so that e^(−x) never overflows.
  */
+import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
@@ -11,7 +12,9 @@ export class Sigmoid implements Layer {
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
 
-  constructor(_options: Record<string, never> = {}) {}
+  constructor(options: Record<string, never> = {}) {
+    checkOptionNames('Sigmoid', options, []);
+  }
 
   build(inputShape: Shape, _rng?: Rng): Shape {
     assertValidShape(inputShape, 'Sigmoid input shape');

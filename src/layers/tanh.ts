@@ -1,6 +1,7 @@
 /**
  * Tanh: y = tanh(x), elementwise on any shape; dx = dy · (1 − y²).
  */
+import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
@@ -10,7 +11,9 @@ export class Tanh implements Layer {
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
 
-  constructor(_options: Record<string, never> = {}) {}
+  constructor(options: Record<string, never> = {}) {
+    checkOptionNames('Tanh', options, []);
+  }
 
   build(inputShape: Shape, _rng?: Rng): Shape {
     assertValidShape(inputShape, 'Tanh input shape');

@@ -8,6 +8,7 @@
  * scores' shape, or class labels for [N, classes] scores (read as one-hot vectors).
  * Sums are accumulated in float64.
  */
+import { checkOptionNames } from '../options';
 import { ShapeError, formatShape, reuse, sizeOf, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
 import { checkTargets } from './softmax-cross-entropy';
@@ -18,7 +19,9 @@ export class MeanSquaredError implements Loss {
   private targets: Targets | undefined;
   private dScores: Tensor | undefined;
 
-  constructor(_options: Record<string, never> = {}) {}
+  constructor(options: Record<string, never> = {}) {
+    checkOptionNames('MeanSquaredError', options, []);
+  }
 
   forward(scores: Tensor, targets: Targets): number {
     const n = scores.shape[0];

@@ -8,6 +8,7 @@
  * with m = max z, so the exponentials are ≤ 1 and the loss stays finite for logits of any size.
  * The per-row sums are accumulated in float64.
  */
+import { checkOptionNames } from '../options';
 import { ShapeError, formatShape, reuse, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
 
@@ -17,7 +18,9 @@ export class SoftmaxCrossEntropy implements Loss {
   private dScores: Tensor | undefined;
   private targets: Targets | undefined;
 
-  constructor(_options: Record<string, never> = {}) {}
+  constructor(options: Record<string, never> = {}) {
+    checkOptionNames('SoftmaxCrossEntropy', options, []);
+  }
 
   forward(scores: Tensor, targets: Targets): number {
     if (scores.shape.length !== 2 || scores.shape[0] < 1 || scores.shape[1] < 1) {

@@ -3,13 +3,9 @@
  * print its message alone (no stack trace) and exit non-zero, and tests can assert on the class.
  */
 
-/** An option that cannot work (an optimizer's negative learning rate, a schedule's zero period, fit's batch size 0). */
-export class OptionError extends RangeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OptionError';
-  }
-}
+// OptionError lives in src/errors.ts (layers throw it too and must not import from net/); re-exported here
+// for the modules that have always imported it from this file.
+export { OptionError } from '../errors';
 
 /** The loss became NaN or infinite: the weights are no longer meaningful, so training stops. */
 export class TrainingDivergedError extends Error {

@@ -30,8 +30,10 @@
  */
 import type { Layer, NamedArray, Param } from '../layers/layer';
 import type { Loss, Targets } from '../losses/loss';
+import { OptionError, formatValue } from '../errors';
+import { booleanOption, optionsObject, positiveIntegerOption, positiveOption } from '../options';
 import { Rng } from '../random';
-import { sizeOf, formatShape, type Tensor } from '../tensor';
+import { ShapeError, sizeOf, formatShape, type Tensor } from '../tensor';
 import { Sequential } from './sequential';
 
 export interface GradCheckOptions {
@@ -384,30 +386,26 @@ interface ResolvedOptions {
   training: boolean;
 }
 
+const OPTION_NAMES = ['labels', 'loss', 'epsilon', 'tolerance', 'maxCoordinatesPerTensor', 'seed', 'training'];
+
 function checkOptions(options: GradCheckOptions, kind: TargetKind): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError('gradCheck: options must be an object');
-  const epsilon = options.epsilon ?? DEFAULT_EPSILON;
-  if (!Number.isFinite(epsilon) || epsilon <= 0) throw new RangeError(`gradCheck: options.epsilon must be a positive number, got ${epsilon}`);
-  const tolerance = options.tolerance ?? (kind === 'layer' ? 1e-3 : 1e-2);
-  if (!Number.isFinite(tolerance) || tolerance <= 0) throw new RangeError(`gradCheck: options.tolerance must be a positive number, got ${tolerance}`);
-  const maxCoordinatesPerTensor = options.maxCoordinatesPerTensor ?? DEFAULT_COORDINATES;
-  if (!Number.isInteger(maxCoordinatesPerTensor) || maxCoordinatesPerTensor < 1) {
-    throw new RangeError(`gradCheck: options.maxCoordinatesPerTensor must be a positive integer, got ${maxCoordinatesPerTensor}`);
-  }
+  optionsObject('gradCheck', options, OPTION_NAMES, '{ epsilon: 1e-2, tolerance: 1e-3 }');
+  const epsilon = positiveOption('gradCheck', 'epsilon', options.epsilon, DEFAULT_EPSILON);
+  const tolerance = positiveOption('gradCheck', 'tolerance', options.tolerance, kind === 'layer' ? 1e-3 : 1e-2);
+  const maxCoordinatesPerTensor = positiveIntegerOption('gradCheck', 'maxCoordinatesPerTensor', options.maxCoordinatesPerTensor ?? DEFAULT_COORDINATES);
   const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new RangeError(`gradCheck: options.seed must be a finite number, got ${seed}`);
-  const training = options.training ?? true;
-  if (typeof training !== 'boolean') throw new TypeError(`gradCheck: options.training must be a boolean, got ${String(training)}`);
+  if (!Number.isFinite(seed)) throw new OptionError(`gradCheck: option "seed" must be a finite number, got ${formatValue(seed)}`);
+  const training = booleanOption('gradCheck', 'training', options.training, true);
   if (kind === 'loss' && options.labels === undefined) {
-    throw new TypeError('gradCheck: options.labels is required to check a Loss (class labels or a target tensor)');
+    throw new OptionError('gradCheck: option "labels" is required to check a Loss (class labels or a target tensor)');
   }
   if (options.labels !== undefined && kind !== 'loss' && options.loss === undefined) {
     // Labels alone would be silently ignored (the objective would be Σ r·y): say what they need.
-    throw new TypeError('gradCheck: options.labels is used only with options.loss (for a Sequential) or a Loss target');
+    throw new OptionError('gradCheck: option "labels" is used only with option "loss" (for a Sequential) or a Loss target');
   }
   if (options.loss !== undefined) {
-    if (kind !== 'net') throw new TypeError('gradCheck: options.loss applies only to a Sequential target');
-    if (options.labels === undefined) throw new TypeError('gradCheck: options.labels is required with options.loss');
+    if (kind !== 'net') throw new OptionError('gradCheck: option "loss" applies only to a Sequential target');
+    if (options.labels === undefined) throw new OptionError('gradCheck: option "labels" is required with option "loss"');
   }
   return { labels: options.labels, loss: options.loss, epsilon, tolerance, maxCoordinatesPerTensor, seed, training };
 }
@@ -417,7 +415,7 @@ function checkInputTensor(input: Tensor): void {
     throw new TypeError('gradCheck: input must be a Tensor { shape, data: Float32Array }');
   }
   if (input.shape.length < 1 || input.data.length !== sizeOf(input.shape) || input.data.length === 0) {
-    throw new RangeError(`gradCheck: input shape ${formatShape(input.shape)} does not match its ${input.data.length} values (or is empty)`);
+    throw new ShapeError(`gradCheck: input shape ${formatShape(input.shape)} does not match its ${input.data.length} values (or is empty)`);
   }
   const bad = firstNonFinite(input.data);
   if (bad >= 0) throw new RangeError(`gradCheck: input holds ${input.data[bad]} at index ${bad}; the input must be finite`);

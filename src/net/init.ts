@@ -5,6 +5,7 @@
  * both the forward signal and the backward gradient for symmetric activations (sigmoid, tanh).
  * Every number comes from the caller's Rng, so the same seed gives the same weights.
  */
+import { OptionError, formatValue } from '../errors';
 import type { Rng } from '../random';
 
 /** The initialisers a layer can select by name (in its config, so that model files rebuild it). */
@@ -12,15 +13,15 @@ export type InitName = 'he' | 'xavier';
 
 export const INIT_NAMES: readonly InitName[] = ['he', 'xavier'];
 
-/** Throws unless `init` is a known initialiser name; `what` names the argument ("Affine init"). */
-export function assertInitName(init: unknown, what: string): asserts init is InitName {
+/** Throws unless `init` is a known initialiser name; `owner` names the layer ("Affine"). */
+export function assertInitName(init: unknown, owner: string): asserts init is InitName {
   if (!INIT_NAMES.includes(init as InitName)) {
-    throw new RangeError(`${what} must be one of ${INIT_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(init)}`);
+    throw new OptionError(`${owner}: option "init" must be one of ${INIT_NAMES.map((n) => `'${n}'`).join(', ')}, got ${formatValue(init)}`);
   }
 }
 
 function assertFan(fan: number, what: string): void {
-  if (!Number.isInteger(fan) || fan <= 0) throw new RangeError(`${what} must be a positive integer, got ${fan}`);
+  if (!Number.isInteger(fan) || fan <= 0) throw new OptionError(`${what} must be a positive integer, got ${fan}`);
 }
 
 /** He normal: N(0, 2/fanIn), written into `out`. */
@@ -42,6 +43,6 @@ export function xavierUniform(rng: Rng, fanIn: number, fanOut: number, out: Floa
 
 /** Fills `out` with the named initialiser. fanIn/fanOut: inputs/outputs per unit (for a conv, C·kH·kW and F·kH·kW). */
 export function initWeights(init: InitName, rng: Rng, fanIn: number, fanOut: number, out: Float32Array): Float32Array {
-  assertInitName(init, 'init');
+  assertInitName(init, 'initWeights');
   return init === 'he' ? heNormal(rng, fanIn, out) : xavierUniform(rng, fanIn, fanOut, out);
 }

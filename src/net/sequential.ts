@@ -5,6 +5,8 @@
  * it only calls the Layer contract.
  */
 import type { Layer, NamedArray, Param } from '../layers/layer';
+import { OptionError, formatValue } from '../errors';
+import { optionsObject } from '../options';
 import { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, shapesEqual, sizeOf, type Shape, type Tensor } from '../tensor';
 
@@ -45,7 +47,7 @@ export class Sequential {
 
   constructor(layers: Layer[], options: SequentialOptions) {
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
-    if (layers.length === 0) throw new RangeError('Sequential: layers must not be empty (give at least one layer)');
+    if (layers.length === 0) throw new OptionError('Sequential: layers must not be empty (give at least one layer)');
     layers.forEach((layer, i) => {
       for (const method of LAYER_METHODS) {
         if (layer === null || typeof layer !== 'object' || typeof (layer as any)[method] !== 'function') {
@@ -53,12 +55,10 @@ export class Sequential {
         }
       }
     });
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError('Sequential: options must be an object like { inputShape: [784], seed: 1 }');
-    }
+    optionsObject('Sequential', options, ['inputShape', 'seed'], '{ inputShape: [784], seed: 1 }');
     assertValidShape(options.inputShape, 'Sequential inputShape');
     const seed = options.seed ?? 0;
-    if (!Number.isInteger(seed)) throw new RangeError(`Sequential seed must be an integer, got ${JSON.stringify(options.seed)}`);
+    if (!Number.isInteger(seed)) throw new OptionError(`Sequential: option "seed" must be an integer, got ${formatValue(options.seed)}`);
 
     this.layers = [...layers];
     this.inputShape = [...options.inputShape];

@@ -18,13 +18,14 @@
  */
 import type { Loss, Targets } from '../losses/loss';
 import type { Optimizer } from '../optimizers/optimizer';
-import { checkOptionNames } from '../optimizers/optimizer';
 import { scheduleFromConfig, type Schedule, type ScheduleConfig } from '../optimizers/schedules';
 import { allocFloat32 } from '../memory';
 import { Rng, type RngState } from '../random';
-import { ShapeError, formatShape, shapesEqual, type Tensor } from '../tensor';
+import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
 import { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail, type Dataset } from '../data/batches';
-import { OptionError, TrainingDivergedError } from './errors';
+import { OptionError } from '../errors';
+import { checkOptionNames, nonNegativeIntegerOption, nonNegativeOption, positiveIntegerOption } from '../options';
+import { TrainingDivergedError } from './errors';
 import type { Sequential } from './sequential';
 
 export interface FitOptions {
@@ -156,13 +157,12 @@ export async function fit(
   options: FitOptions,
 ): Promise<History> {
   checkOptionNames('fit', options, FIT_OPTIONS);
-  const epochs = positiveInteger('epochs', options.epochs);
-  const batchSize = positiveInteger('batchSize', options.batchSize);
+  const epochs = positiveIntegerOption('fit', 'epochs', options.epochs);
+  const batchSize = positiveIntegerOption('fit', 'batchSize', options.batchSize);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new OptionError(`fit: option "seed" must be an integer, got ${String(seed)}`);
-  const patience = options.patience === undefined ? undefined : nonNegativeInteger('patience', options.patience);
-  const minDelta = options.minDelta ?? 0;
-  if (typeof minDelta !== 'number' || !(minDelta >= 0)) throw new OptionError(`fit: option "minDelta" must be ≥ 0, got ${String(minDelta)}`);
+  const patience = options.patience === undefined ? undefined : nonNegativeIntegerOption('fit', 'patience', options.patience);
+  const minDelta = nonNegativeOption('fit', 'minDelta', options.minDelta, 0);
   const shuffle = options.shuffle ?? true;
   const restoreBest = options.restoreBestWeights ?? true;
 
@@ -331,7 +331,7 @@ export async function fit(
 /** Mean loss and accuracy over a dataset, in inference mode, in batches of contiguous rows. */
 export function evaluate(net: Sequential, loss: Loss, data: Dataset, batchSize = 256): { loss: number; accuracy: number } {
   const n = sampleCount(data, 'evaluation data');
-  positiveInteger('batchSize', batchSize, 'evaluate');
+  positiveIntegerOption('evaluate', 'batchSize', batchSize);
   checkInputShape(net, data.x, 'evaluation data');
   let lossSum = 0;
   let correct = 0;
@@ -351,10 +351,10 @@ export function evaluate(net: Sequential, loss: Loss, data: Dataset, batchSize =
  * argmax is the predicted class). A new tensor [N, …outputShape].
  */
 export function predict(net: Sequential, x: Tensor, batchSize = 256): Tensor {
-  positiveInteger('batchSize', batchSize, 'predict');
+  positiveIntegerOption('predict', 'batchSize', batchSize);
   checkInputShape(net, x, 'predict input');
   const n = x.shape[0];
-  const out: Tensor = { shape: [n, ...net.outputShape], data: allocFloat32(n * sizeOfShape(net.outputShape)) };
+  const out: Tensor = { shape: [n, ...net.outputShape], data: allocFloat32(n * sizeOf(net.outputShape)) };
   const rowSize = out.data.length / n;
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
@@ -456,20 +456,6 @@ function copyHistory(h: History): History {
     loss: [...h.loss], accuracy: [...h.accuracy], valLoss: [...h.valLoss], valAccuracy: [...h.valAccuracy], lr: [...h.lr],
     seconds: [...h.seconds], stopReason: h.stopReason, ...(h.bestEpoch !== undefined ? { bestEpoch: h.bestEpoch } : {}),
   };
-}
-
-function positiveInteger(name: string, value: number, owner = 'fit'): number {
-  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${owner}: option "${name}" must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new OptionError(`fit: option "${name}" must be an integer ≥ 0, got ${String(value)}`);
-  return value;
-}
-
-function sizeOfShape(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function yieldToEventLoop(): Promise<void> {

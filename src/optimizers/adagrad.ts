@@ -1,4 +1,5 @@
-import { Optimizer, positiveOption, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { positiveOption } from '../options';
 
 export interface AdaGradOptions extends OptimizerOptions {
   /** ε > 0 added to √s (outside the root); default 1e-8. */

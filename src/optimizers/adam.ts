@@ -1,4 +1,5 @@
-import { Optimizer, positiveOption, unitIntervalOption, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { positiveOption, unitIntervalOption } from '../options';
 
 export interface AdamOptions extends OptimizerOptions {
   /** β₁ ∈ [0, 1), decay of the first moment; default 0.9. */

@@ -2,7 +2,7 @@
  * An optimizer from its kind name and options: what `load` needs to rebuild a saved optimizer and what
  * the CLI's `--optimizer adam` needs. Names match case-insensitively ("adam", "Adam", "rmsprop").
  */
-import { OptionError } from '../net/errors';
+import { OptionError } from '../errors';
 import { AdaGrad } from './adagrad';
 import { Adam } from './adam';
 import { Momentum } from './momentum';

@@ -1,4 +1,5 @@
-import { Optimizer, unitIntervalOption, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { unitIntervalOption } from '../options';
 
 export interface NesterovOptions extends OptimizerOptions {
   /** μ ∈ [0, 1); default 0.9. */

@@ -13,7 +13,8 @@
  */
 import type { Param } from '../layers/layer';
 import { allocFloat32 } from '../memory';
-import { OptionError } from '../net/errors';
+import { OptionError } from '../errors';
+import { checkOptionNames, nonNegativeOption, positiveOption } from '../options';
 
 /** Options every optimizer accepts. */
 export interface OptimizerOptions {
@@ -197,45 +198,4 @@ export abstract class Optimizer {
     // A non-finite norm is left alone: the loss check in fit reports divergence with a clearer message.
     return norm > clipNorm && Number.isFinite(norm) ? clipNorm / norm : 1;
   }
-}
-
-// ---- option checking, shared by every optimizer and schedule ----
-
-/** Throws when `options` holds a key that is not a known option (a misspelt option must not be ignored). */
-export function checkOptionNames(owner: string, options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') {
-    throw new OptionError(`${owner}: options must be an object, got ${String(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if ((options as Record<string, unknown>)[key] !== undefined && !known.includes(key)) {
-      throw new OptionError(`${owner}: unknown option "${key}" (known: ${known.join(', ')})`);
-    }
-  }
-}
-
-/** A finite number > 0, or the default when undefined. */
-export function positiveOption(owner: string, name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new OptionError(`${owner}: option "${name}" must be a finite number > 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** A finite number ≥ 0, or the default when undefined. */
-export function nonNegativeOption(owner: string, name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new OptionError(`${owner}: option "${name}" must be a finite number ≥ 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** A number in [0, 1) (momentum, decay rates), or the default when undefined. */
-export function unitIntervalOption(owner: string, name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
-    throw new OptionError(`${owner}: option "${name}" must be in [0, 1), got ${String(value)}`);
-  }
-  return value;
 }

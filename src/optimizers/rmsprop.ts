@@ -1,4 +1,5 @@
-import { Optimizer, positiveOption, unitIntervalOption, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerConfig, type OptimizerOptions } from './optimizer';
+import { positiveOption, unitIntervalOption } from '../options';
 
 export interface RMSpropOptions extends OptimizerOptions {
   /** Decay rate ρ ∈ [0, 1) of the mean square; default 0.9. */

@@ -22,8 +22,8 @@
  * A schedule carries its `config`, plain JSON that `scheduleFromConfig` turns back into the same schedule
  * (saved with a checkpoint so that a resumed run continues on the same curve).
  */
-import { OptionError } from '../net/errors';
-import { checkOptionNames, nonNegativeOption, positiveOption } from './optimizer';
+import { OptionError } from '../errors';
+import { checkOptionNames, nonNegativeOption, positiveIntegerOption, positiveOption, requiredOption } from '../options';
 
 export type ScheduleConfig =
   | { kind: 'constant'; lr: number; warmupSteps?: number }
@@ -80,7 +80,7 @@ export function scheduleFromConfig(config: ScheduleConfig): Schedule {
   }
   const kind = config.kind;
   const owner = `${kind} schedule`;
-  const lr0 = positiveOption(owner, 'lr', requireField(owner, 'lr', config.lr), 0);
+  const lr0 = positiveOption(owner, 'lr', requiredOption(owner, 'lr', config.lr), 0);
   const warmupSteps =
     config.warmupSteps === undefined ? 0 : positiveIntegerOption(owner, 'warmupSteps', config.warmupSteps);
   let decay: (epoch: number) => number;
@@ -93,29 +93,29 @@ export function scheduleFromConfig(config: ScheduleConfig): Schedule {
       break;
     case 'step': {
       checkOptionNames(owner, config, ['kind', 'lr', 'gamma', 'every', 'warmupSteps']);
-      const gamma = positiveOption(owner, 'gamma', requireField(owner, 'gamma', config.gamma), 0);
-      const every = positiveIntegerOption(owner, 'every', requireField(owner, 'every', config.every));
+      const gamma = positiveOption(owner, 'gamma', requiredOption(owner, 'gamma', config.gamma), 0);
+      const every = positiveIntegerOption(owner, 'every', requiredOption(owner, 'every', config.every));
       clean = { kind: 'step', lr: lr0, gamma, every };
       decay = (epoch) => lr0 * Math.pow(gamma, Math.floor(epoch / every));
       break;
     }
     case 'exponential': {
       checkOptionNames(owner, config, ['kind', 'lr', 'gamma', 'warmupSteps']);
-      const gamma = positiveOption(owner, 'gamma', requireField(owner, 'gamma', config.gamma), 0);
+      const gamma = positiveOption(owner, 'gamma', requiredOption(owner, 'gamma', config.gamma), 0);
       clean = { kind: 'exponential', lr: lr0, gamma };
       decay = (epoch) => lr0 * Math.pow(gamma, epoch);
       break;
     }
     case 'inverse-time': {
       checkOptionNames(owner, config, ['kind', 'lr', 'k', 'warmupSteps']);
-      const k = nonNegativeOption(owner, 'k', requireField(owner, 'k', config.k), 0);
+      const k = nonNegativeOption(owner, 'k', requiredOption(owner, 'k', config.k), 0);
       clean = { kind: 'inverse-time', lr: lr0, k };
       decay = (epoch) => lr0 / (1 + k * epoch);
       break;
     }
     case 'cosine': {
       checkOptionNames(owner, config, ['kind', 'lr', 'epochs', 'minLr', 'warmupSteps']);
-      const epochs = positiveIntegerOption(owner, 'epochs', requireField(owner, 'epochs', config.epochs));
+      const epochs = positiveIntegerOption(owner, 'epochs', requiredOption(owner, 'epochs', config.epochs));
       const minLr = nonNegativeOption(owner, 'minLr', config.minLr, 0);
       if (minLr > lr0) throw new OptionError(`${owner}: option "minLr" (${minLr}) must not exceed "lr" (${lr0})`);
       clean = { kind: 'cosine', lr: lr0, epochs, minLr };
@@ -165,16 +165,4 @@ export function parseSchedule(text: string, defaults: { lr: number; epochs?: num
     fields[key === 'warmup' ? 'warmupSteps' : key] = value;
   }
   return scheduleFromConfig(fields as unknown as ScheduleConfig);
-}
-
-function requireField(owner: string, name: string, value: number | undefined): number {
-  if (value === undefined) throw new OptionError(`${owner}: option "${name}" is required`);
-  return value;
-}
-
-function positiveIntegerOption(owner: string, name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new OptionError(`${owner}: option "${name}" must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }

@@ -47,10 +47,10 @@ describe('window geometry', () => {
     expect(pairOption(3, 'Conv2D', 'stride')).toEqual([3, 3]);
     expect(pairOption([2, 1], 'Conv2D', 'stride')).toEqual([2, 1]);
     expect(pairOption(0, 'Conv2D', 'padding', true)).toEqual([0, 0]);
-    expect(() => pairOption(0, 'Conv2D', 'stride')).toThrow(/Conv2D: stride must be a positive integer or a pair \[h, w\] of them, got 0/);
-    expect(() => pairOption(1.5, 'Conv2D', 'kernelSize')).toThrow(/kernelSize .* got 1.5/);
+    expect(() => pairOption(0, 'Conv2D', 'stride')).toThrow(/Conv2D: option "stride" must be a positive integer or a pair \[h, w\] of them, got 0/);
+    expect(() => pairOption(1.5, 'Conv2D', 'kernelSize')).toThrow(/kernelSize" .* got 1.5/);
     expect(() => pairOption([2, -1], 'Conv2D', 'stride')).toThrow(/got \[2,-1\]/);
-    expect(() => pairOption(-1, 'MaxPool', 'padding', true)).toThrow(/MaxPool: padding must be a non-negative integer .* got -1/);
+    expect(() => pairOption(-1, 'MaxPool', 'padding', true)).toThrow(/MaxPool: option "padding" must be a non-negative integer .* got -1/);
     expect(() => pairOption([1, 2, 3] as never, 'Conv2D', 'stride')).toThrow(/got \[1,2,3\]/);
   });
 });

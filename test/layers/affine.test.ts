@@ -163,9 +163,9 @@ describe('errors name the argument and the numbers', () => {
     expect(() => new Affine({ units: 3 }).build([3, 0], new Rng(0))).toThrow('Affine input shape must hold positive integers, got [3, 0]');
     expect(() => new Affine({ units: 3 }).build([-2], new Rng(0))).toThrow('Affine input shape must hold positive integers, got [-2]');
     expect(() => new Affine({ units: 3 }).build([1.5], new Rng(0))).toThrow('Affine input shape must hold positive integers, got [1.5]');
-    expect(() => new Affine({ units: NaN })).toThrow('Affine units must be a positive integer, got NaN');
-    expect(() => new Affine({ units: '3' as never })).toThrow('Affine units must be a positive integer, got "3"');
-    expect(() => new Affine({ units: 3, useBias: 'yes' as never })).toThrow('Affine useBias must be a boolean, got "yes"');
+    expect(() => new Affine({ units: NaN })).toThrow('Affine: option "units" must be a positive integer, got NaN');
+    expect(() => new Affine({ units: '3' as never })).toThrow('Affine: option "units" must be a positive integer, got "3"');
+    expect(() => new Affine({ units: 3, useBias: 'yes' as never })).toThrow('Affine: option "useBias" must be true or false, got "yes"');
   });
   test('use before build', () => {
     expect(() => new Affine({ units: 3 }).forward(tensor([1, 3]), false)).toThrow(/Affine is not built/);

@@ -35,10 +35,10 @@ describe('AvgPool', () => {
   });
 
   test('bad input names the layer and the numbers', () => {
-    expect(() => new AvgPool({ size: -2 })).toThrow(/AvgPool: size must be a positive integer .* got -2/);
-    expect(() => new AvgPool({ size: 2, stride: [1, 0] })).toThrow(/AvgPool: stride .* got \[1,0\]/);
-    expect(() => new AvgPool({ size: 2, padding: 3 })).toThrow(/AvgPool: padding 3×3 must be smaller than the window 2×2/);
-    expect(() => new AvgPool({ size: 2, countIncludePad: 'yes' as never })).toThrow(/AvgPool: countIncludePad must be true or false, got "yes"/);
+    expect(() => new AvgPool({ size: -2 })).toThrow(/AvgPool: option "size" must be a positive integer .* got -2/);
+    expect(() => new AvgPool({ size: 2, stride: [1, 0] })).toThrow(/AvgPool: option "stride" .* got \[1,0\]/);
+    expect(() => new AvgPool({ size: 2, padding: 3 })).toThrow(/AvgPool: option "padding" \(3×3\) must be smaller than the window 2×2/);
+    expect(() => new AvgPool({ size: 2, countIncludePad: 'yes' as never })).toThrow(/AvgPool: option "countIncludePad" must be true or false, got "yes"/);
     expect(() => new AvgPool({ size: [1, 6] }).build([2, 3, 5], new Rng(0))).toThrow(/AvgPool: kernel 1×6 is larger than the padded input 3×5/);
     const layer = new AvgPool({ size: 2 });
     layer.build([2, 4, 4], new Rng(0));

@@ -139,10 +139,10 @@ describe('BatchNorm', () => {
   });
 
   test('bad input names the layer and the numbers', () => {
-    expect(() => new BatchNorm({ momentum: 1.5 })).toThrow(/BatchNorm: momentum must be a number in \[0, 1\].*got 1.5/);
-    expect(() => new BatchNorm({ momentum: Number.NaN })).toThrow(/momentum .* got NaN/);
-    expect(() => new BatchNorm({ eps: 0 })).toThrow(/BatchNorm: eps must be a finite number > 0, got 0/);
-    expect(() => new BatchNorm({ eps: -1e-5 })).toThrow(/eps .* got -0.00001/);
+    expect(() => new BatchNorm({ momentum: 1.5 })).toThrow(/BatchNorm: option "momentum" must be a number in \[0, 1\].*got 1.5/);
+    expect(() => new BatchNorm({ momentum: Number.NaN })).toThrow(/momentum" .* got NaN/);
+    expect(() => new BatchNorm({ eps: 0 })).toThrow(/BatchNorm: option "eps" must be a finite number > 0, got 0/);
+    expect(() => new BatchNorm({ eps: -1e-5 })).toThrow(/eps" .* got -0.00001/);
     expect(() => new BatchNorm().build([2, 3], new Rng(0))).toThrow(ShapeError);
     expect(() => new BatchNorm().build([2, 3], new Rng(0))).toThrow(/BatchNorm needs a per-sample input \[features\] or \[channels, height, width\].*got \[2, 3\]/);
     const dense = new BatchNorm();

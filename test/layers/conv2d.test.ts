@@ -182,17 +182,17 @@ describe('Conv2D params and backward', () => {
 
 describe('Conv2D bad input', () => {
   test('bad options name the layer, the option and the value', () => {
-    expect(() => new Conv2D({ filters: 0, kernelSize: 3 })).toThrow(/Conv2D: filters must be a positive integer, got 0/);
-    expect(() => new Conv2D({ filters: 2.5, kernelSize: 3 })).toThrow(/filters .* got 2.5/);
-    expect(() => new Conv2D({ filters: 2 } as never)).toThrow(/Conv2D: kernelSize is required/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 0 })).toThrow(/Conv2D: kernelSize must be a positive integer .* got 0/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: [3, 1.5] })).toThrow(/kernelSize .* got \[3,1.5\]/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, stride: 0 })).toThrow(/Conv2D: stride must be a positive integer .* got 0/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: -1 })).toThrow(/Conv2D: padding must be a non-negative integer .* got -1/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: [0, -2] })).toThrow(/padding .* got \[0,-2\]/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/Conv2D: padding must be .*'same' or 'valid', got "full"/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, init: 'lecun' as never })).toThrow(/Conv2D init must be one of 'he', 'xavier', got "lecun"/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, useBias: 1 as never })).toThrow(/Conv2D: useBias must be true or false, got 1/);
+    expect(() => new Conv2D({ filters: 0, kernelSize: 3 })).toThrow(/Conv2D: option "filters" must be a positive integer, got 0/);
+    expect(() => new Conv2D({ filters: 2.5, kernelSize: 3 })).toThrow(/filters" .* got 2.5/);
+    expect(() => new Conv2D({ filters: 2 } as never)).toThrow(/Conv2D: option "kernelSize" is required/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 0 })).toThrow(/Conv2D: option "kernelSize" must be a positive integer .* got 0/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: [3, 1.5] })).toThrow(/kernelSize" .* got \[3,1.5\]/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, stride: 0 })).toThrow(/Conv2D: option "stride" must be a positive integer .* got 0/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: -1 })).toThrow(/Conv2D: option "padding" must be a non-negative integer .* got -1/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: [0, -2] })).toThrow(/padding" .* got \[0,-2\]/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/Conv2D: option "padding" must be .*'same' or 'valid', got "full"/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, init: 'lecun' as never })).toThrow(/Conv2D: option "init" must be one of 'he', 'xavier', got "lecun"/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, useBias: 1 as never })).toThrow(/Conv2D: option "useBias" must be true or false, got 1/);
   });
 
   test('build: a kernel larger than the padded input, and a wrong rank, name the layer and the sizes', () => {

@@ -92,11 +92,11 @@ describe('Dropout', () => {
   });
 
   test('bad input names the layer and the value', () => {
-    expect(() => new Dropout({ rate: 1 })).toThrow(/Dropout: rate must be a number in \[0, 1\).*got 1$/);
-    expect(() => new Dropout({ rate: Number.NaN })).toThrow(/Dropout: rate .* got NaN/);
-    expect(() => new Dropout({ rate: -0.1 })).toThrow(/Dropout: rate .* got -0.1/);
-    expect(() => new Dropout({ rate: '0.5' as never })).toThrow(/Dropout: rate .* got "0.5"/);
-    expect(() => new Dropout({} as never)).toThrow(/Dropout: rate .* got undefined/);
+    expect(() => new Dropout({ rate: 1 })).toThrow(/Dropout: option "rate" must be a number in \[0, 1\).*got 1$/);
+    expect(() => new Dropout({ rate: Number.NaN })).toThrow(/Dropout: option "rate" .* got NaN/);
+    expect(() => new Dropout({ rate: -0.1 })).toThrow(/Dropout: option "rate" .* got -0.1/);
+    expect(() => new Dropout({ rate: '0.5' as never })).toThrow(/Dropout: option "rate" .* got "0.5"/);
+    expect(() => new Dropout({} as never)).toThrow(/Dropout: option "rate" .* got undefined/);
     expect(() => new Dropout({ rate: 0.5 }).forward(tensor([1, 2]), true)).toThrow(/Dropout: build\(inputShape, rng\) must be called/);
     const layer = new Dropout({ rate: 0.5 });
     layer.build([4], new Rng(0));

@@ -62,12 +62,12 @@ describe('MaxPool', () => {
   });
 
   test('bad input names the layer and the numbers', () => {
-    expect(() => new MaxPool({ size: 0 })).toThrow(/MaxPool: size must be a positive integer .* got 0/);
-    expect(() => new MaxPool({} as never)).toThrow(/MaxPool: size is required/);
-    expect(() => new MaxPool({ size: 2, stride: 0 })).toThrow(/MaxPool: stride must be a positive integer .* got 0/);
-    expect(() => new MaxPool({ size: 2, padding: -1 })).toThrow(/MaxPool: padding must be a non-negative integer .* got -1/);
-    expect(() => new MaxPool({ size: 2, padding: 2 })).toThrow(/MaxPool: padding 2×2 must be smaller than the window 2×2/);
-    expect(() => new MaxPool({ size: [3, 2], padding: [1, 2] })).toThrow(/padding 1×2 must be smaller than the window 3×2/);
+    expect(() => new MaxPool({ size: 0 })).toThrow(/MaxPool: option "size" must be a positive integer .* got 0/);
+    expect(() => new MaxPool({} as never)).toThrow(/MaxPool: option "size" is required/);
+    expect(() => new MaxPool({ size: 2, stride: 0 })).toThrow(/MaxPool: option "stride" must be a positive integer .* got 0/);
+    expect(() => new MaxPool({ size: 2, padding: -1 })).toThrow(/MaxPool: option "padding" must be a non-negative integer .* got -1/);
+    expect(() => new MaxPool({ size: 2, padding: 2 })).toThrow(/MaxPool: option "padding" \(2×2\) must be smaller than the window 2×2/);
+    expect(() => new MaxPool({ size: [3, 2], padding: [1, 2] })).toThrow(/padding" \(1×2\) must be smaller than the window 3×2/);
     expect(() => new MaxPool({ size: 2.5 })).toThrow(/got 2.5/);
     expect(() => new MaxPool({ size: 3 }).build([1, 2, 5], new Rng(0))).toThrow(ShapeError);
     expect(() => new MaxPool({ size: 3 }).build([1, 2, 5], new Rng(0))).toThrow(/MaxPool: kernel 3×3 is larger than the padded input 2×5/);

@@ -280,21 +280,21 @@ describe('bad arguments throw errors that name the argument and say why', () => 
   });
   test('bad options', () => {
     const x = randomTensor([1, 3], 1);
-    expect(() => gradCheck(layer, x, { epsilon: 0 })).toThrow('options.epsilon must be a positive number, got 0');
-    expect(() => gradCheck(layer, x, { epsilon: NaN })).toThrow(/options\.epsilon/);
-    expect(() => gradCheck(layer, x, { tolerance: -1 })).toThrow('options.tolerance must be a positive number, got -1');
-    expect(() => gradCheck(layer, x, { maxCoordinatesPerTensor: 0 })).toThrow('options.maxCoordinatesPerTensor must be a positive integer, got 0');
+    expect(() => gradCheck(layer, x, { epsilon: 0 })).toThrow('option "epsilon" must be a finite number > 0, got 0');
+    expect(() => gradCheck(layer, x, { epsilon: NaN })).toThrow(/option "epsilon"/);
+    expect(() => gradCheck(layer, x, { tolerance: -1 })).toThrow('option "tolerance" must be a finite number > 0, got -1');
+    expect(() => gradCheck(layer, x, { maxCoordinatesPerTensor: 0 })).toThrow('option "maxCoordinatesPerTensor" must be a positive integer, got 0');
     expect(() => gradCheck(layer, x, { maxCoordinatesPerTensor: 2.5 })).toThrow(/maxCoordinatesPerTensor.*2\.5/);
-    expect(() => gradCheck(layer, x, { loss: new MeanSquaredError(), labels: x })).toThrow('options.loss applies only to a Sequential target');
+    expect(() => gradCheck(layer, x, { loss: new MeanSquaredError(), labels: x })).toThrow('option "loss" applies only to a Sequential target');
   });
   test('missing labels', () => {
-    expect(() => gradCheck(new SoftmaxCrossEntropy(), randomTensor([1, 3], 1))).toThrow('options.labels is required to check a Loss');
+    expect(() => gradCheck(new SoftmaxCrossEntropy(), randomTensor([1, 3], 1))).toThrow('option "labels" is required to check a Loss');
     const net = new Sequential([new Affine({ units: 2 })], { inputShape: [3] });
-    expect(() => gradCheck(net, randomTensor([1, 3], 1), { loss: new SoftmaxCrossEntropy() })).toThrow('options.labels is required with options.loss');
+    expect(() => gradCheck(net, randomTensor([1, 3], 1), { loss: new SoftmaxCrossEntropy() })).toThrow('option "labels" is required with option "loss"');
     expect(() => gradCheck(net, randomTensor([1, 3], 1), { labels: Int32Array.of(0) })).toThrow(
-      'options.labels is used only with options.loss (for a Sequential) or a Loss target',
+      'option "labels" is used only with option "loss" (for a Sequential) or a Loss target',
     );
-    expect(() => gradCheck(layer, randomTensor([1, 3], 1), { labels: Int32Array.of(0) })).toThrow(/options\.labels is used only with/);
+    expect(() => gradCheck(layer, randomTensor([1, 3], 1), { labels: Int32Array.of(0) })).toThrow(/option "labels" is used only with/);
   });
   test('not a target, not a tensor, an empty or inconsistent tensor', () => {
     expect(() => gradCheck({} as Layer, randomTensor([1, 3], 1))).toThrow(/target must be a Layer, a Loss or a Sequential/);

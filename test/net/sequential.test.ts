@@ -157,15 +157,15 @@ describe('invalid options name the argument', () => {
   });
 
   test('missing options, a non-integer seed', () => {
-    expect(() => new Sequential([new ReLU()], undefined as never)).toThrow(/options must be an object like \{ inputShape/);
-    expect(() => new Sequential([new ReLU()], { inputShape: [2], seed: 1.5 })).toThrow('Sequential seed must be an integer, got 1.5');
+    expect(() => new Sequential([new ReLU()], undefined as never)).toThrow(/needs an options object like \{ inputShape/);
+    expect(() => new Sequential([new ReLU()], { inputShape: [2], seed: 1.5 })).toThrow('Sequential: option "seed" must be an integer, got 1.5');
   });
 
   test('bad layer options name the layer and the argument', () => {
-    expect(() => new Affine({ units: 0 })).toThrow('Affine units must be a positive integer, got 0');
-    expect(() => new Affine({ units: 2.5 })).toThrow('Affine units must be a positive integer, got 2.5');
-    expect(() => new Affine({ units: -4 })).toThrow('Affine units must be a positive integer, got -4');
-    expect(() => new Affine({ units: 3, init: 'glorot' as never })).toThrow(`Affine init must be one of 'he', 'xavier', got "glorot"`);
+    expect(() => new Affine({ units: 0 })).toThrow('Affine: option "units" must be a positive integer, got 0');
+    expect(() => new Affine({ units: 2.5 })).toThrow('Affine: option "units" must be a positive integer, got 2.5');
+    expect(() => new Affine({ units: -4 })).toThrow('Affine: option "units" must be a positive integer, got -4');
+    expect(() => new Affine({ units: 3, init: 'glorot' as never })).toThrow(`Affine: option "init" must be one of 'he', 'xavier', got "glorot"`);
     expect(() => new Affine(undefined as never)).toThrow(/Affine needs an options object like \{ units: 10 \}/);
   });
 });

@@ -171,7 +171,7 @@ describe('damaged or missing files are clear errors', () => {
       m.layers[2].kind = 'ReLU';
       m.layers[8].config.rate = 2;
     });
-    expect(() => load(dir)).toThrow(/layers\[8\] \(Dropout\) cannot be rebuilt: Dropout: rate must be a number in \[0, 1\)/);
+    expect(() => load(dir)).toThrow(/layers\[8\] \(Dropout\) cannot be rebuilt: Dropout: option "rate" must be a number in \[0, 1\)/);
   });
 
   test('a damaged optimizer.bin', () => {

@@ -1,0 +1,18 @@
+/**
+ * The error for "you asked for something that cannot work": a layer's, optimizer's, schedule's, fit's or
+ * gradCheck's option (or argument value) out of range, misspelt or of the wrong type. One class for every
+ * owner, so that a caller — and the CLI, which prints such messages alone, without a stack trace — can tell
+ * a user's mistake from a bug whichever sheet found it. It lives here, below every module, because layers
+ * must not import from `net/`.
+ */
+export class OptionError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+/** A value as an error message quotes it: numbers as written (NaN stays NaN), anything else as JSON ("3" for a string). */
+export function formatValue(value: unknown): string {
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+}
