@@ -11,7 +11,7 @@
 import { checkOptionNames } from '../options';
 import { ShapeError, formatShape, reuse, sizeOf, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
-import { checkTargets } from './softmax-cross-entropy';
+import { checkTargets, isTensor } from './targets';
 
 export class MeanSquaredError implements Loss {
   readonly kind = 'MeanSquaredError';
@@ -62,11 +62,11 @@ export class MeanSquaredError implements Loss {
     const width = scores.data.length / n;
     const d = (this.dScores = reuse(this.dScores, scores.shape)).data;
     const y = scores.data;
-    if ((targets as Tensor).shape !== undefined) {
+    if (isTensor(targets)) {
       const t = (targets as Tensor).data;
       for (let i = 0; i < y.length; i++) d[i] = (y[i] - t[i]) / n;
     } else {
-      const labels = targets as Int32Array;
+      const labels = targets;
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < width; j++) d[i * width + j] = (y[i * width + j] - (j === labels[i] ? 1 : 0)) / n;
       }

@@ -11,6 +11,7 @@
 import { checkOptionNames } from '../options';
 import { ShapeError, formatShape, reuse, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
+import { checkTargets, isTensor } from './targets';
 
 export class SoftmaxCrossEntropy implements Loss {
   readonly kind = 'SoftmaxCrossEntropy';
@@ -85,40 +86,4 @@ export class SoftmaxCrossEntropy implements Loss {
   config(): object {
     return {};
   }
-}
-
-function isTensor(t: Targets): t is Tensor {
-  return (t as Tensor).shape !== undefined && (t as Tensor).data !== undefined;
-}
-
-/**
- * Validates targets against scores [N, classes]: either N class labels, each an integer in [0, classes),
- * or a tensor of the scores' shape. Returns the labels, or undefined for a tensor target.
- */
-export function checkTargets(targets: Targets, n: number, classes: number, scoresShape: readonly number[], kind: string): ArrayLike<number> | undefined {
-  if (targets === null || typeof targets !== 'object') {
-    throw new TypeError(`${kind}: targets must be an Int32Array of class labels or a Tensor, got ${String(targets)}`);
-  }
-  if (isTensor(targets)) {
-    if (targets.shape.length !== scoresShape.length || !targets.shape.every((d, i) => d === scoresShape[i]) || targets.data.length !== n * classes) {
-      throw new ShapeError(`${kind}: target tensor shape ${formatShape(targets.shape)} must equal the scores shape ${formatShape(scoresShape)}`);
-    }
-    return undefined;
-  }
-  const labels = targets as ArrayLike<number>;
-  if (typeof labels.length !== 'number') {
-    throw new TypeError(`${kind}: targets must be an Int32Array of class labels or a Tensor`);
-  }
-  if (labels.length !== n) {
-    throw new ShapeError(`${kind}: got ${labels.length} labels for a batch of ${n} samples (scores ${formatShape(scoresShape)})`);
-  }
-  for (let i = 0; i < n; i++) {
-    const label = labels[i];
-    if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new RangeError(
-        `${kind}: label ${label} at index ${i} is not a class index: labels must be integers in [0, ${classes}) for ${classes} classes`,
-      );
-    }
-  }
-  return labels;
 }
