@@ -50,6 +50,25 @@ export function assertValidShape(shape: Shape, what: string): void {
   }
 }
 
+/**
+ * The batch size N of `x`, after checking that it is [N, …sampleShape] with N ≥ 1 and the data to match;
+ * otherwise a ShapeError "<owner> was built for input [N, …], got […]". Allocates nothing (a hot-path check).
+ */
+export function checkBatch(owner: string, x: Tensor, sampleShape: Shape): number {
+  const s = x.shape;
+  let ok = s.length === sampleShape.length + 1 && Number.isInteger(s[0]) && s[0] > 0;
+  let size = ok ? s[0] : 0;
+  for (let i = 0; ok && i < sampleShape.length; i++) {
+    ok = s[i + 1] === sampleShape[i];
+    size *= sampleShape[i];
+  }
+  if (!ok || x.data.length !== size) {
+    throw new ShapeError(`${owner} was built for input [N, ${sampleShape.join(', ')}], got ${formatShape(s)}` +
+      (ok ? ` holding ${x.data.length} values instead of ${size}` : ''));
+  }
+  return s[0];
+}
+
 /** A new tensor of the given shape, zero-filled, or wrapping `data` (which must have the right length). */
 export function tensor(shape: Shape, data?: Float32Array | ArrayLike<number>): Tensor {
   const size = sizeOf(shape);

@@ -8,7 +8,7 @@
  */
 import { OptionError, formatValue } from '../errors';
 import { requiredOption } from '../options';
-import { ShapeError, formatShape, type Shape, type Tensor } from '../tensor';
+import { ShapeError, formatShape, type Shape } from '../tensor';
 
 /** A window option as users write it: one number for both axes, or [height, width]. */
 export type PairOption = number | readonly [number, number];
@@ -106,15 +106,6 @@ export function imageShape(layer: string, inputShape: Shape): [number, number, n
     throw new ShapeError(`${layer} needs a per-sample input [channels, height, width] of positive integers, got ${formatShape(inputShape)}`);
   }
   return [inputShape[0], inputShape[1], inputShape[2]];
-}
-
-/** The batch size of x, after checking it is [N, C, H, W] with the built sizes. */
-export function checkImageBatch(layer: string, x: Tensor, c: number, h: number, w: number): number {
-  const s = x.shape;
-  if (s.length !== 4 || s[1] !== c || s[2] !== h || s[3] !== w || !(s[0] > 0)) {
-    throw new ShapeError(`${layer} was built for input [N, ${c}, ${h}, ${w}], got ${formatShape(s)}`);
-  }
-  return s[0];
 }
 
 /** Numeric padding must be < the window on each axis, or a window could hold only padding. */

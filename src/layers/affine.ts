@@ -7,6 +7,7 @@
  *   backward  dW     += xᵀ · dy        db += Σₙ dy        dx = dy · Wᵀ
  */
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
+import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
 import { assertInitName, initWeights, type InitName } from '../net/init';
@@ -108,7 +109,7 @@ export class Affine implements Layer {
   }
 
   private built(): Param {
-    if (this.weights === undefined) throw new Error('Affine is not built: call build(inputShape, rng) (Sequential does it)');
+    if (this.weights === undefined) throw notBuiltError('Affine');
     return this.weights;
   }
 }

@@ -9,13 +9,14 @@
  * default). Without padding the two agree.
  */
 import {
-  checkImageBatch, copyWindowOption, imageShape, poolWindow, windowGeometry,
+  copyWindowOption, imageShape, poolWindow, windowGeometry,
   type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
 } from '../kernels/conv-geometry';
 import { booleanOption, optionsObject } from '../options';
 import { avgPoolBackward, avgPoolForward } from '../kernels/pooling';
+import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface AvgPoolOptions {
@@ -38,6 +39,7 @@ export class AvgPool implements Layer {
   private readonly options: AvgPoolConfig;
   private readonly size: [number, number];
   private readonly stride: [number, number];
+  private inputShape: Shape = [];
   private channels = 0;
   private height = 0;
   private width = 0;
@@ -57,6 +59,7 @@ export class AvgPool implements Layer {
 
   build(inputShape: Shape, _rng: Rng): Shape {
     [this.channels, this.height, this.width] = imageShape('AvgPool', inputShape);
+    this.inputShape = [this.channels, this.height, this.width];
     this.geometry = windowGeometry('AvgPool', this.height, this.width, this.size, this.stride, this.options.padding);
     this.batch = -1;
     return [this.channels, this.geometry.outH, this.geometry.outW];
@@ -64,7 +67,7 @@ export class AvgPool implements Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     const g = this.requireBuilt();
-    const batch = checkImageBatch('AvgPool', x, this.channels, this.height, this.width);
+    const batch = checkBatch('AvgPool', x, this.inputShape);
     if (batch !== this.batch) {
       this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
       this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
@@ -96,7 +99,7 @@ export class AvgPool implements Layer {
   }
 
   private requireBuilt(): WindowGeometry {
-    if (!this.geometry) throw new Error('AvgPool: build(inputShape, rng) must be called before forward/backward');
+    if (!this.geometry) throw notBuiltError('AvgPool');
     return this.geometry;
   }
 }

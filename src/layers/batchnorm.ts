@@ -20,10 +20,10 @@
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/(m·√(σ² + ε)) · (m·dy − Σ dy − x̂·Σ dy·x̂)
  * and after an inference-mode forward simply dx = γ·dy/√(runningVar + ε).
  */
-import { OptionError, formatValue } from '../errors';
+import { OptionError, formatValue, notBuiltError } from '../errors';
 import { optionsObject, positiveOption } from '../options';
 import type { Rng } from '../random';
-import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type NamedArray, type Param } from './layer';
 
 export interface BatchNormOptions {
@@ -94,8 +94,8 @@ export class BatchNorm implements Layer {
   }
 
   forward(x: Tensor, training: boolean): Tensor {
-    if (!this.gamma) throw new Error('BatchNorm: build(inputShape, rng) must be called before forward/backward');
-    const batch = this.checkInput(x);
+    if (!this.gamma) throw notBuiltError('BatchNorm');
+    const batch = checkBatch('BatchNorm', x, this.inputShape);
     const { channels: C, spatial: S } = this;
     const m = batch * S;
     if (training && m < 2) {
@@ -168,7 +168,7 @@ export class BatchNorm implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
-    if (!this.gamma) throw new Error('BatchNorm: build(inputShape, rng) must be called before forward/backward');
+    if (!this.gamma) throw notBuiltError('BatchNorm');
     if (this.batch < 0) throw new Error('BatchNorm.backward called before forward');
     if (dy.data.length !== this.output!.data.length) {
       throw new ShapeError(`BatchNorm.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
@@ -233,12 +233,4 @@ export class BatchNorm implements Layer {
     return { ...this.options };
   }
 
-  private checkInput(x: Tensor): number {
-    const s = x.shape;
-    const ok = s.length === this.inputShape.length + 1 && s[0] > 0 && this.inputShape.every((d, i) => s[i + 1] === d);
-    if (!ok) {
-      throw new ShapeError(`BatchNorm was built for input [N, ${this.inputShape.join(', ')}], got ${formatShape(s)}`);
-    }
-    return s[0];
-  }
 }

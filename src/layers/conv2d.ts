@@ -17,7 +17,7 @@
  * Every buffer (including the column matrix) is allocated once per batch size.
  */
 import {
-  checkImageBatch, checkPaddingOption, copyWindowOption, imageShape, pairOption, windowGeometry,
+  checkPaddingOption, copyWindowOption, imageShape, pairOption, windowGeometry,
   type PaddingOption, type PairOption, type WindowGeometry,
 } from '../kernels/conv-geometry';
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
@@ -25,8 +25,9 @@ import { col2im, im2col } from '../kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../kernels/layout';
 import { assertInitName, initWeights, type InitName } from '../net/init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
+import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type Param } from './layer';
 
 export interface Conv2DOptions {
@@ -60,6 +61,7 @@ export class Conv2D implements Layer {
   private readonly kernel: [number, number];
   private readonly stride: [number, number];
 
+  private inputShape: Shape = [];
   private channels = 0;
   private height = 0;
   private width = 0;
@@ -94,6 +96,7 @@ export class Conv2D implements Layer {
     const geometry = windowGeometry('Conv2D', height, width, this.kernel, this.stride, this.options.padding);
     const { filters, init, useBias } = this.options;
     const [kh, kw] = this.kernel;
+    this.inputShape = [channels, height, width];
     this.channels = channels;
     this.height = height;
     this.width = width;
@@ -111,7 +114,7 @@ export class Conv2D implements Layer {
   forward(x: Tensor, _training: boolean): Tensor {
     const g = this.requireBuilt();
     const w = this.weights!;
-    const batch = checkImageBatch('Conv2D', x, this.channels, this.height, this.width);
+    const batch = checkBatch('Conv2D', x, this.inputShape);
     const filters = this.options.filters;
     const rows = this.channels * g.kernelH * g.kernelW;
     const plane = g.outH * g.outW;
@@ -165,7 +168,7 @@ export class Conv2D implements Layer {
   }
 
   private requireBuilt(): WindowGeometry {
-    if (!this.geometry) throw new Error('Conv2D: build(inputShape, rng) must be called before forward/backward');
+    if (!this.geometry) throw notBuiltError('Conv2D');
     return this.geometry;
   }
 

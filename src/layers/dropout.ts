@@ -8,10 +8,10 @@
  * training forward reuses the last mask, so repeated forwards are one deterministic function;
  * a frozen layer without a mask for this input size draws one once and keeps it.
  */
-import { OptionError, formatValue } from '../errors';
+import { OptionError, formatValue, notBuiltError } from '../errors';
 import { optionsObject } from '../options';
 import type { Rng } from '../random';
-import { ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
+import { ShapeError, assertValidShape, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface DropoutOptions {
@@ -36,6 +36,7 @@ export class Dropout implements Layer {
   private output: Tensor | undefined;
   private dInput: Tensor | undefined;
   private lastTraining = false;
+  private forwarded = false;
 
   constructor(options: DropoutOptions) {
     const { rate } = optionsObject('Dropout', options, ['rate'], '{ rate: 0.5 }');
@@ -55,9 +56,10 @@ export class Dropout implements Layer {
   }
 
   forward(x: Tensor, training: boolean): Tensor {
-    if (!this.rng) throw new Error('Dropout: build(inputShape, rng) must be called before forward/backward');
-    this.checkInput(x);
+    if (!this.rng) throw notBuiltError('Dropout');
+    checkBatch('Dropout', x, this.inputShape);
     this.lastTraining = training;
+    this.forwarded = true;
     if (!training) return x; // the identity: no copy (the caller's tensor passes through)
     const size = x.data.length;
     if (this.output === undefined || this.output.data.length !== size) {
@@ -81,6 +83,7 @@ export class Dropout implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    if (!this.forwarded) throw new Error('Dropout.backward called before forward');
     if (!this.lastTraining) return dy; // the identity's gradient
     if (!this.output || dy.data.length !== this.output.data.length) {
       throw new ShapeError(`Dropout.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output?.shape ?? [])}`);
@@ -104,10 +107,4 @@ export class Dropout implements Layer {
     return { rate: this.rate };
   }
 
-  private checkInput(x: Tensor): void {
-    const s = x.shape;
-    const ok = s.length === this.inputShape.length + 1 && s[0] > 0 && sizeOf(s) === x.data.length &&
-      this.inputShape.every((d, i) => s[i + 1] === d);
-    if (!ok) throw new ShapeError(`Dropout was built for input [N, ${this.inputShape.join(', ')}], got ${formatShape(s)}`);
-  }
 }

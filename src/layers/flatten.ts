@@ -4,6 +4,7 @@
  * that a batch allocates nothing.
  */
 import { checkOptionNames } from '../options';
+import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, sizeOf, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
@@ -28,7 +29,7 @@ export class Flatten implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
-    if (this.size === 0) throw new Error('Flatten is not built: call build(inputShape, rng) (Sequential does it)');
+    if (this.size === 0) throw notBuiltError('Flatten');
     const n = x.shape[0];
     if (x.shape.length < 2 || x.data.length !== n * this.size) {
       throw new ShapeError(`Flatten: expected input [N, ${this.inputShape.join(', ')}], got ${formatShape(x.shape)}`);

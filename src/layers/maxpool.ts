@@ -6,13 +6,14 @@
  * smaller than the window (so every window holds a real cell). Output size ⌊(n + 2p − f)/s⌋ + 1.
  */
 import {
-  checkImageBatch, copyWindowOption, imageShape, poolWindow, windowGeometry,
+  copyWindowOption, imageShape, poolWindow, windowGeometry,
   type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
 } from '../kernels/conv-geometry';
 import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
+import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface MaxPoolOptions {
@@ -31,6 +32,7 @@ export class MaxPool implements Layer {
   private readonly options: MaxPoolConfig;
   private readonly size: [number, number];
   private readonly stride: [number, number];
+  private inputShape: Shape = [];
   private channels = 0;
   private height = 0;
   private width = 0;
@@ -48,6 +50,7 @@ export class MaxPool implements Layer {
 
   build(inputShape: Shape, _rng: Rng): Shape {
     [this.channels, this.height, this.width] = imageShape('MaxPool', inputShape);
+    this.inputShape = [this.channels, this.height, this.width];
     this.geometry = windowGeometry('MaxPool', this.height, this.width, this.size, this.stride, this.options.padding);
     this.batch = -1;
     return [this.channels, this.geometry.outH, this.geometry.outW];
@@ -55,7 +58,7 @@ export class MaxPool implements Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     const g = this.requireBuilt();
-    const batch = checkImageBatch('MaxPool', x, this.channels, this.height, this.width);
+    const batch = checkBatch('MaxPool', x, this.inputShape);
     if (batch !== this.batch) {
       this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
       this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
@@ -87,7 +90,7 @@ export class MaxPool implements Layer {
   }
 
   private requireBuilt(): WindowGeometry {
-    if (!this.geometry) throw new Error('MaxPool: build(inputShape, rng) must be called before forward/backward');
+    if (!this.geometry) throw notBuiltError('MaxPool');
     return this.geometry;
   }
 }

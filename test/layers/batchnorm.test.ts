@@ -151,6 +151,9 @@ describe('BatchNorm', () => {
       /BatchNorm: training needs at least 2 values per feature to estimate a variance, got a batch of N = 1 /,
     );
     expect(() => dense.forward(tensor([3, 5]), true)).toThrow(/BatchNorm was built for input \[N, 4\], got \[3, 5\]/);
+    expect(() => dense.forward({ shape: [2, 4], data: new Float32Array(7) }, false)).toThrow(
+      'BatchNorm was built for input [N, 4], got [2, 4] holding 7 values instead of 8',
+    );
     const image = new BatchNorm();
     image.build([2, 1, 1], new Rng(0));
     expect(() => image.forward(tensor([1, 2, 1, 1]), true)).toThrow(

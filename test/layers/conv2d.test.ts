@@ -211,7 +211,7 @@ describe('Conv2D bad input', () => {
     layer.build([3, 8, 8], new Rng(1));
     expect(() => layer.forward(tensor([2, 1, 8, 8]), true)).toThrow(/Conv2D was built for input \[N, 3, 8, 8\], got \[2, 1, 8, 8\]/);
     expect(() => layer.forward(tensor([2, 192]), true)).toThrow(ShapeError);
-    expect(() => new Conv2D({ filters: 1, kernelSize: 1 }).forward(tensor([1, 1, 1, 1]), true)).toThrow(/Conv2D: build\(inputShape, rng\) must be called/);
+    expect(() => new Conv2D({ filters: 1, kernelSize: 1 }).forward(tensor([1, 1, 1, 1]), true)).toThrow(/Conv2D is not built: call build\(inputShape, rng\)/);
     const fresh = new Conv2D({ filters: 1, kernelSize: 1 });
     fresh.build([1, 2, 2], new Rng(1));
     expect(() => fresh.backward(tensor([1, 1, 2, 2]))).toThrow(/Conv2D.backward called before forward/);

@@ -97,9 +97,10 @@ describe('Dropout', () => {
     expect(() => new Dropout({ rate: -0.1 })).toThrow(/Dropout: option "rate" .* got -0.1/);
     expect(() => new Dropout({ rate: '0.5' as never })).toThrow(/Dropout: option "rate" .* got "0.5"/);
     expect(() => new Dropout({} as never)).toThrow(/Dropout: option "rate" .* got undefined/);
-    expect(() => new Dropout({ rate: 0.5 }).forward(tensor([1, 2]), true)).toThrow(/Dropout: build\(inputShape, rng\) must be called/);
+    expect(() => new Dropout({ rate: 0.5 }).forward(tensor([1, 2]), true)).toThrow(/Dropout is not built: call build\(inputShape, rng\)/);
     const layer = new Dropout({ rate: 0.5 });
     layer.build([4], new Rng(0));
+    expect(() => layer.backward(tensor([2, 4]))).toThrow('Dropout.backward called before forward');
     expect(() => layer.forward(tensor([2, 5]), true)).toThrow(ShapeError);
     expect(() => layer.forward(tensor([2, 5]), true)).toThrow(/Dropout was built for input \[N, 4\], got \[2, 5\]/);
   });
