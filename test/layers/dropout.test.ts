@@ -19,16 +19,18 @@ describe('Dropout', () => {
     layer.build([1000], new Rng(11));
     const x = tensor([20, 1000], new Float32Array(20000).fill(1));
     let kept = 0;
+    let wrongScale = 0; // counted, not asserted per value: 200,000 expect() calls took seconds
     const draws = 10;
     const scale = Math.fround(1 / (1 - rate));
     for (let d = 0; d < draws; d++) {
       for (const v of layer.forward(x, true).data) {
         if (v !== 0) {
-          expect(v).toBe(scale);
+          if (v !== scale) wrongScale++;
           kept++;
         }
       }
     }
+    expect(wrongScale).toBe(0);
     const n = draws * 20000;
     const sigma = Math.sqrt(n * rate * (1 - rate));
     expect(Math.abs(kept - n * (1 - rate))).toBeLessThan(5 * sigma);
