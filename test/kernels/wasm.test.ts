@@ -84,12 +84,14 @@ describe('threads', () => {
     }
   });
 
-  test('a conv-shaped product (long C rows) splits by columns and still matches bit for bit', () => {
+  test('conv-shaped products (long C rows; long sums into a small C) split and still match bit for bit', () => {
     setThreads(1);
     const one = product(0, 30, 25, 5000, false, 1);
-    const oneT = product(2, 30, 5000, 25, true, 2);
+    const oneT = product(2, 30, 5000, 25, true, 2); // the dot-product kernel (Conv2D's dW)
+    const oneOdd = product(2, 7, 6001, 9, false, 3); // odd rows, n mod 4 columns, a k mod 4 tail
     setThreads(2);
     expect(Buffer.from(product(0, 30, 25, 5000, false, 1).buffer).equals(Buffer.from(one.buffer))).toBe(true);
     expect(Buffer.from(product(2, 30, 5000, 25, true, 2).buffer).equals(Buffer.from(oneT.buffer))).toBe(true);
+    expect(Buffer.from(product(2, 7, 6001, 9, false, 3).buffer).equals(Buffer.from(oneOdd.buffer))).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
 import { alignUp, wasmKernels } from './loader';
 import { allocBlock } from './arena';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
-import { beginBatch, getThreads, OP_GEMM, start, waitAll, workerArgs } from './threads';
+import { beginBatch, getThreads, OP_GEMM, OP_GEMM_DOT, start, waitAll, workerArgs } from './threads';
 
 /** Below this many multiply-adds a product runs on one thread: waking a worker costs ~10–50 µs. */
 const PARALLEL_MIN_MADDS = 1 << 18;
@@ -50,6 +50,11 @@ export function gemmWasm(
   const aOff = place(a, m * k, true);
   const bOff = place(b, k * n, true);
   const cOff = place(c, m * n, accumulate);
+  if (form === FORM_ABT && useDotKernel(m, k, n)) {
+    runGemmDot(aOff, bOff, cOff, m, k, n, accumulate);
+    copyOut(c, cOff, m * n);
+    return true;
+  }
   const aRs = form === FORM_ATB ? 1 : k;
   const aCs = form === FORM_ATB ? m : 1;
   const bRs = form === FORM_ABT ? 1 : n;
@@ -97,6 +102,45 @@ export function runGemm(
   const [lo, hi] = partRange(units, parts, 0, splitRows ? MR : NR, splitRows ? m : n);
   if (splitRows) ex.gemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
   else ex.gemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, n, k, 0, m, lo, hi, acc, workspace(0));
+  waitAll(parts - 1, seq);
+}
+
+/**
+ * A·Bᵀ with a long sum and a small C (Conv2D's dW: 30×25 outputs over k = 57,600) goes to the
+ * dot-product kernel (gemm-dot.ts): no packing, no tile waste. Its lanes (16 bytes per output)
+ * live in the thread's GEMM workspace.
+ */
+function useDotKernel(m: number, k: number, n: number): boolean {
+  return k >= 1024 && k >= 8 * Math.max(m, n) && m * n * 16 <= workspaceBytes;
+}
+
+function runGemmDot(aOff: number, bOff: number, cOff: number, m: number, k: number, n: number, accumulate: boolean): void {
+  const ex = kernels!.exports;
+  const acc = accumulate ? 1 : 0;
+  const threads = getThreads();
+  if (threads === 1 || m * k * n < PARALLEL_MIN_MADDS) {
+    ex.gemmDot(aOff, k, bOff, k, cOff, n, k, 0, m, 0, n, acc, workspace(0));
+    return;
+  }
+  // Split the rows in pairs (the kernel's tile height) or, with fewer rows than threads, the columns.
+  const splitRows = Math.ceil(m / 2) >= threads;
+  const units = splitRows ? Math.ceil(m / 2) : Math.ceil(n / 4);
+  const unit = splitRows ? 2 : 4;
+  const size = splitRows ? m : n;
+  const parts = Math.min(threads, units);
+  const seq = beginBatch();
+  for (let t = 1; t < parts; t++) {
+    const [lo, hi] = partRange(units, parts, t, unit, size);
+    const args = workerArgs(t - 1);
+    args[0] = aOff; args[1] = k; args[2] = bOff; args[3] = k; args[4] = cOff; args[5] = n; args[6] = k;
+    args[7] = splitRows ? lo : 0; args[8] = splitRows ? hi : m;
+    args[9] = splitRows ? 0 : lo; args[10] = splitRows ? n : hi;
+    args[11] = acc; args[12] = workspace(t);
+    start(t - 1, OP_GEMM_DOT, seq);
+  }
+  const [lo, hi] = partRange(units, parts, 0, unit, size);
+  if (splitRows) ex.gemmDot(aOff, k, bOff, k, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
+  else ex.gemmDot(aOff, k, bOff, k, cOff, n, k, 0, m, lo, hi, acc, workspace(0));
   waitAll(parts - 1, seq);
 }
 

@@ -20,6 +20,10 @@ export interface KernelExports {
     i0: number, i1: number, j0: number, j1: number,
     accumulate: number, ws: number,
   ): void;
+  gemmDot(
+    a: number, lda: number, b: number, ldb: number, c: number, n: number, k: number,
+    i0: number, i1: number, j0: number, j1: number, accumulate: number, ws: number,
+  ): void;
   im2col(
     x: number, cols: number, batch: number, channels: number, height: number, width: number,
     kernelH: number, kernelW: number, strideH: number, strideW: number,

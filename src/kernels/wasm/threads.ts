@@ -16,6 +16,7 @@ import { wasmKernels } from './loader';
 export const OP_GEMM = 1;
 export const OP_IM2COL = 2;
 export const OP_COL2IM = 3;
+export const OP_GEMM_DOT = 4;
 
 /** Int32s per worker slot: [seq, done, op, args…]. */
 const SLOT = 32;
@@ -58,6 +59,9 @@ for (;;) {
       break;
     case ${OP_COL2IM}:
       ex.col2im(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
+      break;
+    case ${OP_GEMM_DOT}:
+      ex.gemmDot(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
       break;
   }
   Atomics.store(ctl, base + 1, seq);
