@@ -180,3 +180,40 @@ describe('damaged or missing files are clear errors', () => {
     expect(() => load(dir)).toThrow(/optimizer\.bin is 8 bytes but model\.json's manifest needs \d+; the file is truncated/);
   });
 });
+
+describe('files are written under a temporary name and renamed', () => {
+  // The real fs module (not the import wrapper), so that serialize.ts sees the spy.
+  const realFs: typeof fs = require('fs');
+  afterEach(() => jest.restoreAllMocks());
+
+  test('a write that fails half-way (disk full) leaves the saved model intact and no temporary file behind', () => {
+    const dir = copyOfModel();
+    const before = fs.readFileSync(path.join(dir, 'weights.bin'));
+    const original = realFs.writeFileSync;
+    jest.spyOn(realFs, 'writeFileSync').mockImplementation((file, data, ...rest) => {
+      const bytes = data as Uint8Array;
+      original(file, bytes.subarray(0, bytes.length >> 1), ...(rest as []));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    const other = everyLayerNet(99);
+    expect(() => save(other, dir)).toThrow(ModelFileError);
+    expect(() => save(other, dir)).toThrow(`cannot write ${path.join(dir, 'weights.bin')}: ENOSPC`);
+    jest.restoreAllMocks();
+    expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'optimizer.bin', 'weights.bin']);
+    expect(fs.readFileSync(path.join(dir, 'weights.bin'))).toEqual(before);
+    expect(Array.from(predict(load(dir).net, data.x, 16).data)).toEqual(Array.from(predict(trained, data.x, 16).data));
+  });
+
+  test('a save interrupted between its renames is detected on load, never read as a model', () => {
+    const dir = copyOfModel();
+    const original = realFs.writeFileSync;
+    jest.spyOn(realFs, 'writeFileSync').mockImplementation((file, ...rest) => {
+      if (String(file).includes('model.json')) throw new Error('killed');
+      original(file, ...(rest as [Uint8Array]));
+    });
+    expect(() => save(everyLayerNet(99), dir)).toThrow(/cannot write .*model\.json: killed/);
+    jest.restoreAllMocks();
+    // New weights.bin, old model.json: the recorded SHA-256 tells them apart.
+    expect(() => load(dir)).toThrow(/weights\.bin does not match model\.json: its SHA-256/);
+  });
+});
