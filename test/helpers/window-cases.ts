@@ -4,7 +4,8 @@
  * included), kernel 1–5, stride 1–3, padding 0–2 or 'same'/'valid' — filtered to non-empty outputs.
  */
 import fc from 'fast-check';
-import type { PaddingOption } from '../../src/kernels/conv-geometry';
+import { windowGeometry, type PaddingOption, type PairOption } from '../../src/kernels/conv-geometry';
+import type { WindowShape } from '../../src/kernels/reference';
 import { Rng } from '../../src/random';
 
 export interface WindowCase {
@@ -82,4 +83,19 @@ export function maxMixedError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
   return worst;
+}
+
+/** The case as the kernels and the references take it: padding resolved to padTop/padLeft, output sizes computed. */
+export function windowShapeOf(c: WindowCase): WindowShape {
+  const g = windowGeometry('test', c.height, c.width, [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
+  return {
+    batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+    kernelH: c.kernelH, kernelW: c.kernelW, strideH: c.strideH, strideW: c.strideW,
+    padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
+  };
+}
+
+/** The case's window as pooling-layer options. */
+export function poolOptionsOf(c: WindowCase): { size: PairOption; stride: PairOption; padding: PaddingOption } {
+  return { size: [c.kernelH, c.kernelW], stride: [c.strideH, c.strideW], padding: c.padding };
 }

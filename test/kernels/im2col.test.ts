@@ -4,20 +4,11 @@
  * 'same' (asymmetric) padding, strides and non-square images.
  */
 import fc from 'fast-check';
-import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { col2im, im2col } from '../../src/kernels/im2col';
 import { col2imReference, im2colReference, type WindowShape } from '../../src/kernels/reference';
 import { Rng } from '../../src/random';
-import { maxMixedError, randomArray, windowCase, type WindowCase } from '../helpers/window-cases';
+import { maxMixedError, randomArray, windowCase, windowShapeOf } from '../helpers/window-cases';
 
-function shapeOf(c: WindowCase): WindowShape {
-  const g = windowGeometry('test', c.height, c.width, [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
-  return {
-    batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-    kernelH: c.kernelH, kernelW: c.kernelW, strideH: c.strideH, strideW: c.strideW,
-    padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
-  };
-}
 
 function runIm2col(x: Float32Array, s: WindowShape, cols: Float32Array): void {
   im2col(x, cols, s.batch, s.channels, s.height, s.width, s.kernelH, s.kernelW, s.strideH, s.strideW, s.padTop, s.padLeft, s.outH, s.outW);
@@ -34,7 +25,7 @@ describe('im2col', () => {
   test('equals the reference exactly on random shapes (stale buffer contents are overwritten)', () => {
     fc.assert(
       fc.property(windowCase(), (c) => {
-        const s = shapeOf(c);
+        const s = windowShapeOf(c);
         const rng = new Rng(c.seed);
         const x = randomArray(inputLength(s), rng);
         const cols = new Float32Array(colsLength(s)).fill(Number.NaN); // must be fully written, zeros included
@@ -65,7 +56,7 @@ describe('col2im', () => {
   test('equals the reference on random shapes (and overwrites, not accumulates into, x)', () => {
     fc.assert(
       fc.property(windowCase(), (c) => {
-        const s = shapeOf(c);
+        const s = windowShapeOf(c);
         const rng = new Rng(c.seed);
         const cols = randomArray(colsLength(s), rng);
         const x = new Float32Array(inputLength(s)).fill(123);
@@ -81,7 +72,7 @@ describe('col2im', () => {
     let worst = 0;
     fc.assert(
       fc.property(windowCase(), (c) => {
-        const s = shapeOf(c);
+        const s = windowShapeOf(c);
         const rng = new Rng(c.seed);
         const x = randomArray(inputLength(s), rng);
         const y = randomArray(colsLength(s), rng);

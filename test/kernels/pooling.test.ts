@@ -1,19 +1,10 @@
 /** Pooling kernels against the padded-grid references, forward and adjoint backward. */
 import fc from 'fast-check';
-import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { avgPoolReference, maxPoolReference, type WindowShape } from '../../src/kernels/reference';
 import { Rng } from '../../src/random';
-import { maxMixedError, randomArray, windowCase, type WindowCase } from '../helpers/window-cases';
+import { maxMixedError, randomArray, windowCase, windowShapeOf } from '../helpers/window-cases';
 
-function shapeOf(c: WindowCase): WindowShape {
-  const g = windowGeometry('test', c.height, c.width, [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
-  return {
-    batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-    kernelH: c.kernelH, kernelW: c.kernelW, strideH: c.strideH, strideW: c.strideW,
-    padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
-  };
-}
 
 /** Values with many exact ties (a few levels), so the first-in-window rule is exercised. */
 function tiedArray(length: number, rng: Rng): Float32Array {
@@ -28,7 +19,7 @@ describe('max pooling kernel', () => {
   test('equals the reference (values and argmax, ties included) on random shapes', () => {
     fc.assert(
       fc.property(poolCase, fc.boolean(), (c, ties) => {
-        const s = shapeOf(c);
+        const s = windowShapeOf(c);
         const rng = new Rng(c.seed);
         const planes = s.batch * s.channels;
         const x = ties ? tiedArray(planes * s.height * s.width, rng) : randomArray(planes * s.height * s.width, rng);
@@ -67,7 +58,7 @@ describe('average pooling kernel', () => {
   test('equals the reference, both padding conventions; backward is the adjoint', () => {
     fc.assert(
       fc.property(poolCase, fc.boolean(), (c, countIncludePad) => {
-        const s = shapeOf(c);
+        const s = windowShapeOf(c);
         const rng = new Rng(c.seed);
         const planes = s.batch * s.channels;
         const x = randomArray(planes * s.height * s.width, rng);

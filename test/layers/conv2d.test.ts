@@ -4,7 +4,7 @@ import { conv2dBackwardReference, conv2dReference } from '../../src/kernels/refe
 import { Conv2D } from '../../src/layers/conv2d';
 import { Rng } from '../../src/random';
 import { ShapeError, tensor } from '../../src/tensor';
-import { maxMixedError, randomArray, windowCase } from '../helpers/window-cases';
+import { maxMixedError, randomArray, windowCase, windowShapeOf } from '../helpers/window-cases';
 
 describe('Conv2D forward', () => {
   test('equals the direct-convolution reference on random shapes (strides, padding, same/valid, no bias)', () => {
@@ -22,10 +22,7 @@ describe('Conv2D forward', () => {
         const g = windowGeometry('test', c.height, c.width, [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
         expect(out).toEqual([filters, g.outH, g.outW]);
         expect(y.shape).toEqual([c.batch, filters, g.outH, g.outW]);
-        const expected = conv2dReference(x.data, w.value, useBias ? b.value : null, filters, {
-          batch: c.batch, channels: c.channels, height: c.height, width: c.width, kernelH: c.kernelH, kernelW: c.kernelW,
-          strideH: c.strideH, strideW: c.strideW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
-        });
+        const expected = conv2dReference(x.data, w.value, useBias ? b.value : null, filters, windowShapeOf(c));
         const error = maxMixedError(y.data, expected);
         worst = Math.max(worst, error);
         expect(error).toBeLessThan(1e-5);
@@ -92,11 +89,7 @@ describe('Conv2D backward', () => {
         const y = layer.forward(x, true);
         const dy = tensor(y.shape, randomArray(y.data.length, rng));
         const dx = layer.backward(dy);
-        const g = windowGeometry('test', c.height, c.width, [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
-        const expected = conv2dBackwardReference(x.data, w.value, dy.data, filters, {
-          batch: c.batch, channels: c.channels, height: c.height, width: c.width, kernelH: c.kernelH, kernelW: c.kernelW,
-          strideH: c.strideH, strideW: c.strideW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
-        });
+        const expected = conv2dBackwardReference(x.data, w.value, dy.data, filters, windowShapeOf(c));
         const error = Math.max(
           maxMixedError(w.grad, expected.dWeights), maxMixedError(b.grad, expected.dBias), maxMixedError(dx.data, expected.dInput),
         );

@@ -14,7 +14,7 @@ import { MaxPool } from '../../src/layers/maxpool';
 import { gradCheck, type GradCheckResult } from '../../src/net/gradcheck';
 import { Rng } from '../../src/random';
 import { tensor, type Tensor } from '../../src/tensor';
-import { maxMixedError, randomArray, windowCase } from '../helpers/window-cases';
+import { maxMixedError, poolOptionsOf, randomArray, windowCase, type WindowCase } from '../helpers/window-cases';
 
 const RUNS = 100;
 
@@ -38,6 +38,12 @@ class Tally {
         `${this.skippedKinks} kinks skipped`,
     );
   }
+}
+
+/** The case's input [N, C, H, W] filled with a shuffled ladder of distinct values `spacing` apart. */
+function ladder(c: WindowCase, spacing: number, rng: Rng): Tensor {
+  const size = c.batch * c.channels * c.height * c.width;
+  return tensor([c.batch, c.channels, c.height, c.width], rng.shuffle(Array.from({ length: size }, (_, i) => (i - size / 2) * spacing)));
 }
 
 function check(layer: Layer, x: Tensor, seed: number, tally: Tally, training = true): GradCheckResult {
@@ -69,12 +75,10 @@ describe('gradient checks (layers)', () => {
     fc.assert(
       fc.property(windowCase({ padBelowWindow: true }), (c) => {
         const rng = new Rng(c.seed);
-        const layer = new MaxPool({ size: [c.kernelH, c.kernelW], stride: [c.strideH, c.strideW], padding: c.padding });
+        const layer = new MaxPool(poolOptionsOf(c));
         layer.build([c.channels, c.height, c.width], rng);
-        const size = c.batch * c.channels * c.height * c.width;
-        // A shuffled ladder of values 0.03 apart: a ±0.01 step never changes any window's argmax.
-        const ladder = rng.shuffle(Array.from({ length: size }, (_, i) => (i - size / 2) * 0.03));
-        const result = check(layer, tensor([c.batch, c.channels, c.height, c.width], ladder), c.seed, tally);
+        // Values 0.03 apart: a ±0.01 step never changes any window's argmax.
+        const result = check(layer, ladder(c, 0.03, rng), c.seed, tally);
         expect(result.skippedKinks).toBe(0);
       }),
       { numRuns: RUNS, seed: 402 },
@@ -88,12 +92,10 @@ describe('gradient checks (layers)', () => {
     fc.assert(
       fc.property(windowCase({ padBelowWindow: true }), (c) => {
         const rng = new Rng(c.seed);
-        const layer = new MaxPool({ size: [c.kernelH, c.kernelW], stride: [c.strideH, c.strideW], padding: c.padding });
+        const layer = new MaxPool(poolOptionsOf(c));
         layer.build([c.channels, c.height, c.width], rng);
-        const size = c.batch * c.channels * c.height * c.width;
         // Distinct values 0.004 apart (< ε = 0.01): most ±ε steps cross another cell's value.
-        const ladder = rng.shuffle(Array.from({ length: size }, (_, i) => (i - size / 2) * 0.004));
-        const result = gradCheck(layer, tensor([c.batch, c.channels, c.height, c.width], ladder), {
+        const result = gradCheck(layer, ladder(c, 0.004, rng), {
           seed: c.seed, maxCoordinatesPerTensor: 10, tolerance: 1e-2,
         });
         tally.add(result);
@@ -115,7 +117,7 @@ describe('gradient checks (layers)', () => {
     fc.assert(
       fc.property(windowCase({ padBelowWindow: true }).filter((c) => c.strideH >= c.kernelH && c.strideW >= c.kernelW), (c) => {
         const rng = new Rng(c.seed);
-        const layer = new MaxPool({ size: [c.kernelH, c.kernelW], stride: [c.strideH, c.strideW], padding: c.padding });
+        const layer = new MaxPool(poolOptionsOf(c));
         layer.build([c.channels, c.height, c.width], rng);
         const size = c.batch * c.channels * c.height * c.width;
         const x = Float32Array.from({ length: size }, () => (rng.int(9) - 4) / 4); // 9 levels: ties are common
@@ -135,7 +137,7 @@ describe('gradient checks (layers)', () => {
     fc.assert(
       fc.property(windowCase({ padBelowWindow: true }), fc.boolean(), (c, countIncludePad) => {
         const rng = new Rng(c.seed);
-        const layer = new AvgPool({ size: [c.kernelH, c.kernelW], stride: [c.strideH, c.strideW], padding: c.padding, countIncludePad });
+        const layer = new AvgPool({ ...poolOptionsOf(c), countIncludePad });
         layer.build([c.channels, c.height, c.width], rng);
         const x = tensor([c.batch, c.channels, c.height, c.width], randomArray(c.batch * c.channels * c.height * c.width, rng));
         check(layer, x, c.seed, tally);
