@@ -30,7 +30,7 @@ export function registerEval(program: Command): void {
     .addArgument(new Argument('[dataset]', 'the dataset').choices(['mnist']).default('mnist'))
     .option('--data-dir <dir>', 'MNIST directory (default: $NN_DATA_DIR, else the per-user cache; downloaded if missing)')
     .option('--test-limit <n>', 'evaluate the first N test images only', positiveInt)
-    .option('--json', 'print one JSON object: {"event":"eval","testAccuracy","testLoss","samples","confusion"}')
+    .option('--json', 'print one JSON object: {"event":"eval","model","testAccuracy","testLoss","samples","confusion"}')
     .action(async (dir: string, _dataset: string, flags: EvalFlags) => {
       await runEval(dir, flags);
     });

@@ -16,6 +16,7 @@ import { positiveInt } from './options';
 export interface PredictFlags {
   first?: number;
   json?: boolean;
+  invert?: boolean;
 }
 
 export function registerPredict(program: Command): void {
@@ -25,6 +26,7 @@ export function registerPredict(program: Command): void {
     .argument('<dir>', 'the model directory (written by nn train)')
     .argument('<file>', 'an IDX image file (.gz or raw) or a 28×28 binary PGM (P5), white digit on black')
     .option('-n, --first <n>', 'classify only the first N images of an IDX file', positiveInt)
+    .option('--invert', 'invert the pixels first (for a dark digit on a light background)')
     .option('--json', 'one JSON line per image: {"index","class","probabilities"}')
     .action(async (dir: string, file: string, flags: PredictFlags) => {
       runPredict(dir, file, flags);
@@ -47,6 +49,7 @@ export function runPredict(dir: string, file: string, flags: PredictFlags): void
   }
   if (images.count === 0) throw new CliError(`${file} holds no images`);
   const count = Math.min(flags.first ?? images.count, images.count);
+  if (flags.invert) images.pixels = images.pixels.map((p) => 255 - p);
   const x = imagesToTensor(images.pixels, 28, 28, 0, count, model.normalization);
   const scores = predict(model.net, asModelInput(x, model.net.inputShape), TEST_BATCH_SIZE);
   const lines: string[] = [];

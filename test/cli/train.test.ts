@@ -81,6 +81,15 @@ describe('nn train mnist (plain output, stdout not a TTY)', () => {
     const probs = m![3].trim().split(' ').map((kv) => Number(kv.split(':')[1]));
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
 
+    // A dark digit on a light background, as drawn in most image editors: --invert.
+    const negative = path.join(tmp, 'seven-negative.pgm');
+    fs.writeFileSync(negative, Buffer.concat([Buffer.from('P5 28 28 255\n', 'ascii'), Buffer.from(test.images.subarray(0, 784).map((p) => 255 - p))]));
+    const inverted = nn(['predict', out, negative, '--invert', '--json']);
+    expect(inverted.status).toBe(0);
+    const invertedResult = JSON.parse(inverted.stdout);
+    expect(invertedResult.class).toBe(7);
+    expect(invertedResult.probabilities[7]).toBeCloseTo(probs[7], 3);
+
     const idx = path.join(tmp, 'five.idx3.gz');
     fs.writeFileSync(idx, zlib.gzipSync(encodeIdx([5, 28, 28], test.images.subarray(0, 5 * 784))));
     const first = nn(['predict', out, idx, '--first', '3', '--json']);
