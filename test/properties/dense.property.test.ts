@@ -92,6 +92,24 @@ describe('each dense layer passes gradCheck on random shapes', () => {
   });
 });
 
+test('ReLU near its kink: inputs within ±2ε of 0 (some exactly 0) pass, crossings verified with a smaller step or skipped and counted', () => {
+  let crossings = 0;
+  fc.assert(
+    fc.property(batch, fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), seed, (n, sampleShape, s) => {
+      const layer = new ReLU();
+      layer.build(sampleShape, new Rng(s));
+      const x = randomTensor([n, ...sampleShape], s, 0.02);
+      x.data[0] = 0; // exactly at the kink: only a one-sided derivative exists
+      const result = gradCheck(layer, x, { seed: s, maxCoordinatesPerTensor: 16 });
+      record('ReLU (near the kink)', result);
+      expectPassed(result);
+      crossings += result.recheckedKinks + result.skippedKinks;
+    }),
+    { numRuns: RUNS, seed: 108 },
+  );
+  expect(crossings).toBeGreaterThan(RUNS); // the kink path really ran, in most runs more than once
+});
+
 describe('each loss passes gradCheck on random shapes', () => {
   test('SoftmaxCrossEntropy with class labels (logits up to ±8)', () => {
     fc.assert(
