@@ -178,6 +178,30 @@ describe('wasm kernels equal the TypeScript kernels', () => {
   });
 });
 
+test('Adam (wasm): gradients below 1e-15 count as 0, m and v below 1e-30 are stored as 0 (no subnormals); NaN passes', () => {
+  const previous = kernelBackend();
+  setKernelBackend('wasm');
+  try {
+    const n = 9; // 8 lanes and a scalar tail
+    const value = new Float32Array(n).fill(1);
+    const grad = new Float32Array(n).fill(1e-20);
+    grad[3] = NaN;
+    grad[8] = NaN;
+    const m = new Float32Array(n).fill(1e-31);
+    const v = new Float32Array(n).fill(2e-31);
+    adamUpdate(value, grad, m, v, n, 1e-3, 0.9, 0.999, 1e-8, 5, 1, 0);
+    for (let i = 0; i < n; i++) {
+      if (i === 3 || i === 8) {
+        expect(Number.isNaN(m[i]) && Number.isNaN(v[i]) && Number.isNaN(value[i])).toBe(true);
+      } else {
+        expect([m[i], v[i], value[i]]).toEqual([0, 0, 1]);
+      }
+    }
+  } finally {
+    setKernelBackend(previous);
+  }
+});
+
 describe('resident arrays (views into the wasm memory)', () => {
   test('allocResident gives zeroed views, recognised as resident; plain arrays are not', () => {
     const a = allocResident(1000)!;

@@ -1,11 +1,20 @@
 // Optimizer updates, f32x4 with a scalar tail. Byte pointers, lengths in floats.
 
+const TINY_GRADIENT: f32 = 1e-15;
+const TINY_STATE: f32 = 1e-30;
+
 /**
  * Adam, one param (see src/optimizers/adam.ts for the rule):
  *   g = gradScale·grad + decay·w;  m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g²;
  *   w −= lr·(m / c₁) / (√(v / c₂) + ε)     with c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ.
  * In float32 arithmetic (the TypeScript loop uses float64 and stores float32); 1 − β is passed in,
  * rounded once from float64, since 1 − fround(0.999) is off by 1.3e-5 relative.
+ *
+ * Subnormal floats cost ~40× a normal operation on x64 (microcode assists; wasm cannot set
+ * flush-to-zero), and Adam makes them: m of a dead unit decays by β₁ per step into the subnormal
+ * range, and g² of a 1e-20 gradient is one. So g with |g| < 1e-15 counts as 0, and m, v below 1e-30
+ * are stored as 0: far below anything that moves a weight (ε = 1e-8 bounds the step by lr·|m̂|/ε),
+ * and every product of what is stored stays normal. NaN passes through (the comparisons are "<").
  */
 export function adamUpdate(
   w: usize, grad: usize, m: usize, v: usize, n: i32,
@@ -17,13 +26,17 @@ export function adamUpdate(
   const vB2 = f32x4.splat(beta2), vB2c = f32x4.splat(oneMinusBeta2);
   const vC1 = f32x4.splat(correction1), vC2 = f32x4.splat(correction2);
   const vLr = f32x4.splat(lr), vEps = f32x4.splat(eps);
+  const gTiny = f32x4.splat(TINY_GRADIENT), stateTiny = f32x4.splat(TINY_STATE);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;
     const wi = v128.load(w + off);
-    const g = f32x4.add(f32x4.mul(vScale, v128.load(grad + off)), f32x4.mul(vDecay, wi));
-    const mi = f32x4.add(f32x4.mul(vB1, v128.load(m + off)), f32x4.mul(vB1c, g));
-    const vi = f32x4.add(f32x4.mul(vB2, v128.load(v + off)), f32x4.mul(f32x4.mul(vB2c, g), g));
+    let g = f32x4.add(f32x4.mul(vScale, v128.load(grad + off)), f32x4.mul(vDecay, wi));
+    g = v128.andnot(g, f32x4.lt(f32x4.abs(g), gTiny));
+    let mi = f32x4.add(f32x4.mul(vB1, v128.load(m + off)), f32x4.mul(vB1c, g));
+    let vi = f32x4.add(f32x4.mul(vB2, v128.load(v + off)), f32x4.mul(f32x4.mul(vB2c, g), g));
+    mi = v128.andnot(mi, f32x4.lt(f32x4.abs(mi), stateTiny));
+    vi = v128.andnot(vi, f32x4.lt(vi, stateTiny));
     v128.store(m + off, mi);
     v128.store(v + off, vi);
     const step = f32x4.div(f32x4.mul(vLr, f32x4.div(mi, vC1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vC2)), vEps));
@@ -32,9 +45,12 @@ export function adamUpdate(
   for (; i < n; i++) {
     const off = <usize>i << 2;
     const wi = load<f32>(w + off);
-    const g = gradScale * load<f32>(grad + off) + decay * wi;
-    const mi = beta1 * load<f32>(m + off) + oneMinusBeta1 * g;
-    const vi = beta2 * load<f32>(v + off) + oneMinusBeta2 * g * g;
+    let g = gradScale * load<f32>(grad + off) + decay * wi;
+    if (abs<f32>(g) < TINY_GRADIENT) g = 0;
+    let mi = beta1 * load<f32>(m + off) + oneMinusBeta1 * g;
+    let vi = beta2 * load<f32>(v + off) + oneMinusBeta2 * g * g;
+    if (abs<f32>(mi) < TINY_STATE) mi = 0;
+    if (vi < TINY_STATE) vi = 0;
     store<f32>(m + off, mi);
     store<f32>(v + off, vi);
     store<f32>(w + off, wi - (lr * (mi / correction1)) / (sqrt<f32>(vi / correction2) + eps));
