@@ -174,10 +174,12 @@ describe('damaged or missing files are clear errors', () => {
     expect(() => load(dir)).toThrow(/layers\[8\] \(Dropout\) cannot be rebuilt: Dropout: option "rate" must be a number in \[0, 1\)/);
   });
 
-  test('a damaged optimizer.bin', () => {
+  test('a damaged or missing optimizer.bin', () => {
     const dir = copyOfModel();
     fs.truncateSync(path.join(dir, 'optimizer.bin'), 8);
     expect(() => load(dir)).toThrow(/optimizer\.bin is 8 bytes but model\.json's manifest needs \d+; the file is truncated/);
+    fs.rmSync(path.join(dir, 'optimizer.bin'));
+    expect(() => load(dir)).toThrow(`${path.join(dir, 'optimizer.bin')} is missing (${path.join(dir, 'model.json')} refers to it)`);
   });
 });
 
