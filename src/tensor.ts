@@ -69,6 +69,16 @@ export function checkBatch(owner: string, x: Tensor, sampleShape: Shape): number
   return s[0];
 }
 
+/**
+ * The check at the top of every layer's backward: `dy` must hold one value per output of the last forward
+ * (`outputShape`); otherwise a ShapeError "<owner>.backward: expected dy [..], got [..]". Allocates nothing.
+ */
+export function checkUpstreamGradient(owner: string, dy: Tensor, outputShape: Shape): void {
+  if (dy.data.length !== sizeOf(outputShape)) {
+    throw new ShapeError(`${owner}.backward: expected dy ${formatShape(outputShape)}, got ${formatShape(dy.shape)}`);
+  }
+}
+
 /** A new tensor of the given shape, zero-filled, or wrapping `data` (which must have the right length). */
 export function tensor(shape: Shape, data?: Float32Array | ArrayLike<number>): Tensor {
   const size = sizeOf(shape);

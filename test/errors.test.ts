@@ -69,3 +69,23 @@ test('a shape that cannot work is a ShapeError, not an OptionError: BatchNorm tr
   layer.build([3], new Rng(0));
   expect(() => layer.forward(tensor([1, 3]), true)).toThrow(ShapeError);
 });
+
+test.each([
+  ['Affine', () => new Affine({ units: 2 }), [3], [2, 2]],
+  ['ReLU', () => new ReLU(), [3], [2, 3]],
+  ['Sigmoid', () => new Sigmoid(), [3], [2, 3]],
+  ['Tanh', () => new Tanh(), [3], [2, 3]],
+  ['Flatten', () => new Flatten(), [1, 2, 2], [2, 4]],
+  ['Conv2D', () => new Conv2D({ filters: 2, kernelSize: 2 }), [1, 3, 3], [2, 2, 2, 2]],
+  ['MaxPool', () => new MaxPool({ size: 2, stride: 1 }), [1, 3, 3], [2, 1, 2, 2]],
+  ['AvgPool', () => new AvgPool({ size: 2, stride: 1 }), [1, 3, 3], [2, 1, 2, 2]],
+  ['BatchNorm', () => new BatchNorm(), [3], [2, 3]],
+  ['Dropout', () => new Dropout({ rate: 0.5 }), [3], [2, 3]],
+] as const)('%s.backward with a dy of the wrong size: a ShapeError naming both shapes', (kind, make, sampleShape, outputShape) => {
+  const layer = make();
+  layer.build([...sampleShape], new Rng(1));
+  layer.forward(tensor([2, ...sampleShape]), true);
+  const wrong = tensor([2, 7]);
+  expect(() => layer.backward(wrong)).toThrow(ShapeError);
+  expect(() => layer.backward(wrong)).toThrow(`${kind}.backward: expected dy [${outputShape.join(', ')}], got [2, 7]`);
+});

@@ -9,7 +9,7 @@
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
 import { assertInitName, initWeights, type InitName } from '../net/init';
 import { booleanOption, optionsObject, positiveIntegerOption } from '../options';
 import { makeParam, type Layer, type Param } from './layer';
@@ -81,9 +81,7 @@ export class Affine implements Layer {
     const x = this.x;
     if (x === undefined) throw new Error('Affine.backward called before forward');
     const n = x.shape[0];
-    if (dy.data.length !== n * this.units) {
-      throw new ShapeError(`Affine.backward: expected dy [${n}, ${this.units}], got ${formatShape(dy.shape)}`);
-    }
+    checkUpstreamGradient('Affine', dy, this.y!.shape);
     // dW[D×U] += xᵀ·dy, x stored [N×D].
     matmulTransA(x.data, dy.data, weights.grad, this.inputSize, n, this.units, true);
     if (this.bias) {

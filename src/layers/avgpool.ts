@@ -16,7 +16,7 @@ import { booleanOption, optionsObject } from '../options';
 import { avgPoolBackward, avgPoolForward } from '../kernels/pooling';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface AvgPoolOptions {
@@ -81,9 +81,7 @@ export class AvgPool implements Layer {
   backward(dy: Tensor): Tensor {
     const g = this.requireBuilt();
     if (this.batch < 0) throw new Error('AvgPool.backward called before forward');
-    if (dy.data.length !== this.output!.data.length) {
-      throw new ShapeError(`AvgPool.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
-    }
+    checkUpstreamGradient('AvgPool', dy, this.output!.shape);
     avgPoolBackward(dy.data, this.dInput!.data, this.batch * this.channels, this.height, this.width,
       g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, this.options.countIncludePad);
     return this.dInput!;

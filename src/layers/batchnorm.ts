@@ -23,7 +23,7 @@
 import { OptionError, formatValue, notBuiltError } from '../errors';
 import { optionsObject, positiveOption } from '../options';
 import type { Rng } from '../random';
-import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type NamedArray, type Param } from './layer';
 
 export interface BatchNormOptions {
@@ -170,9 +170,7 @@ export class BatchNorm implements Layer {
   backward(dy: Tensor): Tensor {
     if (!this.gamma) throw notBuiltError('BatchNorm');
     if (this.batch < 0) throw new Error('BatchNorm.backward called before forward');
-    if (dy.data.length !== this.output!.data.length) {
-      throw new ShapeError(`BatchNorm.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
-    }
+    checkUpstreamGradient('BatchNorm', dy, this.output!.shape);
     const { channels: C, spatial: S, batch } = this;
     const m = batch * S;
     const dys = dy.data;

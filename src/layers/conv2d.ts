@@ -27,7 +27,7 @@ import { assertInitName, initWeights, type InitName } from '../net/init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type Param } from './layer';
 
 export interface Conv2DOptions {
@@ -139,9 +139,7 @@ export class Conv2D implements Layer {
     const plane = g.outH * g.outW;
     const columns = batch * plane;
     const rows = this.channels * g.kernelH * g.kernelW;
-    if (dy.data.length !== batch * filters * plane) {
-      throw new ShapeError(`Conv2D.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
-    }
+    checkUpstreamGradient('Conv2D', dy, this.output!.shape);
     const dY = this.product!.data;
     // [N, F, P] → [F, N·P]; db[f] += Σ of row f.
     batchToFilterRows(dy.data, dY, filters, batch, plane, this.bias?.grad);

@@ -11,7 +11,7 @@
 import { OptionError, formatValue, notBuiltError } from '../errors';
 import { optionsObject } from '../options';
 import type { Rng } from '../random';
-import { ShapeError, assertValidShape, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, assertValidShape, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface DropoutOptions {
@@ -85,9 +85,7 @@ export class Dropout implements Layer {
   backward(dy: Tensor): Tensor {
     if (!this.forwarded) throw new Error('Dropout.backward called before forward');
     if (!this.lastTraining) return dy; // the identity's gradient
-    if (!this.output || dy.data.length !== this.output.data.length) {
-      throw new ShapeError(`Dropout.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output?.shape ?? [])}`);
-    }
+    checkUpstreamGradient('Dropout', dy, this.output!.shape);
     const mask = this.mask;
     const dys = dy.data;
     const dx = this.dInput!.data;

@@ -6,7 +6,7 @@
 import { checkOptionNames } from '../options';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, assertValidShape, formatShape, sizeOf, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, sizeOf, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class Flatten implements Layer {
@@ -42,9 +42,7 @@ export class Flatten implements Layer {
   backward(dy: Tensor): Tensor {
     const shape = this.lastInputShape;
     if (shape === undefined) throw new Error('Flatten.backward called before forward');
-    if (dy.data.length !== sizeOf(shape)) {
-      throw new ShapeError(`Flatten.backward: expected dy [${shape[0]}, ${this.size}], got ${formatShape(dy.shape)}`);
-    }
+    checkUpstreamGradient('Flatten', dy, this.y!.shape);
     if (this.dx === undefined || this.dx.data !== dy.data || this.dx.shape[0] !== shape[0]) this.dx = { shape: [...shape], data: dy.data };
     return this.dx;
   }

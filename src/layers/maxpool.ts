@@ -13,7 +13,7 @@ import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface MaxPoolOptions {
@@ -73,9 +73,7 @@ export class MaxPool implements Layer {
   backward(dy: Tensor): Tensor {
     this.requireBuilt();
     if (this.batch < 0) throw new Error('MaxPool.backward called before forward');
-    if (dy.data.length !== this.output!.data.length) {
-      throw new ShapeError(`MaxPool.backward: dy has shape ${formatShape(dy.shape)}, expected ${formatShape(this.output!.shape)}`);
-    }
+    checkUpstreamGradient('MaxPool', dy, this.output!.shape);
     maxPoolBackward(dy.data, this.argmax, this.dInput!.data, this.dInput!.data.length, this.output!.data.length);
     return this.dInput!;
   }

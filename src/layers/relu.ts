@@ -5,7 +5,7 @@
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
-import { assertValidShape, reuse, formatShape, ShapeError } from '../tensor';
+import { checkUpstreamGradient, assertValidShape, reuse, formatShape, ShapeError } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class ReLU implements Layer {
@@ -34,9 +34,7 @@ export class ReLU implements Layer {
   backward(dy: Tensor): Tensor {
     const x = this.x;
     if (x === undefined) throw new Error('ReLU.backward called before forward');
-    if (dy.data.length !== x.data.length) {
-      throw new ShapeError(`ReLU.backward: expected dy ${formatShape(x.shape)}, got ${formatShape(dy.shape)}`);
-    }
+    checkUpstreamGradient('ReLU', dy, x.shape);
     const dx = (this.dx = reuse(this.dx, x.shape));
     const xs = x.data, g = dy.data, d = dx.data;
     for (let i = 0; i < xs.length; i++) d[i] = xs[i] > 0 ? g[i] : 0;

@@ -4,7 +4,7 @@
  */
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
-import { ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class Sigmoid implements Layer {
@@ -39,9 +39,7 @@ export class Sigmoid implements Layer {
   backward(dy: Tensor): Tensor {
     const y = this.y;
     if (y === undefined) throw new Error('Sigmoid.backward called before forward');
-    if (dy.data.length !== y.data.length) {
-      throw new ShapeError(`Sigmoid.backward: expected dy ${formatShape(y.shape)}, got ${formatShape(dy.shape)}`);
-    }
+    checkUpstreamGradient('Sigmoid', dy, y.shape);
     const dx = (this.dx = reuse(this.dx, y.shape));
     const ys = y.data, g = dy.data, d = dx.data;
     for (let i = 0; i < ys.length; i++) d[i] = g[i] * ys[i] * (1 - ys[i]);

@@ -3,7 +3,7 @@
  */
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
-import { ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class Tanh implements Layer {
@@ -30,9 +30,7 @@ export class Tanh implements Layer {
   backward(dy: Tensor): Tensor {
     const y = this.y;
     if (y === undefined) throw new Error('Tanh.backward called before forward');
-    if (dy.data.length !== y.data.length) {
-      throw new ShapeError(`Tanh.backward: expected dy ${formatShape(y.shape)}, got ${formatShape(dy.shape)}`);
-    }
+    checkUpstreamGradient('Tanh', dy, y.shape);
     const dx = (this.dx = reuse(this.dx, y.shape));
     const ys = y.data, g = dy.data, d = dx.data;
     for (let i = 0; i < ys.length; i++) d[i] = g[i] * (1 - ys[i] * ys[i]);
