@@ -27,7 +27,7 @@ import { assertInitName, initWeights, type InitName } from '../net/init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type Param } from './layer';
 
 export interface Conv2DOptions {

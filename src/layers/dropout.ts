@@ -11,7 +11,7 @@
 import { OptionError, formatValue, notBuiltError } from '../errors';
 import { optionsObject } from '../options';
 import type { Rng } from '../random';
-import { checkUpstreamGradient, ShapeError, assertValidShape, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, assertValidShape, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface DropoutOptions {

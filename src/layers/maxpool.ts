@@ -13,7 +13,7 @@ import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export interface MaxPoolOptions {

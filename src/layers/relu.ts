@@ -5,7 +5,7 @@
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
-import { checkUpstreamGradient, assertValidShape, reuse, formatShape, ShapeError } from '../tensor';
+import { checkUpstreamGradient, assertValidShape, reuse } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class ReLU implements Layer {

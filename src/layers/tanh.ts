@@ -3,7 +3,7 @@
  */
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
-import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkUpstreamGradient, assertValidShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class Tanh implements Layer {
