@@ -2,6 +2,11 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import { kernelBackend, setKernelBackend, wasmStatus } from '../../src/kernels/backend';
 import { matmul, matmulTransA, matmulTransB } from '../../src/kernels/gemm';
+import { reluBackward, reluForward } from '../../src/kernels/activation';
+import { col2im, im2col } from '../../src/kernels/im2col';
+import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
+import { adamUpdate } from '../../src/kernels/optimizer';
+import { maxPoolForward } from '../../src/kernels/pooling';
 import { getThreads, parallelBatchCount, setThreads } from '../../src/kernels/wasm/threads';
 import { Rng } from '../../src/random';
 
@@ -93,5 +98,43 @@ describe('threads', () => {
     expect(Buffer.from(product(0, 30, 25, 5000, false, 1).buffer).equals(Buffer.from(one.buffer))).toBe(true);
     expect(Buffer.from(product(2, 30, 5000, 25, true, 2).buffer).equals(Buffer.from(oneT.buffer))).toBe(true);
     expect(Buffer.from(product(2, 7, 6001, 9, false, 3).buffer).equals(Buffer.from(oneOdd.buffer))).toBe(true);
+  });
+
+  test('the memory-bound kernels split over threads give bit-identical results (SimpleConvNet sizes)', () => {
+    const rng = new Rng(9);
+    const [batch, filters, side, k] = [40, 30, 24, 5];
+    const input = Float32Array.from({ length: batch * 28 * 28 }, () => rng.uniform(-1, 1));
+    const plane = side * side;
+    const rows = Float32Array.from({ length: filters * batch * plane }, () => rng.uniform(-1, 1));
+    const bias = Float32Array.from({ length: filters }, () => rng.uniform(-1, 1));
+    const grad = Float32Array.from({ length: rows.length }, () => rng.uniform(-1, 1));
+    const run = () => {
+      const cols = new Float32Array(k * k * batch * plane);
+      im2col(input, cols, batch, 1, 28, 28, k, k, 1, 1, 0, 0, side, side);
+      const back = new Float32Array(input.length);
+      col2im(cols, back, batch, 1, 28, 28, k, k, 1, 1, 0, 0, side, side);
+      const nchw = new Float32Array(rows.length);
+      filterRowsToBatch(rows, nchw, filters, batch, plane, bias);
+      const filterRows = new Float32Array(rows.length);
+      const biasGrad = new Float32Array(filters);
+      batchToFilterRows(nchw, filterRows, filters, batch, plane, biasGrad);
+      const relu = new Float32Array(rows.length);
+      reluForward(nchw, relu, relu.length);
+      const dRelu = new Float32Array(rows.length);
+      reluBackward(nchw, grad, dRelu, dRelu.length);
+      const pooled = new Float32Array(relu.length / 4), argmax = new Int32Array(pooled.length);
+      maxPoolForward(relu, pooled, argmax, batch * filters, side, side, 2, 2, 2, 2, 0, 0, side / 2, side / 2);
+      const w = rows.slice(), m = new Float32Array(rows.length), v = new Float32Array(rows.length);
+      adamUpdate(w, grad, m, v, w.length, 1e-3, 0.9, 0.999, 1e-8, 3, 1, 1e-4);
+      return [cols, back, nchw, filterRows, biasGrad, relu, dRelu, pooled, argmax, w, m, v];
+    };
+    setThreads(1);
+    const one = run();
+    setThreads(2);
+    const before = parallelBatchCount();
+    const two = run();
+    // Every kernel above split (im2col, col2im, both layouts, both ReLUs, pooling, Adam).
+    expect(parallelBatchCount() - before).toBe(8);
+    one.forEach((a, i) => expect([i, Buffer.from(two[i].buffer).equals(Buffer.from(a.buffer))]).toEqual([i, true]));
   });
 });

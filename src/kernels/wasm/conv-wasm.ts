@@ -5,18 +5,27 @@
  */
 import { wasmKernels } from './loader';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
+import { parallelFor } from './threads';
+
+/**
+ * Elements a thread's part should at least have: below this (64K floats, ~10–30 µs of memory-bound
+ * work) waking a worker costs more than it saves.
+ */
+const MIN_PART_ELEMENTS = 1 << 16;
+/** Split flat arrays at multiples of 16 floats: parts never share a cache line. */
+const LINE = 16;
 
 const ex = wasmKernels?.exports as unknown as WasmLayoutExports;
 
 interface WasmLayoutExports {
-  im2col(x: number, cols: number, ...geometry: number[]): void;
-  col2im(cols: number, x: number, ...geometry: number[]): void;
-  maxPool2x2(x: number, y: number, argmax: number, planes: number, height: number, width: number, outH: number, outW: number): void;
+  im2col(x: number, cols: number, ...geometryAndRange: number[]): void;
+  col2im(cols: number, x: number, ...geometryAndRange: number[]): void;
+  maxPool2x2(x: number, y: number, argmax: number, planes: number, height: number, width: number, outH: number, outW: number, p0: number, p1: number): void;
   maxPoolBackward(dy: number, argmax: number, dx: number, inputLength: number, outputLength: number): void;
   reluForward(x: number, y: number, n: number): void;
   reluBackward(x: number, dy: number, dx: number, n: number): void;
-  filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number): void;
-  batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number): void;
+  filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number, f0: number, f1: number): void;
+  batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number, f0: number, f1: number): void;
   adamUpdate(w: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number,
     beta2: number, oneMinusBeta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number): void;
 }
@@ -30,7 +39,10 @@ export function im2colWasm(
   if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(cols, colsLength))) return false;
   const xOff = place(x, xLength, true);
   const colsOff = place(cols, colsLength, false);
-  ex.im2col(xOff, colsOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW);
+  const geometry = [batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW];
+  parallelFor('im2col', batch, 1, Math.ceil(MIN_PART_ELEMENTS / (colsLength / batch)),
+    (args, lo, hi) => fillArgs(args, xOff, colsOff, geometry, lo, hi),
+    (lo, hi) => ex.im2col(xOff, colsOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, lo, hi));
   copyOut(cols, colsOff, colsLength);
   return true;
 }
@@ -44,7 +56,10 @@ export function col2imWasm(
   if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(cols, colsLength))) return false;
   const colsOff = place(cols, colsLength, true);
   const xOff = place(x, xLength, false);
-  ex.col2im(colsOff, xOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW);
+  const geometry = [batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW];
+  parallelFor('col2im', batch, 1, Math.ceil(MIN_PART_ELEMENTS / (colsLength / batch)),
+    (args, lo, hi) => fillArgs(args, colsOff, xOff, geometry, lo, hi),
+    (lo, hi) => ex.col2im(colsOff, xOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, lo, hi));
   copyOut(x, xOff, xLength);
   return true;
 }
@@ -59,7 +74,9 @@ export function maxPool2x2Wasm(
   const xOff = place(x, xLength, true);
   const yOff = place(y, yLength, false);
   const argOff = place(argmax, yLength, false);
-  ex.maxPool2x2(xOff, yOff, argOff, planes, height, width, outH, outW);
+  parallelFor('maxPool2x2', planes, 1, Math.ceil(MIN_PART_ELEMENTS / (height * width)),
+    (args, lo, hi) => fillArgs(args, xOff, yOff, [argOff, planes, height, width, outH, outW], lo, hi),
+    (lo, hi) => ex.maxPool2x2(xOff, yOff, argOff, planes, height, width, outH, outW, lo, hi));
   copyOut(y, yOff, yLength);
   copyOut(argmax, argOff, yLength);
   return true;
@@ -81,7 +98,9 @@ export function reluForwardWasm(x: Float32Array, y: Float32Array, n: number): bo
   if (!beginStaging(stagedBytes(x, n) + stagedBytes(y, n))) return false;
   const xOff = place(x, n, true);
   const yOff = place(y, n, false);
-  ex.reluForward(xOff, yOff, n);
+  parallelFor('reluForward', n, LINE, MIN_PART_ELEMENTS,
+    (args, lo, hi) => { args[0] = xOff + lo * 4; args[1] = yOff + lo * 4; args[2] = hi - lo; },
+    (lo, hi) => ex.reluForward(xOff + lo * 4, yOff + lo * 4, hi - lo));
   copyOut(y, yOff, n);
   return true;
 }
@@ -91,7 +110,9 @@ export function reluBackwardWasm(x: Float32Array, dy: Float32Array, dx: Float32A
   const xOff = place(x, n, true);
   const dyOff = place(dy, n, true);
   const dxOff = place(dx, n, false);
-  ex.reluBackward(xOff, dyOff, dxOff, n);
+  parallelFor('reluBackward', n, LINE, MIN_PART_ELEMENTS,
+    (args, lo, hi) => { args[0] = xOff + lo * 4; args[1] = dyOff + lo * 4; args[2] = dxOff + lo * 4; args[3] = hi - lo; },
+    (lo, hi) => ex.reluBackward(xOff + lo * 4, dyOff + lo * 4, dxOff + lo * 4, hi - lo));
   copyOut(dx, dxOff, n);
   return true;
 }
@@ -105,7 +126,9 @@ export function filterRowsToBatchWasm(
   const srcOff = place(src, length, true);
   const dstOff = place(dst, length, false);
   const biasOff = bias === undefined ? 0 : place(bias, filters, true);
-  ex.filterRowsToBatch(srcOff, dstOff, filters, batch, plane, biasOff);
+  parallelFor('filterRowsToBatch', filters, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * plane)),
+    (args, lo, hi) => fillArgs(args, srcOff, dstOff, [filters, batch, plane, biasOff], lo, hi),
+    (lo, hi) => ex.filterRowsToBatch(srcOff, dstOff, filters, batch, plane, biasOff, lo, hi));
   copyOut(dst, dstOff, length);
   return true;
 }
@@ -119,7 +142,9 @@ export function batchToFilterRowsWasm(
   const srcOff = place(src, length, true);
   const dstOff = place(dst, length, false);
   const gradOff = biasGrad === undefined ? 0 : place(biasGrad, filters, true);
-  ex.batchToFilterRows(srcOff, dstOff, filters, batch, plane, gradOff);
+  parallelFor('batchToFilterRows', filters, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * plane)),
+    (args, lo, hi) => fillArgs(args, srcOff, dstOff, [filters, batch, plane, gradOff], lo, hi),
+    (lo, hi) => ex.batchToFilterRows(srcOff, dstOff, filters, batch, plane, gradOff, lo, hi));
   copyOut(dst, dstOff, length);
   if (biasGrad !== undefined) copyOut(biasGrad, gradOff, filters);
   return true;
@@ -134,9 +159,25 @@ export function adamUpdateWasm(
   const gOff = place(grad, n, true);
   const mOff = place(m, n, true);
   const vOff = place(v, n, true);
-  ex.adamUpdate(wOff, gOff, mOff, vOff, n, lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, correction1, correction2, gradScale, decay);
+  parallelFor('adamUpdate', n, LINE, MIN_PART_ELEMENTS,
+    (args, lo, hi) => {
+      args[0] = wOff + lo * 4; args[1] = gOff + lo * 4; args[2] = mOff + lo * 4; args[3] = vOff + lo * 4; args[4] = hi - lo;
+      args[5] = lr; args[6] = beta1; args[7] = 1 - beta1; args[8] = beta2; args[9] = 1 - beta2;
+      args[10] = eps; args[11] = correction1; args[12] = correction2; args[13] = gradScale; args[14] = decay;
+    },
+    (lo, hi) => ex.adamUpdate(wOff + lo * 4, gOff + lo * 4, mOff + lo * 4, vOff + lo * 4, hi - lo,
+      lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, correction1, correction2, gradScale, decay));
   copyOut(value, wOff, n);
   copyOut(m, mOff, n);
   copyOut(v, vOff, n);
   return true;
+}
+
+/** args = [p0, p1, ...rest, lo, hi]: the shape of every range-split kernel's argument list. */
+function fillArgs(args: Float64Array, p0: number, p1: number, rest: readonly number[], lo: number, hi: number): void {
+  args[0] = p0;
+  args[1] = p1;
+  for (let i = 0; i < rest.length; i++) args[2 + i] = rest[i];
+  args[2 + rest.length] = lo;
+  args[3 + rest.length] = hi;
 }

@@ -6,7 +6,7 @@
 import { alignUp, wasmKernels } from './loader';
 import { allocBlock } from './arena';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
-import { beginBatch, getThreads, OP_GEMM, OP_GEMM_DOT, start, waitAll, workerArgs } from './threads';
+import { beginBatch, getThreads, start, waitAll, workerArgs } from './threads';
 
 /** Below this many multiply-adds a product runs on one thread: waking a worker costs ~10–50 µs. */
 const PARALLEL_MIN_MADDS = 1 << 18;
@@ -97,7 +97,7 @@ export function runGemm(
     args[9] = splitRows ? lo : 0; args[10] = splitRows ? hi : m;
     args[11] = splitRows ? 0 : lo; args[12] = splitRows ? n : hi;
     args[13] = acc; args[14] = workspace(t);
-    start(t - 1, OP_GEMM, seq);
+    start(t - 1, 'gemm', seq);
   }
   const [lo, hi] = partRange(units, parts, 0, splitRows ? MR : NR, splitRows ? m : n);
   if (splitRows) ex.gemm(aOff, aRs, aCs, bOff, bRs, bCs, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
@@ -136,7 +136,7 @@ function runGemmDot(aOff: number, bOff: number, cOff: number, m: number, k: numb
     args[7] = splitRows ? lo : 0; args[8] = splitRows ? hi : m;
     args[9] = splitRows ? 0 : lo; args[10] = splitRows ? n : hi;
     args[11] = acc; args[12] = workspace(t);
-    start(t - 1, OP_GEMM_DOT, seq);
+    start(t - 1, 'gemmDot', seq);
   }
   const [lo, hi] = partRange(units, parts, 0, unit, size);
   if (splitRows) ex.gemmDot(aOff, k, bOff, k, cOff, n, k, lo, hi, 0, n, acc, workspace(0));

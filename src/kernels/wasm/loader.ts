@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The functions the module exports (pointers are byte offsets into `memory`). */
+/** The GEMM functions the module exports (pointers are byte offsets into `memory`; the others: conv-wasm.ts). */
 export interface KernelExports {
   heapBase(): number;
   gemmWorkspaceBytes(): number;
@@ -23,16 +23,6 @@ export interface KernelExports {
   gemmDot(
     a: number, lda: number, b: number, ldb: number, c: number, n: number, k: number,
     i0: number, i1: number, j0: number, j1: number, accumulate: number, ws: number,
-  ): void;
-  im2col(
-    x: number, cols: number, batch: number, channels: number, height: number, width: number,
-    kernelH: number, kernelW: number, strideH: number, strideW: number,
-    padTop: number, padLeft: number, outH: number, outW: number,
-  ): void;
-  col2im(
-    cols: number, x: number, batch: number, channels: number, height: number, width: number,
-    kernelH: number, kernelW: number, strideH: number, strideW: number,
-    padTop: number, padLeft: number, outH: number, outW: number,
   ): void;
 }
 

@@ -12,15 +12,17 @@
 import { Worker } from 'node:worker_threads';
 import { wasmKernels } from './loader';
 
-/** Operations a worker can run (the opcode in its slot). */
-export const OP_GEMM = 1;
-export const OP_IM2COL = 2;
-export const OP_COL2IM = 3;
-export const OP_GEMM_DOT = 4;
+/**
+ * The kernels a worker can run, by opcode (the index here): a worker calls the module's export of
+ * that name with its slot's arguments (extra arguments are ignored by a wasm call).
+ */
+const OPS = ['gemm', 'gemmDot', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2'] as const;
+export type KernelName = (typeof OPS)[number];
 
-/** Int32s per worker slot: [seq, done, op, args…]. */
-const SLOT = 32;
-const ARG0 = 3;
+/** Int32s per worker slot: [seq, done, op]. */
+const SLOT = 16;
+/** Float64 arguments per worker slot (pointers, sizes and float parameters alike). */
+const ARGS = 24;
 /** A done value a worker writes when it could not start; the caller then throws. */
 const FAILED = -2;
 /** Upper bound on setThreads: a guard against typos, far above any useful count. */
@@ -31,18 +33,21 @@ export const MAX_THREADS = 64;
 const WORKER_SOURCE = `
 'use strict';
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, slot } = workerData;
+const { module, memory, control, args, slot } = workerData;
 const ctl = new Int32Array(control);
+const arg = new Float64Array(args);
 const base = slot * ${SLOT};
-let ex;
+const a0 = slot * ${ARGS};
+let fns;
 try {
-  ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  fns = ${JSON.stringify(OPS)}.map((name) => ex[name]);
 } catch (err) {
   Atomics.store(ctl, base + 1, ${FAILED});
   Atomics.notify(ctl, base + 1);
   throw err;
 }
-const a = (i) => ctl[base + ${ARG0} + i];
+const a = (i) => arg[a0 + i];
 let seen = 0;
 for (;;) {
   let seq = Atomics.load(ctl, base);
@@ -50,26 +55,15 @@ for (;;) {
   if (seq === seen) { Atomics.wait(ctl, base, seen); continue; }
   if (seq < 0) break;
   seen = seq;
-  switch (ctl[base + 2]) {
-    case ${OP_GEMM}:
-      ex.gemm(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14));
-      break;
-    case ${OP_IM2COL}:
-      ex.im2col(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
-      break;
-    case ${OP_COL2IM}:
-      ex.col2im(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13));
-      break;
-    case ${OP_GEMM_DOT}:
-      ex.gemmDot(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
-      break;
-  }
+  fns[ctl[base + 2]](a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11),
+    a(12), a(13), a(14), a(15), a(16), a(17), a(18), a(19), a(20), a(21), a(22), a(23));
   Atomics.store(ctl, base + 1, seq);
   Atomics.notify(ctl, base + 1);
 }
 `;
 
 const control = new Int32Array(new SharedArrayBuffer(SLOT * 4 * MAX_THREADS));
+const args = new Float64Array(new SharedArrayBuffer(ARGS * 8 * MAX_THREADS));
 let workers: Worker[] = [];
 let sequence = 0;
 let batches = 0;
@@ -107,7 +101,7 @@ function startWorker(index: number): void {
   Atomics.store(control, base + 1, 0);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { module: kernels.module, memory: kernels.memory, control: control.buffer, slot },
+    workerData: { module: kernels.module, memory: kernels.memory, control: control.buffer, args: args.buffer, slot },
   });
   worker.unref();
   // A worker that dies is reported through its slot (FAILED) or by the timeout in `waitAll`.
@@ -123,10 +117,15 @@ function stopWorker(index: number): void {
   workers = workers.slice(0, index);
 }
 
-/** The argument block of worker `w` (0-based): fill it, then `start(w, op)`. */
-export function workerArgs(w: number): Int32Array {
-  const base = (w + 1) * SLOT + ARG0;
-  return control.subarray(base, base + SLOT - ARG0);
+const argBlocks: Float64Array[] = [];
+
+/** The argument block of worker `w` (0-based): fill it, then `start(w, op, seq)`. */
+export function workerArgs(w: number): Float64Array {
+  while (argBlocks.length <= w) {
+    const base = (argBlocks.length + 1) * ARGS;
+    argBlocks.push(args.subarray(base, base + ARGS));
+  }
+  return argBlocks[w];
 }
 
 /** Begins a batch of parallel parts: returns the sequence number the workers will echo when done. */
@@ -137,10 +136,10 @@ export function beginBatch(): number {
   return sequence;
 }
 
-/** Hands the filled argument block of worker `w` to it. */
-export function start(w: number, op: number, seq: number): void {
+/** Hands the filled argument block of worker `w` to it, to run kernel `name`. */
+export function start(w: number, name: KernelName, seq: number): void {
   const base = (w + 1) * SLOT;
-  control[base + 2] = op;
+  control[base + 2] = OPS.indexOf(name);
   Atomics.store(control, base, seq);
   Atomics.notify(control, base);
 }
@@ -159,4 +158,31 @@ export function waitAll(count: number, seq: number): void {
       }
     }
   }
+}
+
+/**
+ * Runs a kernel over [0, total) split into up to getThreads() contiguous parts whose bounds are
+ * multiples of `grain` (except the end): `fill(args, lo, hi)` writes a worker's arguments for its
+ * part, `local(lo, hi)` runs part 0 on the calling thread. Parts under `minPart` units are not worth
+ * a worker's wake-up, so small totals run on the calling thread alone.
+ */
+export function parallelFor(
+  name: KernelName, total: number, grain: number, minPart: number,
+  fill: (args: Float64Array, lo: number, hi: number) => void, local: (lo: number, hi: number) => void,
+): void {
+  const units = Math.ceil(total / grain);
+  const parts = Math.min(getThreads(), Math.floor(total / Math.max(1, minPart)), units);
+  if (parts <= 1) {
+    local(0, total);
+    return;
+  }
+  const seq = beginBatch();
+  for (let t = 1; t < parts; t++) {
+    const lo = Math.floor((units * t) / parts) * grain;
+    const hi = Math.min(total, Math.floor((units * (t + 1)) / parts) * grain);
+    fill(workerArgs(t - 1), lo, hi);
+    start(t - 1, name, seq);
+  }
+  local(0, Math.min(total, Math.floor(units / parts) * grain));
+  waitAll(parts - 1, seq);
 }

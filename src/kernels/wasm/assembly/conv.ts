@@ -17,10 +17,14 @@
   return max(lo, min(outW, last / stride + 1));
 }
 
-/** cols[C·kh·kw × N·outH·outW] from x[N, C, H, W] (zeros where the window reads padding). */
+/**
+ * cols[C·kh·kw × N·outH·outW] from x[N, C, H, W] (zeros where the window reads padding), for the
+ * samples [n0, n1) (their columns of every row).
+ */
 export function im2col(
   x: usize, cols: usize, batch: i32, channels: i32, height: i32, width: i32,
   kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  n0: i32, n1: i32,
 ): void {
   const planeOut = outH * outW;
   const rowLength = <usize>batch * <usize>planeOut;
@@ -31,7 +35,7 @@ export function im2col(
         const row = <usize>((c * kernelH + ky) * kernelW + kx) * rowLength;
         const oxLo = firstValid(kx - padLeft, strideW, outW);
         const oxHi = endValid(kx - padLeft, strideW, width, outW, oxLo);
-        for (let n = 0; n < batch; n++) {
+        for (let n = n0; n < n1; n++) {
           const plane = <usize>(n * channels + c) * <usize>planeIn;
           let q = row + <usize>n * <usize>planeOut;
           for (let oy = 0; oy < outH; oy++, q += <usize>outW) {
@@ -58,22 +62,27 @@ export function im2col(
   }
 }
 
-/** x[N, C, H, W] = Σ over window cells of cols (the adjoint of im2col; x is overwritten). */
+/**
+ * x[N, C, H, W] = Σ over window cells of cols (the adjoint of im2col; x is overwritten), for the
+ * samples [n0, n1).
+ */
 export function col2im(
   cols: usize, x: usize, batch: i32, channels: i32, height: i32, width: i32,
   kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  n0: i32, n1: i32,
 ): void {
   const planeOut = outH * outW;
   const rowLength = <usize>batch * <usize>planeOut;
   const planeIn = height * width;
-  memory.fill(x, 0, (<usize>batch * <usize>channels * <usize>planeIn) << 2);
+  const sample = <usize>channels * <usize>planeIn;
+  memory.fill(x + ((<usize>n0 * sample) << 2), 0, (<usize>(n1 - n0) * sample) << 2);
   for (let c = 0; c < channels; c++) {
     for (let ky = 0; ky < kernelH; ky++) {
       for (let kx = 0; kx < kernelW; kx++) {
         const row = <usize>((c * kernelH + ky) * kernelW + kx) * rowLength;
         const oxLo = firstValid(kx - padLeft, strideW, outW);
         const oxHi = endValid(kx - padLeft, strideW, width, outW, oxLo);
-        for (let n = 0; n < batch; n++) {
+        for (let n = n0; n < n1; n++) {
           const plane = <usize>(n * channels + c) * <usize>planeIn;
           let q = row + <usize>n * <usize>planeOut;
           for (let oy = 0; oy < outH; oy++, q += <usize>outW) {
@@ -108,11 +117,12 @@ export function col2im(
  * Max pooling, 2×2 windows, stride 2, no padding (outH = ⌊H/2⌋, outW = ⌊W/2⌋): y and argmax (flat
  * index into x) per output. Cells are visited in row-major window order and a cell wins when it is
  * greater than the best so far, or NaN while the best is not: ties go to the first cell, NaN propagates.
+ * Planes [p0, p1) only.
  */
-export function maxPool2x2(x: usize, y: usize, argmax: usize, planes: i32, height: i32, width: i32, outH: i32, outW: i32): void {
+export function maxPool2x2(x: usize, y: usize, argmax: usize, planes: i32, height: i32, width: i32, outH: i32, outW: i32, p0: i32, p1: i32): void {
   const lane = i32x4(0, 2, 4, 6);
-  let o: usize = 0;
-  for (let p = 0; p < planes; p++) {
+  let o: usize = <usize>p0 * <usize>outH * <usize>outW;
+  for (let p = p0; p < p1; p++) {
     const base = p * height * width;
     for (let oy = 0; oy < outH; oy++) {
       const rowIndex = base + 2 * oy * width;

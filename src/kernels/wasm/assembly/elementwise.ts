@@ -45,12 +45,12 @@ export function reluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
 }
 
 /**
- * [F, N·P] → [N, F, P], adding bias[f] (bias = 0: none). Conv2D's forward: the batch-wide GEMM
- * produces one row per filter; the layer's output is NCHW.
+ * [F, N·P] → [N, F, P], adding bias[f] (bias = 0: none), for filters [f0, f1). Conv2D's forward:
+ * the batch-wide GEMM produces one row per filter; the layer's output is NCHW.
  */
-export function filterRowsToBatch(src: usize, dst: usize, filters: i32, batch: i32, plane: i32, bias: usize): void {
+export function filterRowsToBatch(src: usize, dst: usize, filters: i32, batch: i32, plane: i32, bias: usize, f0: i32, f1: i32): void {
   const columns = <usize>batch * <usize>plane;
-  for (let f = 0; f < filters; f++) {
+  for (let f = f0; f < f1; f++) {
     const b: f32 = bias != 0 ? load<f32>(bias + (<usize>f << 2)) : 0;
     for (let n = 0; n < batch; n++) {
       const s = src + ((<usize>f * columns + <usize>n * <usize>plane) << 2);
@@ -62,11 +62,11 @@ export function filterRowsToBatch(src: usize, dst: usize, filters: i32, batch: i
 
 /**
  * [N, F, P] → [F, N·P], and biasGrad[f] += Σ of row f (biasGrad = 0: none), summed in f32 lanes
- * in a fixed order. Conv2D's backward.
+ * in a fixed order, for filters [f0, f1). Conv2D's backward.
  */
-export function batchToFilterRows(src: usize, dst: usize, filters: i32, batch: i32, plane: i32, biasGrad: usize): void {
+export function batchToFilterRows(src: usize, dst: usize, filters: i32, batch: i32, plane: i32, biasGrad: usize, f0: i32, f1: i32): void {
   const columns = <usize>batch * <usize>plane;
-  for (let f = 0; f < filters; f++) {
+  for (let f = f0; f < f1; f++) {
     let acc = f32x4.splat(0);
     let tail: f32 = 0;
     for (let n = 0; n < batch; n++) {
