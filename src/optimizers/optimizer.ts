@@ -1,6 +1,7 @@
 /**
- * What every optimizer shares (ARCHITECTURE §5): option checking, the order of the gradient
- * transformations, per-parameter state keyed by the Param object, and state()/loadState() for resuming.
+ * What every optimizer shares (ARCHITECTURE §5): the common options (lr, weightDecay, clipNorm; checked with
+ * src/options.ts like every owner's options), the order of the gradient transformations, per-parameter state
+ * keyed by the Param object, and state()/loadState() for resuming.
  *
  * One `step(params, lr)` does, for the whole set of params at once:
  *   1. clipping (optional, `clipNorm = c`): ‖G‖ = √(Σ over every param of Σ gᵢ²), the GLOBAL norm of the raw
