@@ -7,7 +7,7 @@ import { col2im, im2col } from '../../src/kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
 import { maxPoolForward } from '../../src/kernels/pooling';
-import { getThreads, parallelBatchCount, setThreads } from '../../src/kernels/wasm/threads';
+import { getThreads, parallelBatchCount, setThreads, workerPartCount } from '../../src/kernels/wasm/threads';
 import { Rng } from '../../src/random';
 
 describe('the WebAssembly kernels are the ones in use after a build', () => {
@@ -67,6 +67,7 @@ describe('threads', () => {
         },
       );
     const options = { numRuns: 100, seed: 66 };
+    const workerParts = workerPartCount();
     const oneThread = new Map<string, Float32Array>();
     setThreads(1);
     fc.assert(property((key, c) => oneThread.set(key, c)), options);
@@ -87,6 +88,8 @@ describe('threads', () => {
       // The split path really ran (most drawn shapes are above the one-thread threshold).
       expect(parallelBatchCount() - before).toBeGreaterThan(40);
     }
+    // Workers really computed parts (the caller takes back only parts no worker has claimed yet).
+    expect(workerPartCount()).toBeGreaterThan(workerParts);
   });
 
   test('conv-shaped products (long C rows; long sums into a small C) split and still match bit for bit', () => {

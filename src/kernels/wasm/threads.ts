@@ -5,9 +5,10 @@
  * when all parts are done. Parts never overlap and each output element is computed by the same
  * instruction sequence whatever the split, so results are bit-identical for any thread count.
  *
- * Hand-off is through a small SharedArrayBuffer of Int32 slots (one per worker: sequence number,
- * done number, opcode, arguments) with Atomics.wait/notify — no message passing in the hot path,
- * nothing allocated per call. Workers are unref'd: they never keep the process alive.
+ * Hand-off is through small SharedArrayBuffers (per worker: sequence number, done number, opcode and
+ * a claim word; float64 arguments) with Atomics.wait/notify — no message passing in the hot path.
+ * A part no worker has claimed when the caller is done with its own is run by the caller (see
+ * waitAll). Workers are unref'd: they never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { wasmKernels } from './loader';
@@ -19,7 +20,7 @@ import { wasmKernels } from './loader';
 const OPS = ['gemm', 'gemmDot', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2'] as const;
 export type KernelName = (typeof OPS)[number];
 
-/** Int32s per worker slot: [seq, done, op]. */
+/** Int32s per worker slot: [seq, done, op, claim]; slot 0 (the caller's) holds the count of parts workers ran. */
 const SLOT = 16;
 /** Float64 arguments per worker slot (pointers, sizes and float parameters alike). */
 const ARGS = 24;
@@ -55,8 +56,12 @@ for (;;) {
   if (seq === seen) { Atomics.wait(ctl, base, seen); continue; }
   if (seq < 0) break;
   seen = seq;
-  fns[ctl[base + 2]](a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11),
-    a(12), a(13), a(14), a(15), a(16), a(17), a(18), a(19), a(20), a(21), a(22), a(23));
+  // Claim the part: the caller takes back a part no worker has started (see waitAll).
+  if (Atomics.compareExchange(ctl, base + 3, seq, -seq) === seq) {
+    fns[ctl[base + 2]](a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11),
+      a(12), a(13), a(14), a(15), a(16), a(17), a(18), a(19), a(20), a(21), a(22), a(23));
+    Atomics.add(ctl, 0, 1);
+  }
   Atomics.store(ctl, base + 1, seq);
   Atomics.notify(ctl, base + 1);
 }
@@ -71,6 +76,11 @@ let batches = 0;
 /** How many calls have been split over worker threads so far (tests check the path is taken). */
 export function parallelBatchCount(): number {
   return batches;
+}
+
+/** How many parts worker threads (not the caller) have run so far. */
+export function workerPartCount(): number {
+  return Atomics.load(control, 0);
 }
 
 /** The number of threads kernels use (1 = the calling thread only). */
@@ -99,6 +109,7 @@ function startWorker(index: number): void {
   const base = slot * SLOT;
   Atomics.store(control, base, 0);
   Atomics.store(control, base + 1, 0);
+  Atomics.store(control, base + 3, 0);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { module: kernels.module, memory: kernels.memory, control: control.buffer, args: args.buffer, slot },
@@ -140,14 +151,29 @@ export function beginBatch(): number {
 export function start(w: number, name: KernelName, seq: number): void {
   const base = (w + 1) * SLOT;
   control[base + 2] = OPS.indexOf(name);
+  Atomics.store(control, base + 3, seq); // unclaimed
   Atomics.store(control, base, seq);
   Atomics.notify(control, base);
 }
 
-/** Blocks until workers 0..count−1 have finished batch `seq`. */
+let mainExports: Record<string, (...args: number[]) => void> | undefined;
+
+/**
+ * Returns when workers 0..count−1 have finished batch `seq`. A part its worker has not yet claimed
+ * (on a busy machine a woken worker may wait a whole time slice for a core) is claimed back and run
+ * here: the result is the same, and two threads are then never much slower than one.
+ */
 export function waitAll(count: number, seq: number): void {
   for (let w = 0; w < count; w++) {
-    const doneIndex = (w + 1) * SLOT + 1;
+    const base = (w + 1) * SLOT;
+    if (Atomics.compareExchange(control, base + 3, seq, 0) === seq) {
+      mainExports ??= wasmKernels!.exports as unknown as Record<string, (...args: number[]) => void>;
+      const a = workerArgs(w);
+      mainExports[OPS[control[base + 2]]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+        a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23]);
+      continue;
+    }
+    const doneIndex = base + 1;
     let waited = 0;
     for (;;) {
       const done = Atomics.load(control, doneIndex);
