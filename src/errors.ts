@@ -4,8 +4,9 @@
  * OptionError is the error for "you asked for something that cannot work": a layer's, optimizer's, schedule's, fit's or
  * gradCheck's option (or argument value) out of range, misspelt or of the wrong type. One class for every
  * owner, so that a caller — and the CLI, which prints such messages alone, without a stack trace — can tell
- * a user's mistake from a bug whichever sheet found it. It lives here, below every module, because layers
- * must not import from `net/`.
+ * a user's mistake from a bug whichever sheet found it. It lives here, below every module, because every
+ * level throws it — the kernels' window geometry, layers, losses, optimizers and net/ — and a kernel or a
+ * layer importing its errors from net/ would point the dependencies upwards.
  */
 export class OptionError extends RangeError {
   constructor(message: string) {

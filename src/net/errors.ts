@@ -3,8 +3,8 @@
  * print its message alone (no stack trace) and exit non-zero, and tests can assert on the class.
  */
 
-// OptionError lives in src/errors.ts (layers throw it too and must not import from net/); re-exported here
-// for the modules that have always imported it from this file.
+// OptionError lives in src/errors.ts (kernels and layers throw it too, and should not depend on net/);
+// re-exported here for the modules that have always imported it from this file.
 export { OptionError } from '../errors';
 
 /** The loss became NaN or infinite: the weights are no longer meaningful, so training stops. */
