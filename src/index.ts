@@ -2,11 +2,16 @@
  * millefeuille — the public API, and nothing else.
  */
 // Core
-export { ShapeError, tensor, reshape, cloneTensor, sizeOf, formatShape } from './tensor';
+export {
+  ShapeError, tensor, reshape, cloneTensor, sizeOf, formatShape, shapesEqual,
+  // for writing your own layer: reusable buffers and the standard shape checks
+  reuse, checkBatch, checkUpstreamGradient,
+} from './tensor';
 export type { Tensor, Shape } from './tensor';
 export { Rng } from './random';
 export type { RngState } from './random';
 export type { Layer, Param, NamedArray } from './layers/layer';
+export { makeParam } from './layers/layer';
 export type { Loss, Targets } from './losses/loss';
 // Dense layers, losses, Sequential, gradient checker (issue 2)
 export { Affine } from './layers/affine';
