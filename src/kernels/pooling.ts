@@ -55,11 +55,15 @@ export function maxPoolForward(
   }
 }
 
-/** dx = 0, then dx[argmax[o]] += dy[o]: each output's gradient goes to its window's winner. */
+/**
+ * dx = 0, then dx[argmax[o]] += dy[o]: each output's gradient goes to its window's winner.
+ * `planes` (optional, the N·C planes pooled independently) lets the wasm kernel split the work by
+ * planes over threads.
+ */
 export function maxPoolBackward(
-  dy: Float32Array, argmax: Int32Array, dx: Float32Array, inputLength: number, outputLength: number,
+  dy: Float32Array, argmax: Int32Array, dx: Float32Array, inputLength: number, outputLength: number, planes = 1,
 ): void {
-  if (kernelState.backend === 'wasm' && maxPoolBackwardWasm(dy, argmax, dx, inputLength, outputLength)) return;
+  if (kernelState.backend === 'wasm' && maxPoolBackwardWasm(dy, argmax, dx, inputLength, outputLength, planes)) return;
   dx.fill(0, 0, inputLength);
   for (let o = 0; o < outputLength; o++) dx[argmax[o]] += dy[o];
 }

@@ -68,9 +68,12 @@ describe('wasm kernels equal the TypeScript kernels', () => {
             maxPoolForward(x, y, argmax, planes, height, width, 2, 2, 2, 2, 0, 0, outH, outW);
             const dx = new Float32Array(x.length).fill(7); // backward must overwrite
             maxPoolBackward(dy, argmax, dx, x.length, y.length);
-            return { y, argmax, dx };
+            const dxPlanes = new Float32Array(x.length).fill(7); // told the planes: the same result
+            maxPoolBackward(dy, argmax, dxPlanes, x.length, y.length, planes);
+            return { y, argmax, dx, dxPlanes };
           });
-          return sameBits(r.ts.y, r.wasm.y) && sameBits(r.ts.argmax, r.wasm.argmax) && sameBits(r.ts.dx, r.wasm.dx);
+          return sameBits(r.ts.y, r.wasm.y) && sameBits(r.ts.argmax, r.wasm.argmax) && sameBits(r.ts.dx, r.wasm.dx) &&
+            sameBits(r.ts.dx, r.wasm.dxPlanes) && sameBits(r.ts.dx, r.ts.dxPlanes);
         },
       ),
       { numRuns: 150, seed: 62 },

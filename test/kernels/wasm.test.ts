@@ -6,7 +6,7 @@ import { reluBackward, reluForward } from '../../src/kernels/activation';
 import { col2im, im2col } from '../../src/kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
-import { maxPoolForward } from '../../src/kernels/pooling';
+import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { getThreads, parallelBatchCount, setThreads, workerPartCount } from '../../src/kernels/wasm/threads';
 import { Rng } from '../../src/random';
 
@@ -127,17 +127,19 @@ describe('threads', () => {
       reluBackward(nchw, grad, dRelu, dRelu.length);
       const pooled = new Float32Array(relu.length / 4), argmax = new Int32Array(pooled.length);
       maxPoolForward(relu, pooled, argmax, batch * filters, side, side, 2, 2, 2, 2, 0, 0, side / 2, side / 2);
+      const dPool = new Float32Array(relu.length);
+      maxPoolBackward(pooled, argmax, dPool, dPool.length, pooled.length, batch * filters);
       const w = rows.slice(), m = new Float32Array(rows.length), v = new Float32Array(rows.length);
       adamUpdate(w, grad, m, v, w.length, 1e-3, 0.9, 0.999, 1e-8, 3, 1, 1e-4);
-      return [cols, back, nchw, filterRows, biasGrad, relu, dRelu, pooled, argmax, w, m, v];
+      return [cols, back, nchw, filterRows, biasGrad, relu, dRelu, pooled, argmax, dPool, w, m, v];
     };
     setThreads(1);
     const one = run();
     setThreads(2);
     const before = parallelBatchCount();
     const two = run();
-    // Every kernel above split (im2col, col2im, both layouts, both ReLUs, pooling, Adam).
-    expect(parallelBatchCount() - before).toBe(8);
+    // Every kernel above split (im2col, col2im, both layouts, both ReLUs, pooling both ways, Adam).
+    expect(parallelBatchCount() - before).toBe(9);
     one.forEach((a, i) => expect([i, Buffer.from(two[i].buffer).equals(Buffer.from(a.buffer))]).toEqual([i, true]));
   });
 });

@@ -21,7 +21,7 @@ interface WasmLayoutExports {
   im2col(x: number, cols: number, ...geometryAndRange: number[]): void;
   col2im(cols: number, x: number, ...geometryAndRange: number[]): void;
   maxPool2x2(x: number, y: number, argmax: number, planes: number, height: number, width: number, outH: number, outW: number, p0: number, p1: number): void;
-  maxPoolBackward(dy: number, argmax: number, dx: number, inputLength: number, outputLength: number): void;
+  maxPoolBackward(dy: number, argmax: number, dx: number, fillStart: number, fillLength: number, o0: number, o1: number): void;
   reluForward(x: number, y: number, n: number): void;
   reluBackward(x: number, dy: number, dx: number, n: number): void;
   filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number, f0: number, f1: number): void;
@@ -82,14 +82,25 @@ export function maxPool2x2Wasm(
   return true;
 }
 
+/** `planes` (optional) lets the work split by whole planes over the threads; without it, one thread. */
 export function maxPoolBackwardWasm(
-  dy: Float32Array, argmax: Int32Array, dx: Float32Array, inputLength: number, outputLength: number,
+  dy: Float32Array, argmax: Int32Array, dx: Float32Array, inputLength: number, outputLength: number, planes = 1,
 ): boolean {
   if (!beginStaging(stagedBytes(dy, outputLength) + stagedBytes(argmax, outputLength) + stagedBytes(dx, inputLength))) return false;
   const dyOff = place(dy, outputLength, true);
   const argOff = place(argmax, outputLength, true);
   const dxOff = place(dx, inputLength, false);
-  ex.maxPoolBackward(dyOff, argOff, dxOff, inputLength, outputLength);
+  const inPlane = inputLength / planes, outPlane = outputLength / planes;
+  if (!Number.isInteger(inPlane) || !Number.isInteger(outPlane)) {
+    ex.maxPoolBackward(dyOff, argOff, dxOff, 0, inputLength, 0, outputLength);
+  } else {
+    parallelFor('maxPoolBackward', planes, 1, Math.ceil(MIN_PART_ELEMENTS / inPlane),
+      (args, lo, hi) => {
+        args[0] = dyOff; args[1] = argOff; args[2] = dxOff;
+        args[3] = lo * inPlane; args[4] = (hi - lo) * inPlane; args[5] = lo * outPlane; args[6] = hi * outPlane;
+      },
+      (lo, hi) => ex.maxPoolBackward(dyOff, argOff, dxOff, lo * inPlane, (hi - lo) * inPlane, lo * outPlane, hi * outPlane));
+  }
   copyOut(dx, dxOff, inputLength);
   return true;
 }

@@ -170,10 +170,13 @@ export function maxPool2x2(x: usize, y: usize, argmax: usize, planes: i32, heigh
   }
 }
 
-/** dx = 0, then dx[argmax[o]] += dy[o]. */
-export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inputLength: i32, outputLength: i32): void {
-  memory.fill(dx, 0, <usize>inputLength << 2);
-  for (let o = 0; o < outputLength; o++) {
+/**
+ * dx[fillStart, fillStart + fillLength) = 0, then dx[argmax[o]] += dy[o] for o in [o0, o1). A part
+ * of whole planes fills its planes and scatters its outputs, whose winners lie in those planes.
+ */
+export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, fillStart: i32, fillLength: i32, o0: i32, o1: i32): void {
+  memory.fill(dx + (<usize>fillStart << 2), 0, <usize>fillLength << 2);
+  for (let o = o0; o < o1; o++) {
     const off = <usize>o << 2;
     const d = dx + (<usize>load<i32>(argmax + off) << 2);
     store<f32>(d, load<f32>(d) + load<f32>(dy + off));
