@@ -62,6 +62,20 @@ export function allocResident(length: number): Float32Array | null {
   return view;
 }
 
+/** A zero-filled Int32Array of `length` in the wasm memory (max-pooling winners), or null. */
+export function allocResidentInt32(length: number): Int32Array | null {
+  if (memory === undefined) return null;
+  const bytes = blockBytes(length);
+  const offset = allocBlock(bytes);
+  if (offset < 0) return null;
+  const buffer = memory.buffer;
+  residentBuffers.add(buffer);
+  const view = new Int32Array(buffer, offset, length);
+  view.fill(0);
+  registry.register(view, { offset, bytes });
+  return view;
+}
+
 /** Whether `a` is a view into the wasm memory (then `a.byteOffset` is its address there). */
 export function isResident(a: Float32Array | Int32Array): boolean {
   return residentBuffers.has(a.buffer);
