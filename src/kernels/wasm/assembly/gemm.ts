@@ -73,8 +73,12 @@ export function gemm(
             kernel4x8(packA, pb, kc, cTile, ldc, load);
           } else {
             // Edge tile: run the same micro-kernel on a 4×8 scratch tile, copy the valid part.
+            // (A last panel of ≤ 4 columns takes the 4×4 kernel: half the work of 4×8.)
             if (load) copyTile(cTile, ldc, tile, NR << 2, mr, nr);
-            kernel4x8(packA, pb, kc, tile, NR << 2, load);
+            // (A last row block of ≤ 2 rows takes the 2×8 kernel.)
+            if (nr <= 4) kernel4x4(packA, pb, kc, tile, NR << 2, load);
+            else if (mr <= 2) kernel2x8(packA, pb, kc, tile, NR << 2, load);
+            else kernel4x8(packA, pb, kc, tile, NR << 2, load);
             copyTile(tile, NR << 2, cTile, ldc, mr, nr);
           }
         }
@@ -240,4 +244,47 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
   v128.store(c1, c10); v128.store(c1, c11, 16);
   v128.store(c2, c20); v128.store(c2, c21, 16);
   v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+/** The 4×4 edge kernel: the left half of an 8-wide packed panel (a last panel of ≤ 4 columns). */
+// @ts-ignore: decorator
+@inline function kernel4x4(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, load: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  if (load) {
+    c0 = v128.load(c); c1 = v128.load(r1); c2 = v128.load(r2); c3 = v128.load(r3);
+  }
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa, 4), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa, 8), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa, 12), b0));
+    pa += 16;
+    pb += 32;
+  }
+  v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
+}
+
+/** The 2×8 edge kernel: the top half of a 4-row packed block (a last row block of ≤ 2 rows). */
+// @ts-ignore: decorator
+@inline function kernel2x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, load: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  const c1 = c + ldc;
+  if (load) {
+    c00 = v128.load(c); c01 = v128.load(c, 16); c10 = v128.load(c1); c11 = v128.load(c1, 16);
+  }
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    pa += 16;
+    pb += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c1, c10); v128.store(c1, c11, 16);
 }
