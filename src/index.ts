@@ -86,3 +86,7 @@ export { randomShift, shiftImages } from './data/augment';
 export type { Augment, ShiftOptions } from './data/augment';
 export { MNIST_MODELS, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from './models/mnist';
 export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist';
+// Kernels: backend choice and threads (issue 6)
+export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
+export type { KernelBackend } from './kernels/backend';
+export { setThreads, getThreads } from './kernels/wasm/threads';
