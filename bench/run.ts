@@ -7,7 +7,9 @@
  *   - GEMM GFLOP/s at (100×784)·(784×100) and 512³.
  *
  * Every figure is the MEDIAN of several timed windows after a warm-up, with the range (min–max): the
- * development machine is shared, so one window says little. Options:
+ * development machine is shared, so one window says little. Training and GEMM figures are wall-clock;
+ * each also has a per-CPU-second twin (samples or flops per second of this process's CPU time, all
+ * threads together), which a busy machine disturbs much less. Options:
  *   --threads N   kernel threads (setThreads), default 1
  *   --json        one JSON object on stdout instead of the table
  *   --quick       fewer/shorter windows (a smoke run)
@@ -74,7 +76,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** GFLOP/s of C = A·B (m×k)·(k×n) through the public matmul, operands allocated as layers allocate them. */
-function benchGemm(m: number, k: number, n: number, windows: number, windowSeconds: number): Stat {
+function benchGemm(m: number, k: number, n: number, windows: number, windowSeconds: number): { wall: Stat; cpu: Stat } {
   const a = allocFloat32(m * k), b = allocFloat32(k * n), c = allocFloat32(m * n);
   for (let i = 0; i < a.length; i++) a[i] = ((i * 7919) % 1000) / 1000 - 0.5;
   for (let i = 0; i < b.length; i++) b[i] = ((i * 104729) % 1000) / 1000 - 0.5;
@@ -92,12 +94,21 @@ function benchGemm(m: number, k: number, n: number, windows: number, windowSecon
     reps *= 2;
   }
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   for (let w = 0; w < windows; w++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let r = 0; r < reps; r++) matmul(a, b, c, m, k, n, false);
     rates.push((flops * reps) / ((performance.now() - t0) / 1000) / 1e9);
+    cpuRates.push((flops * reps) / cpuSeconds(c0) / 1e9);
   }
-  return stat(rates);
+  return { wall: stat(rates), cpu: stat(cpuRates) };
+}
+
+/** CPU seconds (user + system, every thread of the process) since `start`. */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1e6;
 }
 
 interface Mnist {
@@ -139,6 +150,8 @@ const MODELS: Record<string, () => Layer[]> = {
 
 interface ModelResult {
   train: Stat;
+  /** Training samples per CPU-second. */
+  trainCpu: Stat;
   infer: Stat;
   /** Training loss of the last window, a sanity check that the net learns. */
   loss: number;
@@ -156,20 +169,25 @@ async function benchModel(name: string, data: Mnist, warmupBatches: number, wind
   const count = Math.min(batches * BATCH, data.train.x.shape[0]);
   const train = { x: sliceRows(data.train.x, 0, count), y: data.train.y.subarray(0, count) };
   const stamps: number[] = [];
+  const cpuStamps: number[] = [];
   let lastLoss = NaN;
   await fit(net, loss, optimizer, train, {
     epochs: 1, batchSize: BATCH, seed: 1, shuffle: true,
     onBatch: (info) => {
       stamps.push(performance.now());
+      const u = process.cpuUsage();
+      cpuStamps.push((u.user + u.system) / 1e6);
       lastLoss = info.loss;
     },
   });
   const trainRates: number[] = [];
+  const trainCpuRates: number[] = [];
   for (let w = 0; w < windows; w++) {
     const start = warmupBatches - 1 + w * windowBatches;
     const end = start + windowBatches;
     if (end >= stamps.length) break;
     trainRates.push((windowBatches * BATCH) / ((stamps[end] - stamps[start]) / 1000));
+    trainCpuRates.push((windowBatches * BATCH) / (cpuStamps[end] - cpuStamps[start]));
   }
 
   const testCount = data.test.x.shape[0];
@@ -182,7 +200,7 @@ async function benchModel(name: string, data: Mnist, warmupBatches: number, wind
     for (let i = 0; i < perWindow; i++) net.forward(sliceRows(data.test.x, ((w * perWindow + i) % testBatches) * BATCH, BATCH), false);
     inferRates.push((perWindow * BATCH) / ((performance.now() - t0) / 1000));
   }
-  return { train: stat(trainRates), infer: stat(inferRates), loss: lastLoss };
+  return { train: stat(trainRates), trainCpu: stat(trainCpuRates), infer: stat(inferRates), loss: lastLoss };
 }
 
 function fmt(s: Stat, digits = 0): string {
@@ -200,9 +218,9 @@ async function main(): Promise<void> {
   log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   const gemmSmall = benchGemm(100, 784, 100, windows, args.quick ? 0.05 : 0.2);
-  log(`GEMM (100×784)·(784×100)   GFLOP/s ${fmt(gemmSmall, 1)}`);
+  log(`GEMM (100×784)·(784×100)   GFLOP/s ${fmt(gemmSmall.wall, 1)}   per CPU-s ${fmt(gemmSmall.cpu, 1)}`);
   const gemmLarge = benchGemm(512, 512, 512, windows, args.quick ? 0.1 : 0.3);
-  log(`GEMM 512³                  GFLOP/s ${fmt(gemmLarge, 1)}`);
+  log(`GEMM 512³                  GFLOP/s ${fmt(gemmLarge.wall, 1)}   per CPU-s ${fmt(gemmLarge.cpu, 1)}`);
 
   const cnnWarmup = args.quick ? 5 : 20, cnnWindow = args.quick ? 5 : 20;
   const mlpWarmup = args.quick ? 20 : 100, mlpWindow = args.quick ? 20 : 60;
@@ -211,10 +229,10 @@ async function main(): Promise<void> {
   log(`data: ${data.dir} (${data.train.x.shape[0]} training, ${data.test.x.shape[0]} test images), batch ${BATCH}`);
 
   const mlp = await benchModel('mlp', data, mlpWarmup, mlpWindow, windows);
-  log(`MLP 784-100-10     train samples/s ${fmt(mlp.train)}`);
+  log(`MLP 784-100-10     train samples/s ${fmt(mlp.train)}   per CPU-s ${fmt(mlp.trainCpu)}`);
   log(`                   infer samples/s ${fmt(mlp.infer)}`);
   const cnn = await benchModel('cnn', data, cnnWarmup, cnnWindow, windows);
-  log(`SimpleConvNet      train samples/s ${fmt(cnn.train)}`);
+  log(`SimpleConvNet      train samples/s ${fmt(cnn.train)}   per CPU-s ${fmt(cnn.trainCpu)}`);
   log(`                   infer samples/s ${fmt(cnn.infer)}`);
 
   if (args.json) {
@@ -226,9 +244,11 @@ async function main(): Promise<void> {
       node: process.version,
       loadAverage: os.loadavg(),
       batchSize: BATCH,
-      gemmGflops: { '100x784x100': gemmSmall, '512x512x512': gemmLarge },
-      mlp: { trainSamplesPerSecond: mlp.train, inferSamplesPerSecond: mlp.infer, lastLoss: mlp.loss },
-      simpleConvNet: { trainSamplesPerSecond: cnn.train, inferSamplesPerSecond: cnn.infer, lastLoss: cnn.loss },
+      gemmGflops: { '100x784x100': gemmSmall.wall, '512x512x512': gemmLarge.wall },
+      gemmGflopsPerCpuSecond: { '100x784x100': gemmSmall.cpu, '512x512x512': gemmLarge.cpu },
+      mlp: { trainSamplesPerSecond: mlp.train, trainSamplesPerCpuSecond: mlp.trainCpu, inferSamplesPerSecond: mlp.infer, lastLoss: mlp.loss },
+      simpleConvNet: { trainSamplesPerSecond: cnn.train, trainSamplesPerCpuSecond: cnn.trainCpu, inferSamplesPerSecond: cnn.infer, lastLoss: cnn.loss },
+      loadAverageAfter: os.loadavg(),
     }));
   }
   setThreads(1);
