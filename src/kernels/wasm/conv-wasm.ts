@@ -21,7 +21,7 @@ interface WasmLayoutExports {
   im2col(x: number, cols: number, ...geometryAndRange: number[]): void;
   col2im(cols: number, x: number, ...geometryAndRange: number[]): void;
   maxPool2x2(x: number, y: number, argmax: number, planes: number, height: number, width: number, outH: number, outW: number, p0: number, p1: number): void;
-  maxPoolBackward(dy: number, argmax: number, dx: number, fillStart: number, fillLength: number, o0: number, o1: number): void;
+  maxPoolBackward(dy: number, argmax: number, dx: number, fillStart: number, fillLength: number, o0: number, o1: number, inPlane: number, outPlane: number): void;
   reluForward(x: number, y: number, n: number): void;
   reluBackward(x: number, dy: number, dx: number, n: number): void;
   filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number, f0: number, f1: number): void;
@@ -92,14 +92,15 @@ export function maxPoolBackwardWasm(
   const dxOff = place(dx, inputLength, false);
   const inPlane = inputLength / planes, outPlane = outputLength / planes;
   if (!Number.isInteger(inPlane) || !Number.isInteger(outPlane)) {
-    ex.maxPoolBackward(dyOff, argOff, dxOff, 0, inputLength, 0, outputLength);
+    ex.maxPoolBackward(dyOff, argOff, dxOff, 0, inputLength, 0, outputLength, 0, 0);
   } else {
     parallelFor('maxPoolBackward', planes, 1, Math.ceil(MIN_PART_ELEMENTS / inPlane),
       (args, lo, hi) => {
         args[0] = dyOff; args[1] = argOff; args[2] = dxOff;
         args[3] = lo * inPlane; args[4] = (hi - lo) * inPlane; args[5] = lo * outPlane; args[6] = hi * outPlane;
+        args[7] = inPlane; args[8] = outPlane;
       },
-      (lo, hi) => ex.maxPoolBackward(dyOff, argOff, dxOff, lo * inPlane, (hi - lo) * inPlane, lo * outPlane, hi * outPlane));
+      (lo, hi) => ex.maxPoolBackward(dyOff, argOff, dxOff, lo * inPlane, (hi - lo) * inPlane, lo * outPlane, hi * outPlane, inPlane, outPlane));
   }
   copyOut(dx, dxOff, inputLength);
   return true;

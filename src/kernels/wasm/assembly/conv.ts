@@ -171,14 +171,32 @@ export function maxPool2x2(x: usize, y: usize, argmax: usize, planes: i32, heigh
 }
 
 /**
- * dx[fillStart, fillStart + fillLength) = 0, then dx[argmax[o]] += dy[o] for o in [o0, o1). A part
- * of whole planes fills its planes and scatters its outputs, whose winners lie in those planes.
+ * dx[fillStart, fillStart + fillLength) = 0, then dx[argmax[o]] += dy[o] for o in [o0, o1), plane by
+ * plane (inPlane inputs and outPlane outputs each; the whole range is one plane when they are not
+ * known): a plane's dx is zeroed and scattered into while it is still in L1, not zeroed in one pass
+ * over megabytes and read back in a second. A part of whole planes only touches its own planes.
  */
-export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, fillStart: i32, fillLength: i32, o0: i32, o1: i32): void {
-  memory.fill(dx + (<usize>fillStart << 2), 0, <usize>fillLength << 2);
-  for (let o = o0; o < o1; o++) {
-    const off = <usize>o << 2;
-    const d = dx + (<usize>load<i32>(argmax + off) << 2);
-    store<f32>(d, load<f32>(d) + load<f32>(dy + off));
+export function maxPoolBackward(
+  dy: usize, argmax: usize, dx: usize, fillStart: i32, fillLength: i32, o0: i32, o1: i32, inPlane: i32, outPlane: i32,
+): void {
+  if (inPlane <= 0 || outPlane <= 0 || o0 >= o1) {
+    // One chunk: the whole range (also when there are no outputs at all: dx is still zeroed).
+    memory.fill(dx + (<usize>fillStart << 2), 0, <usize>fillLength << 2);
+    for (let q = o0; q < o1; q++) {
+      const off = <usize>q << 2;
+      const d = dx + (<usize>load<i32>(argmax + off) << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(dy + off));
+    }
+    return;
+  }
+  let f = fillStart;
+  for (let o = o0; o < o1; o += outPlane, f += inPlane) {
+    memory.fill(dx + (<usize>f << 2), 0, <usize>inPlane << 2);
+    const end = min(o1, o + outPlane);
+    for (let q = o; q < end; q++) {
+      const off = <usize>q << 2;
+      const d = dx + (<usize>load<i32>(argmax + off) << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(dy + off));
+    }
   }
 }
