@@ -18,14 +18,20 @@
 
 const MR: i32 = 4;
 const NR: i32 = 8;
-/** Sum-block length: a packed A block (4·KC floats) and one B panel (KC·8 floats) stay in L1. */
-const KC: i32 = 384;
-/** Column-block width: the packed B block (KC·NC floats, 1.5 MB) stays in L2. */
-const NC: i32 = 1024;
+/**
+ * Longest sum block: a packed A block (4·KC floats) and one B panel (KC·8 floats), 40 KB together,
+ * stay in L1 (48 KB here); k = 784 (MNIST pixels) is then one block and C is loaded and stored once.
+ */
+const KC: i32 = 800;
+/** Widest column block for the longest sum block: the packed B block (KC·NC floats, 1.6 MB) stays in L2. */
+const NC: i32 = 512;
+/** The packed B block's budget in floats: shorter sum blocks get proportionally wider column blocks. */
+const PACK_B_FLOATS: i32 = KC * NC;
+const NC_MAX: i32 = 1024;
 
 /** Bytes of workspace one thread needs: packed A, packed B, and the edge tile. */
 export function gemmWorkspaceBytes(): i32 {
-  return (MR * KC + KC * NC + MR * NR) * 4;
+  return (MR * KC + PACK_B_FLOATS + MR * NR) * 4;
 }
 
 /**
@@ -49,14 +55,18 @@ export function gemm(
   }
   const packA = ws;
   const packB = ws + (<usize>(MR * KC) << 2);
-  const tile = packB + (<usize>(KC * NC) << 2);
+  const tile = packB + (<usize>PACK_B_FLOATS << 2);
 
   // Balanced sum blocks: k = 784 gives 2 × 392 rather than 384 + 384 + 16.
   const kBlocks = (k + KC - 1) / KC;
   const kcStep = (k + kBlocks - 1) / kBlocks;
 
-  for (let jc = j0; jc < j1; jc += NC) {
-    const nc = min(NC, j1 - jc);
+  // Column blocks as wide as the packed-B budget allows for this sum block (multiples of 8), but no
+  // wider than 1024: with a short sum (Conv2D's k = 25) a small block that every row block re-reads
+  // from L1/L2 beats a wide one.
+  const ncStep = min(NC_MAX, max(NR, (PACK_B_FLOATS / kcStep) & ~(NR - 1)));
+  for (let jc = j0; jc < j1; jc += ncStep) {
+    const nc = min(ncStep, j1 - jc);
     for (let pc = 0; pc < k; pc += kcStep) {
       const kc = min(kcStep, k - pc);
       const load = accumulate || pc > 0;
