@@ -196,3 +196,21 @@ test('offline and missing: one line saying where to put the files', async () => 
 test('download: false never touches the network', async () => {
   await expect(locateMnist({ dataDir: tmp, download: false })).rejects.toThrow(/MNIST is missing from .* \(train-images-idx3-ubyte, .*Put the four MNIST files/);
 });
+
+test('the default progress display: redrawn in place on a terminal, a line per file otherwise', async () => {
+  const { stderrProgress } = await import('../../src/data/mnist');
+  const url = 'http://127.0.0.1:1/mnist/t10k-labels-idx1-ubyte.gz';
+  const record = (isTTY: boolean) => {
+    const writes: string[] = [];
+    const stream = { isTTY, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream;
+    const show = stderrProgress(stream);
+    show({ file: 't10k-labels-idx1-ubyte.gz', url, received: 2_000_000, total: 4_000_000, done: false });
+    show({ file: 't10k-labels-idx1-ubyte.gz', url, received: 4_000_000, total: 4_000_000, done: true });
+    return writes;
+  };
+  expect(record(true)).toEqual([
+    '\r\x1b[Kdownloading t10k-labels-idx1-ubyte.gz 50% (2.0/4.0 MB) from 127.0.0.1:1',
+    '\r\x1b[Kdownloading t10k-labels-idx1-ubyte.gz 100% (4.0/4.0 MB) from 127.0.0.1:1\n',
+  ]);
+  expect(record(false)).toEqual([`downloading ${url}\n`, 'downloaded t10k-labels-idx1-ubyte.gz (4.0 MB)\n']);
+});
