@@ -232,7 +232,9 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
     c20 = v128.load(c2); c21 = v128.load(c2, 16);
     c30 = v128.load(c3); c31 = v128.load(c3, 16);
   }
-  for (let p = 0; p < kc; p++) {
+  // The loop ends on pa reaching its end: one integer add fewer per step than counting p (integer
+  // work shares execution ports with the float adds and multiplies).
+  for (const paEnd = pa + (<usize>kc << 4); pa < paEnd; ) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
