@@ -13,7 +13,8 @@
  *   --threads N   kernel threads (setThreads), default 1
  *   --json        one JSON object on stdout instead of the table
  *   --quick       fewer/shorter windows (a smoke run)
- * Data: NN_DATA_DIR, else the repo's sibling ../shared/data/mnist. NN_KERNELS=reference|ts|wasm picks the kernels.
+ * Data: NN_DATA_DIR, else the repo's sibling ../shared/data/mnist. NN_KERNELS=reference|ts|wasm picks the kernels;
+ * NN_WASM_FMA=1 with `node --experimental-wasm-relaxed-simd` (Node 20) the fused multiply-add build.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -214,7 +215,9 @@ async function main(): Promise<void> {
   const log = (line: string) => {
     if (!args.json) console.log(line);
   };
-  log(`millefeuille bench — kernels: ${kernelBackend()}${wasmStatus().available ? '' : ` (wasm unavailable: ${wasmStatus().reason})`}, threads: ${getThreads()}`);
+  const status = wasmStatus();
+  const build = status.file === null ? '' : ` (${path.basename(status.file)})`;
+  log(`millefeuille bench — kernels: ${kernelBackend()}${build}${status.available ? '' : ` (wasm unavailable: ${status.reason})`}, threads: ${getThreads()}`);
   log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   const gemmSmall = benchGemm(100, 784, 100, windows, args.quick ? 0.05 : 0.2);
@@ -238,6 +241,7 @@ async function main(): Promise<void> {
   if (args.json) {
     console.log(JSON.stringify({
       kernels: kernelBackend(),
+      wasmFile: status.file === null ? null : path.basename(status.file),
       threads: getThreads(),
       cpu: os.cpus()[0]?.model ?? null,
       cores: os.cpus().length,

@@ -18,14 +18,20 @@ function buildWasm(root) {
   if (!fs.existsSync(entry)) return;
   const outDir = path.join(root, 'dist', 'src', 'kernels', 'wasm');
   fs.mkdirSync(outDir, { recursive: true });
-  const out = path.join(outDir, 'kernels.wasm');
+  compile(root, entry, path.join(outDir, 'kernels.wasm'), []);
+  // The opt-in variant with fused multiply-adds (relaxed SIMD): the loader uses it only when asked
+  // (NN_WASM_FMA=1) and the engine validates it (Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd).
+  compile(root, entry, path.join(outDir, 'kernels-fma.wasm'), ['--enable', 'relaxed-simd']);
+}
+
+function compile(root, entry, out, extraFlags) {
   // Written beside the target and renamed, so a test or bench loading the module never sees half a file.
   const tmp = `${out}.${process.pid}.tmp`;
   const asc = require.resolve('assemblyscript/bin/asc.js', { paths: [root] });
   try {
     execFileSync(process.execPath, [
       asc, entry, '--outFile', tmp,
-      '--enable', 'simd', '--enable', 'threads',
+      '--enable', 'simd', '--enable', 'threads', ...extraFlags,
       '-O3', '--runtime', 'stub', '--noAssert',
       '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', String(MAXIMUM_PAGES),
     ], { cwd: root, stdio: 'inherit' });

@@ -19,6 +19,16 @@ describe('the WebAssembly kernels are the ones in use after a build', () => {
     expect(fs.existsSync(status.file!)).toBe(true);
   });
 
+  test('the plain SIMD build is loaded, the fused multiply-add build only when NN_WASM_FMA=1 and the engine has relaxed SIMD', () => {
+    // The smallest relaxed-SIMD module (f32x4.relaxed_madd of three zero vectors).
+    const relaxedProbe = new Uint8Array([
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+      253, 12, ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0), 253, 133, 2, 11,
+    ]);
+    const fma = process.env.NN_WASM_FMA === '1' && WebAssembly.validate(relaxedProbe);
+    expect(wasmStatus().file!.endsWith(fma ? 'kernels-fma.wasm' : 'kernels.wasm')).toBe(true);
+  });
+
   test('the default backend is wasm unless NN_KERNELS asks for another', () => {
     const requested = process.env.NN_KERNELS;
     expect(kernelBackend()).toBe(requested === undefined || requested === '' ? 'wasm' : requested);

@@ -83,46 +83,46 @@ export function gemmDot(
   for (; steps >= 2; steps -= 2) {
     let x0 = v128.load(a0), x1 = v128.load(a1);
     let y = v128.load(b0);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y));
-    s10 = f32x4.add(s10, f32x4.mul(x1, y));
+    s00 = madd(s00, x0, y);
+    s10 = madd(s10, x1, y);
     y = v128.load(b1);
-    s01 = f32x4.add(s01, f32x4.mul(x0, y));
-    s11 = f32x4.add(s11, f32x4.mul(x1, y));
+    s01 = madd(s01, x0, y);
+    s11 = madd(s11, x1, y);
     y = v128.load(b2);
-    s02 = f32x4.add(s02, f32x4.mul(x0, y));
-    s12 = f32x4.add(s12, f32x4.mul(x1, y));
+    s02 = madd(s02, x0, y);
+    s12 = madd(s12, x1, y);
     y = v128.load(b3);
-    s03 = f32x4.add(s03, f32x4.mul(x0, y));
-    s13 = f32x4.add(s13, f32x4.mul(x1, y));
+    s03 = madd(s03, x0, y);
+    s13 = madd(s13, x1, y);
     x0 = v128.load(a0, 16); x1 = v128.load(a1, 16);
     y = v128.load(b0, 16);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y));
-    s10 = f32x4.add(s10, f32x4.mul(x1, y));
+    s00 = madd(s00, x0, y);
+    s10 = madd(s10, x1, y);
     y = v128.load(b1, 16);
-    s01 = f32x4.add(s01, f32x4.mul(x0, y));
-    s11 = f32x4.add(s11, f32x4.mul(x1, y));
+    s01 = madd(s01, x0, y);
+    s11 = madd(s11, x1, y);
     y = v128.load(b2, 16);
-    s02 = f32x4.add(s02, f32x4.mul(x0, y));
-    s12 = f32x4.add(s12, f32x4.mul(x1, y));
+    s02 = madd(s02, x0, y);
+    s12 = madd(s12, x1, y);
     y = v128.load(b3, 16);
-    s03 = f32x4.add(s03, f32x4.mul(x0, y));
-    s13 = f32x4.add(s13, f32x4.mul(x1, y));
+    s03 = madd(s03, x0, y);
+    s13 = madd(s13, x1, y);
     a0 += 32; a1 += 32; b0 += 32; b1 += 32; b2 += 32; b3 += 32;
   }
   if (steps > 0) {
     const x0 = v128.load(a0), x1 = v128.load(a1);
     let y = v128.load(b0);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y));
-    s10 = f32x4.add(s10, f32x4.mul(x1, y));
+    s00 = madd(s00, x0, y);
+    s10 = madd(s10, x1, y);
     y = v128.load(b1);
-    s01 = f32x4.add(s01, f32x4.mul(x0, y));
-    s11 = f32x4.add(s11, f32x4.mul(x1, y));
+    s01 = madd(s01, x0, y);
+    s11 = madd(s11, x1, y);
     y = v128.load(b2);
-    s02 = f32x4.add(s02, f32x4.mul(x0, y));
-    s12 = f32x4.add(s12, f32x4.mul(x1, y));
+    s02 = madd(s02, x0, y);
+    s12 = madd(s12, x1, y);
     y = v128.load(b3);
-    s03 = f32x4.add(s03, f32x4.mul(x0, y));
-    s13 = f32x4.add(s13, f32x4.mul(x1, y));
+    s03 = madd(s03, x0, y);
+    s13 = madd(s13, x1, y);
   }
   v128.store(lanes, s00); v128.store(lanes, s01, 16); v128.store(lanes, s02, 32); v128.store(lanes, s03, 48);
   v128.store(l1, s10); v128.store(l1, s11, 16); v128.store(l1, s12, 32); v128.store(l1, s13, 48);
@@ -132,7 +132,7 @@ export function gemmDot(
 // @ts-ignore: decorator
 @inline function dot1(a: usize, b: usize, kd: i32, lanes: usize): void {
   let s = v128.load(lanes);
-  for (let p: usize = 0, end = <usize>kd << 2; p < end; p += 16) s = f32x4.add(s, f32x4.mul(v128.load(a + p), v128.load(b + p)));
+  for (let p: usize = 0, end = <usize>kd << 2; p < end; p += 16) s = madd(s, v128.load(a + p), v128.load(b + p));
   v128.store(lanes, s);
 }
 
@@ -143,10 +143,10 @@ export function gemmDot(
   let s0 = v128.load(lanes), s1 = v128.load(lanes, 16), s2 = v128.load(lanes, 32), s3 = v128.load(lanes, 48);
   for (let p: usize = 0, end = <usize>kd << 2; p < end; p += 16) {
     const x = v128.load(a + p);
-    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(b0 + p)));
-    s1 = f32x4.add(s1, f32x4.mul(x, v128.load(b1 + p)));
-    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(b2 + p)));
-    s3 = f32x4.add(s3, f32x4.mul(x, v128.load(b3 + p)));
+    s0 = madd(s0, x, v128.load(b0 + p));
+    s1 = madd(s1, x, v128.load(b1 + p));
+    s2 = madd(s2, x, v128.load(b2 + p));
+    s3 = madd(s3, x, v128.load(b3 + p));
   }
   v128.store(lanes, s0); v128.store(lanes, s1, 16); v128.store(lanes, s2, 32); v128.store(lanes, s3, 48);
 }
@@ -159,15 +159,26 @@ export function gemmDot(
   const a1 = a + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
   for (let p: usize = 0, end = <usize>kd << 2; p < end; p += 16) {
     const y = v128.load(b + p);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + p), y));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(a1 + p), y));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load(a2 + p), y));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load(a3 + p), y));
-    s4 = f32x4.add(s4, f32x4.mul(v128.load(a4 + p), y));
-    s5 = f32x4.add(s5, f32x4.mul(v128.load(a5 + p), y));
-    s6 = f32x4.add(s6, f32x4.mul(v128.load(a6 + p), y));
-    s7 = f32x4.add(s7, f32x4.mul(v128.load(a7 + p), y));
+    s0 = madd(s0, v128.load(a + p), y);
+    s1 = madd(s1, v128.load(a1 + p), y);
+    s2 = madd(s2, v128.load(a2 + p), y);
+    s3 = madd(s3, v128.load(a3 + p), y);
+    s4 = madd(s4, v128.load(a4 + p), y);
+    s5 = madd(s5, v128.load(a5 + p), y);
+    s6 = madd(s6, v128.load(a6 + p), y);
+    s7 = madd(s7, v128.load(a7 + p), y);
   }
   v128.store(lanes, s0); v128.store(lanes + laneRow, s1); v128.store(lanes + 2 * laneRow, s2); v128.store(lanes + 3 * laneRow, s3);
   v128.store(lanes + 4 * laneRow, s4); v128.store(lanes + 5 * laneRow, s5); v128.store(lanes + 6 * laneRow, s6); v128.store(lanes + 7 * laneRow, s7);
+}
+
+/**
+ * acc + a·b. In the default build an f32 multiply then an f32 add; in the relaxed-SIMD build
+ * (kernels-fma.wasm, opt-in: NN_WASM_FMA=1 on an engine with relaxed SIMD) a fused multiply-add.
+ * Either way one instruction sequence per element, whatever the tiling or thread split.
+ */
+// @ts-ignore: decorator
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
 }

@@ -10,7 +10,8 @@
 //
 // Every element of C is computed by the same instruction sequence whatever the tiling, the block
 // sizes or the part of C a thread was given:  acc = (accumulate ? C : 0);  for p in 0..k-1:
-// acc = acc + a[i,p]·b[p,j]  (an f32 multiply, then an f32 add; no FMA). Blocking along k stores and
+// acc = madd(acc, a[i,p], b[p,j])  (an f32 multiply, then an f32 add; a fused multiply-add only in
+// the opt-in relaxed-SIMD build, see `madd`). Blocking along k stores and
 // reloads acc through C, which is exact in f32. So a multi-threaded call that splits C by rows or
 // columns gives bit-identical results to one thread.
 //
@@ -238,17 +239,17 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(c00, a, b0);
+    c01 = madd(c01, a, b1);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(c10, a, b0);
+    c11 = madd(c11, a, b1);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(c20, a, b0);
+    c21 = madd(c21, a, b1);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(c30, a, b0);
+    c31 = madd(c31, a, b1);
     pa += 16;
     pb += 32;
   }
@@ -268,10 +269,10 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
   }
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa, 12), b0));
+    c0 = madd(c0, v128.load32_splat(pa), b0);
+    c1 = madd(c1, v128.load32_splat(pa, 4), b0);
+    c2 = madd(c2, v128.load32_splat(pa, 8), b0);
+    c3 = madd(c3, v128.load32_splat(pa, 12), b0);
     pa += 16;
     pb += 32;
   }
@@ -290,13 +291,24 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(c00, a, b0);
+    c01 = madd(c01, a, b1);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(c10, a, b0);
+    c11 = madd(c11, a, b1);
     pa += 16;
     pb += 32;
   }
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c1, c10); v128.store(c1, c11, 16);
+}
+
+/**
+ * acc + a·b. In the default build an f32 multiply then an f32 add; in the relaxed-SIMD build
+ * (kernels-fma.wasm, opt-in: NN_WASM_FMA=1 on an engine with relaxed SIMD) a fused multiply-add.
+ * Either way one instruction sequence per element, whatever the tiling or thread split.
+ */
+// @ts-ignore: decorator
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
 }
