@@ -10,8 +10,8 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-/** Largest memory the module may grow to, in 64 KiB pages (1 GiB); the loader creates it with this maximum. */
-const MAXIMUM_PAGES = 16384;
+/** Largest memory the module may grow to, in 64 KiB pages (2 GiB: MNIST as tensors is 220 MB, a conv net's buffers a few hundred); the loader creates it with this maximum. */
+const MAXIMUM_PAGES = 32768;
 
 function buildWasm(root) {
   const entry = path.join(root, 'src', 'kernels', 'wasm', 'assembly', 'index.ts');

@@ -35,7 +35,7 @@ export interface WasmKernels {
 }
 
 /** Must equal MAXIMUM_PAGES in scripts/build-wasm.js (the module declares this maximum). */
-export const MAXIMUM_PAGES = 16384;
+export const MAXIMUM_PAGES = 32768;
 const WASM_PAGE = 65536;
 
 /** Where the built module may be: next to this file (dist/), or in the repo's dist/ when run from src/ (jest). */

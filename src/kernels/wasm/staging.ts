@@ -45,8 +45,8 @@ export function place(a: Float32Array | Int32Array, length: number, copyIn: bool
   if (cursor > scratchEnd) throw new Error('internal: kernel staging exceeded the bytes announced to beginStaging');
   if (copyIn && length > 0) {
     const heap = heapF32(offset + length * 4);
-    if (a instanceof Float32Array) heap.set(a.subarray(0, length), offset >> 2);
-    else new Int32Array(heap.buffer).set(a.subarray(0, length), offset >> 2);
+    if (a instanceof Float32Array) heap.set(a.subarray(0, length), offset / 4);
+    else new Int32Array(heap.buffer).set(a.subarray(0, length), offset / 4);
   }
   return offset;
 }
@@ -55,6 +55,6 @@ export function place(a: Float32Array | Int32Array, length: number, copyIn: bool
 export function copyOut(a: Float32Array | Int32Array, offset: number, length: number): void {
   if (isResident(a) || length === 0) return;
   const heap = heapF32(offset + length * 4);
-  if (a instanceof Float32Array) a.set(heap.subarray(offset >> 2, (offset >> 2) + length));
+  if (a instanceof Float32Array) a.set(heap.subarray(offset / 4, (offset / 4) + length));
   else a.set(new Int32Array(heap.buffer, offset, length));
 }
