@@ -30,7 +30,8 @@ const FAILED = -2;
 export const MAX_THREADS = 64;
 
 // The worker's whole program. Inline (eval) so it runs under jest (which cannot start a .ts worker)
-// and from dist/ alike. It spins briefly before sleeping: kernel calls come in quick bursts.
+// and from dist/ alike. It spins a few microseconds before sleeping (kernel calls come in bursts);
+// longer spins only burn a shared machine's CPU.
 const WORKER_SOURCE = `
 'use strict';
 const { workerData } = require('node:worker_threads');
@@ -52,7 +53,7 @@ const a = (i) => arg[a0 + i];
 let seen = 0;
 for (;;) {
   let seq = Atomics.load(ctl, base);
-  for (let spin = 0; seq === seen && spin < 20000; spin++) seq = Atomics.load(ctl, base);
+  for (let spin = 0; seq === seen && spin < 2000; spin++) seq = Atomics.load(ctl, base);
   if (seq === seen) { Atomics.wait(ctl, base, seen); continue; }
   if (seq < 0) break;
   seen = seq;
