@@ -9,6 +9,15 @@ import { adamUpdate } from '../../src/kernels/optimizer';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { getThreads, parallelBatchCount, setThreads, workerPartCount } from '../../src/kernels/wasm/threads';
 import { Rng } from '../../src/random';
+import { Affine } from '../../src/layers/affine';
+import { Conv2D } from '../../src/layers/conv2d';
+import { Flatten } from '../../src/layers/flatten';
+import { MaxPool } from '../../src/layers/maxpool';
+import { ReLU } from '../../src/layers/relu';
+import { SoftmaxCrossEntropy } from '../../src/losses/softmax-cross-entropy';
+import { Sequential } from '../../src/net/sequential';
+import { Adam } from '../../src/optimizers/adam';
+import { tensor } from '../../src/tensor';
 
 describe('the WebAssembly kernels are the ones in use after a build', () => {
   test('kernels.wasm was built and loaded (run `npm run build` if this fails)', () => {
@@ -151,5 +160,33 @@ describe('threads', () => {
     // Every kernel above split (im2col, col2im, both layouts, both ReLUs, pooling both ways, Adam).
     expect(parallelBatchCount() - before).toBe(9);
     one.forEach((a, i) => expect([i, Buffer.from(two[i].buffer).equals(Buffer.from(a.buffer))]).toEqual([i, true]));
+  });
+
+  test('training a small SimpleConvNet for a few steps: 2 threads give the same weights, bit for bit', () => {
+    const train = () => {
+      const net = new Sequential([
+        new Conv2D({ filters: 6, kernelSize: 5 }), new ReLU(), new MaxPool({ size: 2 }), new Flatten(),
+        new Affine({ units: 20 }), new ReLU(), new Affine({ units: 10 }),
+      ], { inputShape: [1, 28, 28], seed: 7 });
+      const loss = new SoftmaxCrossEntropy();
+      const optimizer = new Adam({ lr: 1e-2 });
+      const rng = new Rng(8);
+      const x = tensor([64, 1, 28, 28], Float32Array.from({ length: 64 * 784 }, () => rng.uniform(0, 1)));
+      const y = Int32Array.from({ length: 64 }, () => rng.int(10));
+      for (let step = 0; step < 4; step++) {
+        net.zeroGrad();
+        loss.forward(net.forward(x, true), y);
+        net.backward(loss.backward());
+        optimizer.step(net.params());
+      }
+      return net.params().map((p) => p.value.slice());
+    };
+    setThreads(1);
+    const one = train();
+    setThreads(2);
+    const before = parallelBatchCount();
+    const two = train();
+    expect(parallelBatchCount()).toBeGreaterThan(before);
+    one.forEach((w, i) => expect([i, Buffer.from(two[i].buffer).equals(Buffer.from(w.buffer))]).toEqual([i, true]));
   });
 });
