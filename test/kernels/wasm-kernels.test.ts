@@ -6,7 +6,7 @@ import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { matmul } from '../../src/kernels/gemm';
-import { allocResident, isResident } from '../../src/kernels/wasm/arena';
+import { allocResident, isResident, releaseResident } from '../../src/kernels/wasm/arena';
 import { Rng } from '../../src/random';
 
 /** Runs `body` once with the TypeScript kernels and once with wasm; returns both results. */
@@ -213,6 +213,23 @@ describe('resident arrays (views into the wasm memory)', () => {
     expect(isResident(a.subarray(10, 20))).toBe(true);
     expect(isResident(new Float32Array(10))).toBe(false);
     expect(a.every((v) => v === 0)).toBe(true);
+  });
+
+  test('a released block is handed out again (zeroed) for the same size; subarrays and double releases are ignored', () => {
+    const a = allocResident(5000)!;
+    a.fill(3);
+    releaseResident(a.subarray(0, 100)); // not a block: ignored
+    releaseResident(new Float32Array(5000)); // not resident: ignored
+    const b = allocResident(5000)!;
+    expect(b.byteOffset).not.toBe(a.byteOffset); // a is still in use
+    releaseResident(a);
+    releaseResident(a); // already free: ignored (a second allocation must not share it)
+    const c = allocResident(5000)!;
+    const d = allocResident(5000)!;
+    expect(c.byteOffset).toBe(a.byteOffset);
+    expect(d.byteOffset).not.toBe(a.byteOffset);
+    expect(c.every((v) => v === 0)).toBe(true);
+    expect(b.byteOffset).not.toBe(c.byteOffset);
   });
 
   test('a product on resident operands equals the same product on heap operands', () => {

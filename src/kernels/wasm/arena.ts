@@ -4,10 +4,13 @@
  * scratch block per call. `allocFloat32` (src/memory.ts) places large buffers here, so layer outputs,
  * gradients and the im2col matrix cost no copies on the way through the wasm kernels.
  *
- * Blocks are recycled by exact size (a training run allocates the same sizes again and again): when
- * a view is garbage-collected, a FinalizationRegistry returns its block to the free list of its size.
- * When the memory is exhausted (it may grow to MAXIMUM_PAGES), `allocResident` returns null and the
- * caller falls back to an ordinary array: residency is only ever a speed-up, never needed for results.
+ * Blocks are recycled by exact size, and only when released explicitly (`releaseResident`): a layer's
+ * buffer is released when the layer replaces it for another batch size (tensor.ts `reuse`), and the
+ * next batch of that size gets the block back. Not on garbage collection: a subarray of a view (a
+ * batch sliced from a dataset) may outlive the view it came from, and its memory must not be handed
+ * out again under it. When the memory is exhausted (it may grow to MAXIMUM_PAGES), `allocResident`
+ * returns null and the caller falls back to an ordinary array: residency is only ever a speed-up,
+ * never needed for results.
  */
 import { alignUp, heapF32, MAXIMUM_PAGES, wasmKernels } from './loader';
 
@@ -19,11 +22,8 @@ const freeBlocks = new Map<number, number[]>();
 /** The ArrayBuffer objects the memory has had: a view over any of them is resident. */
 const residentBuffers = new WeakSet<ArrayBufferLike>();
 
-interface Block {
-  offset: number;
-  bytes: number;
-}
-const registry = new FinalizationRegistry<Block>((block) => release(block.offset, block.bytes));
+/** Blocks handed out as views and not yet released: offset → bytes. */
+const inUse = new Map<number, number>();
 
 /** Bytes of a block for `length` floats: whole cache lines, so blocks never share one. */
 function blockBytes(length: number): number {
@@ -58,8 +58,21 @@ export function allocResident(length: number): Float32Array | null {
   residentBuffers.add(buffer);
   const view = new Float32Array(buffer, offset, length);
   view.fill(0); // a recycled block holds its previous owner's numbers
-  registry.register(view, { offset, bytes });
+  inUse.set(offset, bytes);
   return view;
+}
+
+/**
+ * Returns the block of a view from allocResident/allocResidentInt32 to the free list; anything else
+ * (a heap array, a subarray, a block already released) is left alone. The caller promises that no
+ * view of the block is used afterwards.
+ */
+export function releaseResident(view: Float32Array | Int32Array): void {
+  if (!isResident(view)) return;
+  const bytes = inUse.get(view.byteOffset);
+  if (bytes === undefined || bytes !== blockBytes(view.length)) return;
+  inUse.delete(view.byteOffset);
+  release(view.byteOffset, bytes);
 }
 
 /** A zero-filled Int32Array of `length` in the wasm memory (max-pooling winners), or null. */
@@ -72,7 +85,7 @@ export function allocResidentInt32(length: number): Int32Array | null {
   residentBuffers.add(buffer);
   const view = new Int32Array(buffer, offset, length);
   view.fill(0);
-  registry.register(view, { offset, bytes });
+  inUse.set(offset, bytes);
   return view;
 }
 
