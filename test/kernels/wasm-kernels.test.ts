@@ -215,12 +215,13 @@ describe('resident arrays (views into the wasm memory)', () => {
     expect(a.every((v) => v === 0)).toBe(true);
   });
 
-  test('a released block is handed out again (zeroed) for the same size; subarrays and double releases are ignored', () => {
+  test('released blocks are handed out again (zeroed), split and merged; subarrays and double releases are ignored', () => {
     const a = allocResident(5000)!;
     a.fill(3);
     releaseResident(a.subarray(0, 100)); // not a block: ignored
     releaseResident(new Float32Array(5000)); // not resident: ignored
     const b = allocResident(5000)!;
+    const guard = allocResident(16)!; // keeps a and b below the top
     expect(b.byteOffset).not.toBe(a.byteOffset); // a is still in use
     releaseResident(a);
     releaseResident(a); // already free: ignored (a second allocation must not share it)
@@ -229,7 +230,18 @@ describe('resident arrays (views into the wasm memory)', () => {
     expect(c.byteOffset).toBe(a.byteOffset);
     expect(d.byteOffset).not.toBe(a.byteOffset);
     expect(c.every((v) => v === 0)).toBe(true);
-    expect(b.byteOffset).not.toBe(c.byteOffset);
+    // Two adjacent released blocks merge: a block twice the size fits where they were.
+    releaseResident(c);
+    releaseResident(b);
+    const e = allocResident(10000)!;
+    expect(e.byteOffset).toBe(a.byteOffset);
+    // And a small one is split off the front of a free range.
+    releaseResident(e);
+    const f = allocResident(100)!;
+    expect(f.byteOffset).toBe(a.byteOffset);
+    // Nothing handed out overlaps anything else in use.
+    const live = [d, guard, f].map((v) => [v.byteOffset, v.byteOffset + v.byteLength]);
+    for (const [lo, hi] of live) for (const [lo2, hi2] of live) if (lo !== lo2) expect(hi <= lo2 || hi2 <= lo).toBe(true);
   });
 
   test('a product on resident operands equals the same product on heap operands', () => {

@@ -4,7 +4,7 @@
  * scratch block per call. `allocFloat32` (src/memory.ts) places large buffers here, so layer outputs,
  * gradients and the im2col matrix cost no copies on the way through the wasm kernels.
  *
- * Blocks are recycled by exact size, and only when released explicitly (`releaseResident`): a layer's
+ * Blocks are recycled (first fit, merged when adjacent), and only when released explicitly (`releaseResident`): a layer's
  * buffer is released when the layer replaces it for another batch size (tensor.ts `reuse`), and the
  * next batch of that size gets the block back. Not on garbage collection: a subarray of a view (a
  * batch sliced from a dataset) may outlive the view it came from, and its memory must not be handed
@@ -18,7 +18,9 @@ const memory = wasmKernels?.memory;
 const LIMIT = MAXIMUM_PAGES * 65536;
 /** The next never-used byte: blocks are carved from here upwards. */
 let top = wasmKernels === null ? 0 : alignUp(wasmKernels.exports.heapBase());
-const freeBlocks = new Map<number, number[]>();
+/** Free ranges below `top`, sorted by offset, never adjacent (released neighbours are merged). */
+const freeOffsets: number[] = [];
+const freeSizes: number[] = [];
 /** The ArrayBuffer objects the memory has had: a view over any of them is resident. */
 const residentBuffers = new WeakSet<ArrayBufferLike>();
 
@@ -30,10 +32,24 @@ function blockBytes(length: number): number {
   return alignUp(Math.max(length, 1) * 4);
 }
 
-/** A block of `bytes` (a multiple of 64): recycled if one of that size is free, else new; −1 when full. */
+/**
+ * A block of `bytes` (a multiple of 64), or −1 when the memory is full: the first free range that
+ * fits (split if larger), else new memory at the top. First fit with merging keeps a run's footprint
+ * near its largest working set even when batch sizes alternate (training 64, evaluating 256).
+ */
 export function allocBlock(bytes: number): number {
-  const list = freeBlocks.get(bytes);
-  if (list !== undefined && list.length > 0) return list.pop()!;
+  for (let i = 0; i < freeOffsets.length; i++) {
+    if (freeSizes[i] < bytes) continue;
+    const offset = freeOffsets[i];
+    if (freeSizes[i] === bytes) {
+      freeOffsets.splice(i, 1);
+      freeSizes.splice(i, 1);
+    } else {
+      freeOffsets[i] += bytes;
+      freeSizes[i] -= bytes;
+    }
+    return offset;
+  }
   if (memory === undefined || top + bytes > LIMIT) return -1;
   const offset = top;
   top += bytes;
@@ -41,11 +57,29 @@ export function allocBlock(bytes: number): number {
   return offset;
 }
 
-/** Returns a block to the free list of its size. */
+/** Returns a block to the free ranges, merging it with free neighbours (and into the top). */
 export function release(offset: number, bytes: number): void {
-  let list = freeBlocks.get(bytes);
-  if (list === undefined) freeBlocks.set(bytes, (list = []));
-  list.push(offset);
+  let i = 0;
+  while (i < freeOffsets.length && freeOffsets[i] < offset) i++;
+  freeOffsets.splice(i, 0, offset);
+  freeSizes.splice(i, 0, bytes);
+  if (i + 1 < freeOffsets.length && offset + freeSizes[i] === freeOffsets[i + 1]) {
+    freeSizes[i] += freeSizes[i + 1];
+    freeOffsets.splice(i + 1, 1);
+    freeSizes.splice(i + 1, 1);
+  }
+  if (i > 0 && freeOffsets[i - 1] + freeSizes[i - 1] === freeOffsets[i]) {
+    freeSizes[i - 1] += freeSizes[i];
+    freeOffsets.splice(i, 1);
+    freeSizes.splice(i, 1);
+    i--;
+  }
+  // A free range that reaches the top goes back to it.
+  if (freeOffsets[i] + freeSizes[i] === top) {
+    top = freeOffsets[i];
+    freeOffsets.splice(i, 1);
+    freeSizes.splice(i, 1);
+  }
 }
 
 /** A zero-filled Float32Array of `length` in the wasm memory, or null (no wasm, or memory full). */
