@@ -1,9 +1,13 @@
 // Single-precision GEMM, WebAssembly SIMD (f32x4), GotoBLAS structure:
 //
-//   for each block of NC columns of C            (jc)
-//     for each block of KC along the sum         (pc)   pack B[kc × nc] into 8-column panels
+//   for each block of nc columns of C            (jc)
+//     for each block of kc along the sum         (pc)   pack B[kc × nc] into 8-column panels
 //       for each 4-row block of C                (ic)   pack A[4 × kc], p-major
 //         for each 8-column panel                (jr)   4×8 micro-kernel, 8 v128 accumulators
+//                                                       (4×4 / 2×8 for a last narrow panel / short block)
+//
+// (A·Bᵀ with a long sum into a small C goes to gemm-dot.ts instead.) Measured alternatives that lost
+// here: a 5×8 tile, unrolling the p loop, reading full B panels unpacked.
 //
 // A and B are addressed through (row stride, column stride) in elements, so the same driver serves
 // C = A·B, Aᵀ·B and A·Bᵀ: only the packing reads differently.
