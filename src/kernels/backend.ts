@@ -2,7 +2,8 @@
  * Which implementation the kernels (gemm.ts, im2col.ts) run:
  *   'wasm'       WebAssembly SIMD (the default when the module loaded), optionally multi-threaded;
  *   'ts'         register-friendly TypeScript loops (the fallback without wasm SIMD);
- *   'reference'  the plain loops of reference.ts (the test oracle; slow).
+ *   'reference'  the plain matrix-product loops of reference.ts (the test oracle; slow); the other
+ *                kernels have one TypeScript loop each, used by 'ts' and 'reference' alike.
  * Chosen at import from NN_KERNELS=reference|ts|wasm (tests, benchmarks), changeable at run time.
  */
 import { wasmKernels, wasmUnavailableReason } from './wasm/loader';
