@@ -85,7 +85,8 @@ export const MNIST_MODELS: Readonly<Record<MnistModelName, MnistModel>> = {
   best: {
     name: 'best',
     description: 'conv16@5×5-BN-ReLU-pool2 → conv32@5×5-BN-ReLU-pool2 → affine128-BN-ReLU-dropout0.3 → affine10, ±2 px shifts',
-    // Measured: 99.38 % on the test set after 8 epochs (seed 1; validation 99.36 %).
+    // Measured (seed 1): 99.38 % on the test set after 8 epochs (validation 99.36 %); with --epochs 12,
+    // 99.45 % (validation 99.52 %). 8 keeps the default run to minutes.
     recipe: { epochs: 8, batchSize: 64, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', weightDecay: 0, shift: 2, normalize: 'standardize' },
     layers: () => [
       ...convBnRelu(16, 5), new MaxPool({ size: 2 }),
