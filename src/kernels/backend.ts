@@ -4,7 +4,8 @@
  *   'ts'         register-friendly TypeScript loops (the fallback without wasm SIMD);
  *   'reference'  the plain matrix-product loops of reference.ts (the test oracle; slow); the other
  *                kernels have one TypeScript loop each, used by 'ts' and 'reference' alike.
- * Chosen at import from NN_KERNELS=reference|ts|wasm (tests, benchmarks), changeable at run time.
+ * Chosen at import from NN_KERNELS=reference|ts|wasm (tests, benchmarks; an unusable value gives a
+ * warning and the default), changeable at run time with setKernelBackend.
  */
 import { wasmKernels, wasmUnavailableReason } from './wasm/loader';
 
@@ -15,9 +16,17 @@ const BACKENDS: readonly KernelBackend[] = ['reference', 'ts', 'wasm'];
 export const kernelState: { backend: KernelBackend } = { backend: initialBackend() };
 
 function initialBackend(): KernelBackend {
+  const fallback: KernelBackend = wasmKernels !== null ? 'wasm' : 'ts';
   const requested = process.env.NN_KERNELS;
-  if (requested === undefined || requested === '') return wasmKernels !== null ? 'wasm' : 'ts';
-  return checked(requested, 'NN_KERNELS');
+  if (requested === undefined || requested === '') return fallback;
+  try {
+    return checked(requested, 'NN_KERNELS');
+  } catch (err) {
+    // Not a crash at import (every program using the library would die with a stack trace): a
+    // warning on stderr, and the default kernels. Benchmarks print the backend they ran.
+    process.emitWarning(`${(err as Error).message}; using ${fallback}`, { code: 'NN_KERNELS' });
+    return fallback;
+  }
 }
 
 function checked(name: string, what: string): KernelBackend {
