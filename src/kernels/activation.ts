@@ -5,7 +5,7 @@
  * in wasm cost a fraction of that.
  */
 import { kernelState } from './backend';
-import { reluBackwardWasm, reluForwardWasm } from './wasm/conv-wasm';
+import { reluBackwardWasm, reluForwardWasm } from './wasm/memory-bound';
 
 /** y[i] = x[i] > 0 ? x[i] : 0 for i < n (NaN → 0). */
 export function reluForward(x: Float32Array, y: Float32Array, n: number): void {

@@ -14,7 +14,7 @@
  * version replace it without touching Conv2D. `reference.ts` holds the obviously-correct loops.
  */
 import { kernelState } from './backend';
-import { col2imWasm, im2colWasm } from './wasm/conv-wasm';
+import { col2imWasm, im2colWasm } from './wasm/memory-bound';
 
 /** Fills `cols` ([C·kh·kw × N·outH·outW]) from `x` ([N, C, H, W]). */
 export function im2col(

@@ -9,7 +9,7 @@
  * TypeScript: equal within float32 rounding.
  */
 import { kernelState } from './backend';
-import { batchToFilterRowsWasm, filterRowsToBatchWasm } from './wasm/conv-wasm';
+import { batchToFilterRowsWasm, filterRowsToBatchWasm } from './wasm/memory-bound';
 
 export function filterRowsToBatch(
   src: Float32Array, dst: Float32Array, filters: number, batch: number, plane: number, bias?: Float32Array,

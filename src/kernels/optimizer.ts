@@ -4,7 +4,7 @@
  * live in src/optimizers/; these are only the hot loops.
  */
 import { kernelState } from './backend';
-import { adamUpdateWasm } from './wasm/conv-wasm';
+import { adamUpdateWasm } from './wasm/memory-bound';
 
 /**
  * Adam for one param of n elements, t ≥ 1:

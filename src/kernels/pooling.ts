@@ -5,7 +5,7 @@
  * ox·sw − padLeft + [0, kw); cells outside the image are padding.
  */
 import { kernelState } from './backend';
-import { maxPool2x2Wasm, maxPoolBackwardWasm } from './wasm/conv-wasm';
+import { maxPool2x2Wasm, maxPoolBackwardWasm } from './wasm/memory-bound';
 
 /**
  * Max pooling. `argmax[o]` receives the flat index into `x` of the winner of output o, so that

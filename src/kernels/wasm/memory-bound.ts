@@ -1,7 +1,8 @@
 /**
- * JS side of the wasm im2col/col2im, 2×2 max pooling, ReLU, Conv2D layout and Adam kernels: stage the
- * operands (resident arrays in place, others copied), call, copy results back. Each returns false,
- * having done nothing, when the wasm memory is exhausted (the caller then runs its TypeScript loop).
+ * JS side of the memory-bound wasm kernels (everything but the GEMM: im2col/col2im, 2×2 max pooling,
+ * ReLU, the Conv2D layouts, the Adam update): stage the operands (resident arrays in place, others
+ * copied), split the work over the threads, copy results back. Each returns false, having done
+ * nothing, when the wasm memory is exhausted (the caller then runs its TypeScript loop).
  */
 import { wasmKernels } from './loader';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
