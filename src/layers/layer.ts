@@ -4,6 +4,7 @@
  */
 import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
+import { adoptFloat32, allocFloat32 } from '../memory';
 
 /** A learnable tensor and its gradient, side by side. */
 export interface Param {
@@ -54,9 +55,18 @@ export interface Layer {
    * The gradient checker freezes every layer so that repeated forwards agree.
    */
   setFrozen?(frozen: boolean): void;
+  /**
+   * Optional: whether backward must compute dx. A Sequential says false to its first layer with
+   * params for one backward when the caller needs no input gradient (fit), so that layer may skip
+   * its most costly product (Conv2D: Wᵀ·dY and col2im; Affine: dy·Wᵀ) and return zeros of the
+   * input's shape instead. Default: needed.
+   */
+  setInputGradient?(needed: boolean): void;
 }
 
 /** A param with a zero-filled gradient of the same size. */
 export function makeParam(name: string, shape: Shape, value: Float32Array, decay: boolean): Param {
-  return { name, shape: [...shape], value, grad: new Float32Array(value.length), decay };
+  // Large params live where the kernels work (memory.ts): `value` may be copied there, so a layer
+  // must use the returned param's value, not the array it passed in.
+  return { name, shape: [...shape], value: adoptFloat32(value), grad: allocFloat32(value.length), decay };
 }
