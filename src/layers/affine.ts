@@ -35,6 +35,8 @@ export class Affine implements Layer {
   private x: Tensor | undefined;
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
+  /** Whether backward must compute dx (see Layer.setInputGradient). */
+  private inputGradient = true;
 
   constructor(options: AffineOptions) {
     optionsObject('Affine', options, ['units', 'init', 'useBias'], '{ units: 10 }');
@@ -93,8 +95,13 @@ export class Affine implements Layer {
     }
     // dx[N×D] = dy·Wᵀ, W stored [D×U]; dx keeps the input's shape (it may have been [N, C, H, W]).
     const dx = (this.dx = reuse(this.dx, x.shape));
-    matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
+    if (this.inputGradient) matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
+    else dx.data.fill(0);
     return dx;
+  }
+
+  setInputGradient(needed: boolean): void {
+    this.inputGradient = needed;
   }
 
   params(): Param[] {

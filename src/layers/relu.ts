@@ -7,6 +7,7 @@ import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
 import { checkUpstreamGradient, assertValidShape, reuse } from '../tensor';
 import type { Layer, Param } from './layer';
+import { reluBackward, reluForward } from '../kernels/activation';
 
 export class ReLU implements Layer {
   readonly kind = 'ReLU';
@@ -27,7 +28,7 @@ export class ReLU implements Layer {
     this.x = x;
     const y = (this.y = reuse(this.y, x.shape));
     const xs = x.data, ys = y.data;
-    for (let i = 0; i < xs.length; i++) ys[i] = xs[i] > 0 ? xs[i] : 0;
+    reluForward(xs, ys, xs.length);
     return y;
   }
 
@@ -37,7 +38,7 @@ export class ReLU implements Layer {
     checkUpstreamGradient('ReLU', dy, x.shape);
     const dx = (this.dx = reuse(this.dx, x.shape));
     const xs = x.data, g = dy.data, d = dx.data;
-    for (let i = 0; i < xs.length; i++) d[i] = xs[i] > 0 ? g[i] : 0;
+    reluBackward(xs, g, d, xs.length);
     return dx;
   }
 

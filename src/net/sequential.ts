@@ -115,14 +115,23 @@ export class Sequential {
   }
 
   /** Back-propagates dLoss/dOutput; accumulates every param's grad and returns dLoss/dInput. */
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, inputGradient = true): Tensor {
     const expected = this.lastOutputShape;
     if (expected === undefined) throw new Error('Sequential.backward called before forward');
     if (!shapesEqual(dy.shape, expected) || dy.data.length !== sizeOf(expected)) {
       throw new ShapeError(`Sequential.backward: dy must have the shape of the last output ${formatShape(expected)}, got ${formatShape(dy.shape)}`);
     }
+    // Without an input gradient the first layer with params may skip computing its dx (it returns
+    // zeros; the layers before it, like Flatten, only pass that on): only for this call, the layer is
+    // told again that dx is needed once backward is done.
+    const first = inputGradient ? undefined : this.layers.find((layer) => layer.params().length > 0);
+    if (!inputGradient) first?.setInputGradient?.(false);
     let d = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(d);
+    try {
+      for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(d);
+    } finally {
+      if (!inputGradient) first?.setInputGradient?.(true);
+    }
     return d;
   }
 
