@@ -77,6 +77,8 @@ export class Conv2D implements Layer {
   private dInput: Tensor | undefined; //  [N, C, H, W]
   private batch = -1;
   private backwardBatch = -1;
+  /** Whether backward must compute dx (see Layer.setInputGradient). */
+  private inputGradient = true;
 
   constructor(options: Conv2DOptions) {
     optionsObject('Conv2D', options, ['filters', 'kernelSize', 'stride', 'padding', 'useBias', 'init'], '{ filters: 8, kernelSize: 3 }');
@@ -146,11 +148,19 @@ export class Conv2D implements Layer {
     const w = this.weights!;
     this.allocateBackward(batch, rows, columns);
     matmulTransB(dY, this.cols!.data, w.grad, filters, columns, rows, true);
+    if (!this.inputGradient) {
+      this.dInput!.data.fill(0);
+      return this.dInput!;
+    }
     const dCols = this.dCols!.data;
     matmulTransA(w.value, dY, dCols, rows, filters, columns, false);
     col2im(dCols, this.dInput!.data, batch, this.channels, this.height, this.width,
       g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
     return this.dInput!;
+  }
+
+  setInputGradient(needed: boolean): void {
+    this.inputGradient = needed;
   }
 
   params(): Param[] {

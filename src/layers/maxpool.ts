@@ -11,6 +11,7 @@ import {
 } from '../kernels/conv-geometry';
 import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
+import { allocInt32 } from '../memory';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
@@ -62,7 +63,7 @@ export class MaxPool implements Layer {
     if (batch !== this.batch) {
       this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
       this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
-      this.argmax = new Int32Array(this.output.data.length);
+      this.argmax = allocInt32(this.output.data.length);
       this.batch = batch;
     }
     maxPoolForward(x.data, this.output!.data, this.argmax, batch * this.channels, this.height, this.width,
@@ -74,7 +75,8 @@ export class MaxPool implements Layer {
     this.requireBuilt();
     if (this.batch < 0) throw new Error('MaxPool.backward called before forward');
     checkUpstreamGradient('MaxPool', dy, this.output!.shape);
-    maxPoolBackward(dy.data, this.argmax, this.dInput!.data, this.dInput!.data.length, this.output!.data.length);
+    maxPoolBackward(dy.data, this.argmax, this.dInput!.data, this.dInput!.data.length, this.output!.data.length,
+      this.batch * this.channels);
     return this.dInput!;
   }
 
