@@ -254,7 +254,7 @@ export async function fit(
         throw new TrainingDivergedError(epoch + 1, b + 1, batchesPerEpoch, batchLoss, lr);
       }
       correct += countCorrect(scores, batch.y, count);
-      net.backward(loss.backward());
+      net.backward(loss.backward(), false); // no dLoss/dInput needed: the first layer may skip it
       optimizer.step(params, lr);
       step++;
 

@@ -1,3 +1,4 @@
+import { adamUpdate } from '../kernels/optimizer';
 import { Optimizer, type OptimizerConfig, type OptimizerOptions } from './optimizer';
 import { positiveOption, unitIntervalOption } from '../options';
 
@@ -49,16 +50,8 @@ export class Adam extends Optimizer {
     const beta1 = this.beta1;
     const beta2 = this.beta2;
     const eps = this.eps;
-    const correction1 = 1 - Math.pow(beta1, t);
-    const correction2 = 1 - Math.pow(beta2, t);
-    for (let i = 0; i < value.length; i++) {
-      const g = gradScale * grad[i] + decay * value[i];
-      const mi = beta1 * m[i] + (1 - beta1) * g;
-      const vi = beta2 * v[i] + (1 - beta2) * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      value[i] -= (lr * (mi / correction1)) / (Math.sqrt(vi / correction2) + eps);
-    }
+    // The loop of the rule above (kernels/optimizer.ts: wasm SIMD when loaded).
+    adamUpdate(value, grad, m, v, value.length, lr, beta1, beta2, eps, t, gradScale, decay);
   }
 
   protected ruleConfig(): OptimizerConfig {
