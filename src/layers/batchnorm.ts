@@ -21,6 +21,7 @@
  * and after an inference-mode forward simply dx = γ·dy/√(runningVar + ε).
  */
 import { OptionError, formatValue, notBuiltError } from '../errors';
+import { batchNormBackward, batchNormForward } from '../kernels/batchnorm';
 import { optionsObject, positiveOption } from '../options';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
@@ -53,10 +54,11 @@ export class BatchNorm implements Layer {
   private runningVar: NamedArray | undefined;
 
   // Per-channel statistics of the last forward, and reusable buffers.
-  private mean = new Float64Array(0);
-  private invStd = new Float64Array(0);
-  private sumDy = new Float64Array(0);
-  private sumDyXhat = new Float64Array(0);
+  private mean = new Float32Array(0);
+  private variance = new Float32Array(0);
+  private invStd = new Float32Array(0);
+  private sumDy = new Float32Array(0);
+  private sumDyXhat = new Float32Array(0);
   private xhat: Tensor | undefined;
   private output: Tensor | undefined;
   private dInput: Tensor | undefined;
@@ -85,10 +87,11 @@ export class BatchNorm implements Layer {
     this.beta = makeParam('beta', [c], new Float32Array(c), false);
     this.runningMean = { name: 'runningMean', shape: [c], value: new Float32Array(c) };
     this.runningVar = { name: 'runningVar', shape: [c], value: new Float32Array(c).fill(1) };
-    this.mean = new Float64Array(c);
-    this.invStd = new Float64Array(c);
-    this.sumDy = new Float64Array(c);
-    this.sumDyXhat = new Float64Array(c);
+    this.mean = new Float32Array(c);
+    this.variance = new Float32Array(c);
+    this.invStd = new Float32Array(c);
+    this.sumDy = new Float32Array(c);
+    this.sumDyXhat = new Float32Array(c);
     this.batch = -1;
     return [...inputShape];
   }
@@ -112,55 +115,19 @@ export class BatchNorm implements Layer {
       this.dInput = reuse(this.dInput, x.shape);
       this.batch = batch;
     }
-    const xs = x.data;
-    const xhat = this.xhat!.data;
-    const y = this.output!.data;
-    const gamma = this.gamma.value;
-    const beta = this.beta!.value;
-    const eps = this.options.eps;
     const runningMean = this.runningMean!.value;
     const runningVar = this.runningVar!.value;
-
-    for (let c = 0; c < C; c++) {
-      let mean: number, variance: number;
-      if (training) {
-        let sum = 0;
-        for (let n = 0; n < batch; n++) {
-          const base = (n * C + c) * S;
-          for (let s = 0; s < S; s++) sum += xs[base + s];
-        }
-        mean = sum / m;
-        // Two passes: the variance of the centred values does not cancel catastrophically.
-        let squares = 0;
-        for (let n = 0; n < batch; n++) {
-          const base = (n * C + c) * S;
-          for (let s = 0; s < S; s++) {
-            const d = xs[base + s] - mean;
-            squares += d * d;
-          }
-        }
-        variance = squares / m;
-        if (!this.frozen) {
-          const momentum = this.options.momentum;
-          runningMean[c] = momentum * runningMean[c] + (1 - momentum) * mean;
-          runningVar[c] = momentum * runningVar[c] + (1 - momentum) * variance * (m / (m - 1));
-        }
-      } else {
-        mean = runningMean[c];
-        variance = runningVar[c];
-      }
-      const invStd = 1 / Math.sqrt(variance + eps);
-      this.mean[c] = mean;
-      this.invStd[c] = invStd;
-      const g = gamma[c];
-      const b = beta[c];
-      for (let n = 0; n < batch; n++) {
-        const base = (n * C + c) * S;
-        for (let s = 0; s < S; s++) {
-          const h = (xs[base + s] - mean) * invStd;
-          xhat[base + s] = h;
-          y[base + s] = g * h + b;
-        }
+    if (!training) {
+      this.mean.set(runningMean);
+      this.variance.set(runningVar);
+    }
+    batchNormForward(x.data, this.xhat!.data, this.output!.data, this.gamma.value, this.beta!.value,
+      this.mean, this.variance, this.invStd, batch, C, S, this.options.eps, training);
+    if (training && !this.frozen) {
+      const momentum = this.options.momentum;
+      for (let c = 0; c < C; c++) {
+        runningMean[c] = momentum * runningMean[c] + (1 - momentum) * this.mean[c];
+        runningVar[c] = momentum * runningVar[c] + (1 - momentum) * this.variance[c] * (m / (m - 1));
       }
     }
     this.lastTraining = training;
@@ -172,44 +139,11 @@ export class BatchNorm implements Layer {
     if (this.batch < 0) throw new Error('BatchNorm.backward called before forward');
     checkUpstreamGradient('BatchNorm', dy, this.output!.shape);
     const { channels: C, spatial: S, batch } = this;
-    const m = batch * S;
-    const dys = dy.data;
-    const xhat = this.xhat!.data;
-    const dx = this.dInput!.data;
-    const gamma = this.gamma.value;
-    const sumDy = this.sumDy;
-    const sumDyXhat = this.sumDyXhat;
-    sumDy.fill(0);
-    sumDyXhat.fill(0);
-    for (let n = 0; n < batch; n++) {
-      for (let c = 0; c < C; c++) {
-        const base = (n * C + c) * S;
-        let a = 0, b = 0;
-        for (let s = 0; s < S; s++) {
-          a += dys[base + s];
-          b += dys[base + s] * xhat[base + s];
-        }
-        sumDy[c] += a;
-        sumDyXhat[c] += b;
-      }
-    }
+    batchNormBackward(dy.data, this.xhat!.data, this.dInput!.data, this.gamma.value, this.invStd,
+      this.sumDy, this.sumDyXhat, batch, C, S, this.lastTraining);
     for (let c = 0; c < C; c++) {
-      this.beta!.grad[c] += sumDy[c];
-      this.gamma.grad[c] += sumDyXhat[c];
-    }
-    for (let n = 0; n < batch; n++) {
-      for (let c = 0; c < C; c++) {
-        const base = (n * C + c) * S;
-        const scale = gamma[c] * this.invStd[c];
-        if (this.lastTraining) {
-          // The batch statistics depend on every x of the channel: the two mean terms.
-          const meanDy = sumDy[c] / m;
-          const meanDyXhat = sumDyXhat[c] / m;
-          for (let s = 0; s < S; s++) dx[base + s] = scale * (dys[base + s] - meanDy - xhat[base + s] * meanDyXhat);
-        } else {
-          for (let s = 0; s < S; s++) dx[base + s] = scale * dys[base + s];
-        }
-      }
+      this.beta!.grad[c] += this.sumDy[c];
+      this.gamma.grad[c] += this.sumDyXhat[c];
     }
     return this.dInput!;
   }

@@ -29,6 +29,10 @@ interface WasmLayoutExports {
   batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number, f0: number, f1: number): void;
   adamUpdate(w: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number,
     beta2: number, oneMinusBeta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number): void;
+  batchNormForward(x: number, xhat: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
+    batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
+  batchNormBackward(dy: number, xhat: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
+    batch: number, channels: number, spatial: number, training: number, c0: number, c1: number): void;
 }
 
 export function im2colWasm(
@@ -183,6 +187,74 @@ export function adamUpdateWasm(
   copyOut(value, wOff, n);
   copyOut(m, mOff, n);
   copyOut(v, vOff, n);
+  return true;
+}
+
+/**
+ * BatchNorm forward over NCHW (spatial = H·W) or [N, D] (spatial = 1) data, split by channels (a
+ * channel's statistics come from one thread: bit-identical for any thread count). See
+ * src/kernels/batchnorm.ts for the meaning of the arguments.
+ */
+export function batchNormForwardWasm(
+  x: Float32Array, xhat: Float32Array, y: Float32Array, gamma: Float32Array, beta: Float32Array,
+  mean: Float32Array, variance: Float32Array, invStd: Float32Array,
+  batch: number, channels: number, spatial: number, eps: number, training: boolean,
+): boolean {
+  const n = batch * channels * spatial;
+  const c = channels;
+  if (!beginStaging(stagedBytes(x, n) + stagedBytes(xhat, n) + stagedBytes(y, n) + stagedBytes(gamma, c) + stagedBytes(beta, c) +
+    stagedBytes(mean, c) + stagedBytes(variance, c) + stagedBytes(invStd, c))) return false;
+  const xOff = place(x, n, true);
+  const hOff = place(xhat, n, false);
+  const yOff = place(y, n, false);
+  const gOff = place(gamma, c, true);
+  const bOff = place(beta, c, true);
+  const mOff = place(mean, c, !training);
+  const vOff = place(variance, c, !training);
+  const iOff = place(invStd, c, false);
+  const t = training ? 1 : 0;
+  parallelFor('batchNormForward', channels, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * spatial)),
+    (args, lo, hi) => {
+      args[0] = xOff; args[1] = hOff; args[2] = yOff; args[3] = gOff; args[4] = bOff; args[5] = mOff; args[6] = vOff; args[7] = iOff;
+      args[8] = batch; args[9] = channels; args[10] = spatial; args[11] = eps; args[12] = t; args[13] = lo; args[14] = hi;
+    },
+    (lo, hi) => ex.batchNormForward(xOff, hOff, yOff, gOff, bOff, mOff, vOff, iOff, batch, channels, spatial, eps, t, lo, hi));
+  copyOut(xhat, hOff, n);
+  copyOut(y, yOff, n);
+  if (training) {
+    copyOut(mean, mOff, c);
+    copyOut(variance, vOff, c);
+  }
+  copyOut(invStd, iOff, c);
+  return true;
+}
+
+/** BatchNorm backward, split by channels like the forward. */
+export function batchNormBackwardWasm(
+  dy: Float32Array, xhat: Float32Array, dx: Float32Array, gamma: Float32Array, invStd: Float32Array,
+  sumDy: Float32Array, sumDyXhat: Float32Array, batch: number, channels: number, spatial: number, training: boolean,
+): boolean {
+  const n = batch * channels * spatial;
+  const c = channels;
+  if (!beginStaging(stagedBytes(dy, n) + stagedBytes(xhat, n) + stagedBytes(dx, n) + stagedBytes(gamma, c) + stagedBytes(invStd, c) +
+    stagedBytes(sumDy, c) + stagedBytes(sumDyXhat, c))) return false;
+  const dyOff = place(dy, n, true);
+  const hOff = place(xhat, n, true);
+  const dxOff = place(dx, n, false);
+  const gOff = place(gamma, c, true);
+  const iOff = place(invStd, c, true);
+  const sOff = place(sumDy, c, false);
+  const shOff = place(sumDyXhat, c, false);
+  const t = training ? 1 : 0;
+  parallelFor('batchNormBackward', channels, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * spatial)),
+    (args, lo, hi) => {
+      args[0] = dyOff; args[1] = hOff; args[2] = dxOff; args[3] = gOff; args[4] = iOff; args[5] = sOff; args[6] = shOff;
+      args[7] = batch; args[8] = channels; args[9] = spatial; args[10] = t; args[11] = lo; args[12] = hi;
+    },
+    (lo, hi) => ex.batchNormBackward(dyOff, hOff, dxOff, gOff, iOff, sOff, shOff, batch, channels, spatial, t, lo, hi));
+  copyOut(dx, dxOff, n);
+  copyOut(sumDy, sOff, c);
+  copyOut(sumDyXhat, shOff, c);
   return true;
 }
 

@@ -17,7 +17,7 @@ import { wasmKernels } from './loader';
  * The kernels a worker can run, by opcode (the index here): a worker calls the module's export of
  * that name with its slot's arguments (extra arguments are ignored by a wasm call).
  */
-const OPS = ['gemm', 'gemmDot', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2', 'maxPoolBackward'] as const;
+const OPS = ['gemm', 'gemmDot', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2', 'maxPoolBackward', 'batchNormForward', 'batchNormBackward'] as const;
 export type KernelName = (typeof OPS)[number];
 
 /** Int32s per worker slot: [seq, done, op, claim]; slot 0 (the caller's) holds the count of parts workers ran. */

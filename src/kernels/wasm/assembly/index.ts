@@ -5,6 +5,7 @@ export { gemmDot } from './gemm-dot';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
 export { adamUpdate } from './optimizer';
+export { batchNormForward, batchNormBackward } from './batchnorm';
 
 /** First free byte after the module's static data: the JS side lays out its buffers from here. */
 export function heapBase(): usize {
