@@ -17,6 +17,33 @@
   return max(lo, min(outW, last / stride + 1));
 }
 
+// Short rows (a conv's outW is 8..28 floats) copied and cleared with f32x4 moves: memory.copy and
+// memory.fill leave the wasm code for a runtime call each, which costs more than the copy itself
+// at this size (im2col was ~10 % of the best model's step).
+
+/** dst[0..n) = src[0..n) (no overlap). */
+// @ts-ignore: decorator
+@inline function copyFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dst + off, v128.load(src + off));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, load<f32>(src + off));
+  }
+}
+
+/** dst[0..n) = 0. */
+// @ts-ignore: decorator
+@inline function zeroFloats(dst: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), zero);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
 /**
  * cols[C·kh·kw × N·outH·outW] from x[N, C, H, W] (zeros where the window reads padding), for the
  * samples [n0, n1) (their columns of every row).
@@ -42,19 +69,19 @@ export function im2col(
             const dst = cols + (q << 2);
             const iy = oy * strideH - padTop + ky;
             if (iy < 0 || iy >= height) {
-              memory.fill(dst, 0, <usize>outW << 2);
+              zeroFloats(dst, outW);
               continue;
             }
             const src = x + ((plane + <usize>(iy * width + kx - padLeft)) << 2);
-            if (oxLo > 0) memory.fill(dst, 0, <usize>oxLo << 2);
+            if (oxLo > 0) zeroFloats(dst, oxLo);
             if (strideW == 1) {
-              memory.copy(dst + (<usize>oxLo << 2), src + (<usize>oxLo << 2), <usize>(oxHi - oxLo) << 2);
+              copyFloats(dst + (<usize>oxLo << 2), src + (<usize>oxLo << 2), oxHi - oxLo);
             } else {
               for (let ox = oxLo; ox < oxHi; ox++) {
                 store<f32>(dst + (<usize>ox << 2), load<f32>(src + (<usize>(ox * strideW) << 2)));
               }
             }
-            if (oxHi < outW) memory.fill(dst + (<usize>oxHi << 2), 0, <usize>(outW - oxHi) << 2);
+            if (oxHi < outW) zeroFloats(dst + (<usize>oxHi << 2), outW - oxHi);
           }
         }
       }
