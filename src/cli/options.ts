@@ -2,6 +2,7 @@
  * Parsers for command-line option values. Each throws commander's InvalidArgumentError, so a bad
  * value ends as one line: `error: option '--epochs <n>' argument '0' is invalid. Expected …`.
  */
+import * as os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 
 /** A positive integer written in plain decimal ("3", not "3.0", "3e0" or "0x3"). */
@@ -47,6 +48,14 @@ export function nonNegativeNumber(value: string): number {
     throw new InvalidArgumentError('Expected a number ≥ 0 (e.g. 0 or 5e-4).');
   }
   return n;
+}
+
+/**
+ * The default number of compute threads: 2 when the machine has at least 2 cores, else 1. Results are
+ * bit-identical for any thread count, so this only changes the speed (best model: ~1.7× on 2 cores).
+ */
+export function defaultThreadCount(cores: number = os.availableParallelism()): number {
+  return cores >= 2 ? 2 : 1;
 }
 
 /** The number of compute threads: 1 or 2. */

@@ -23,7 +23,7 @@ import { getThreads, setThreads } from '../kernels/wasm/threads';
 import { CliError } from './errors';
 import { evaluateWithConfusion } from './eval';
 import { loadMnistModel, type MnistMetadata, type MnistRunConfig } from './model-dir';
-import { integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, threadCount } from './options';
+import { defaultThreadCount, integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, threadCount } from './options';
 import { EpochProgress, epochLine, formatDuration, formatPercent, formatRate } from './progress';
 import { SCHEDULE_HELP, scheduleFromSpec } from './schedule';
 
@@ -50,7 +50,7 @@ export interface TrainFlags {
   save: boolean;
   resume?: string;
   json?: boolean;
-  threads: number;
+  threads?: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -76,7 +76,7 @@ export function registerTrain(program: Command): void {
     .option('--no-save', 'do not save the model')
     .option('--resume <dir>', 'continue the run saved in this directory: its recipe and data split are reused; the schedule spans the new --epochs')
     .option('--json', 'print only JSON lines on stdout: one per epoch and a final "done" line')
-    .option('--threads <n>', 'compute threads: 1 or 2', threadCount, 1)
+    .option('--threads <n>', 'compute threads: 1 or 2 (default: 2 on a machine with 2 or more cores, else 1; the results are the same)', threadCount)
     .addHelpText('after', `
 Models (defaults: epochs, batch size, optimizer, lr, schedule, shift):
 ${MNIST_MODEL_NAMES.map((name) => {
@@ -121,7 +121,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
     },
     event: (object) => process.stdout.write(`${JSON.stringify(object)}\n`),
   };
-  applyThreads({ threads: flags.threads });
+  applyThreads({ threads: flags.threads ?? defaultThreadCount() });
 
   // 1. The run: from the saved model (--resume) or from the zoo recipe and the flags.
   const resumed = flags.resume !== undefined ? loadMnistModel(flags.resume) : undefined;

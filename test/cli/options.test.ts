@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { InvalidArgumentError } from 'commander';
 import { errorLine, oneLine } from '../../src/cli/errors';
-import { integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, threadCount } from '../../src/cli/options';
+import { defaultThreadCount, integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, threadCount } from '../../src/cli/options';
 
 test('integers: plain decimal only', () => {
   expect(positiveInt('12')).toBe(12);
@@ -20,6 +20,13 @@ test('numbers', () => {
   expect(() => nonNegativeNumber('-0.1')).toThrow(InvalidArgumentError);
   expect(threadCount('2')).toBe(2);
   expect(() => threadCount('3')).toThrow(/1 or 2/);
+});
+
+test('--threads defaults to 2 on a machine with 2 or more cores, else 1', () => {
+  expect(defaultThreadCount(1)).toBe(1);
+  expect(defaultThreadCount(2)).toBe(2);
+  expect(defaultThreadCount(64)).toBe(2);
+  expect([1, 2]).toContain(defaultThreadCount());
 });
 
 test('error lines: user errors print their message on one line; bugs say how to see the stack', () => {
