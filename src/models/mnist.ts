@@ -85,9 +85,10 @@ export const MNIST_MODELS: Readonly<Record<MnistModelName, MnistModel>> = {
   best: {
     name: 'best',
     description: 'conv16@5×5-BN-ReLU-pool2 → conv32@5×5-BN-ReLU-pool2 → affine128-BN-ReLU-dropout0.3 → affine10, ±2 px shifts',
-    // Measured (seed 1): 99.38 % on the test set after 8 epochs (validation 99.36 %); with --epochs 12,
-    // 99.45 % (validation 99.52 %). 8 keeps the default run to minutes.
-    recipe: { epochs: 8, batchSize: 64, optimizer: 'adam', lr: 2e-3, schedule: 'cosine', weightDecay: 0, shift: 2, normalize: 'standardize' },
+    // Measured (seed 1, test set of 10,000): lr 2e-3 — 8 epochs 99.38 % (validation 99.36 %), 10 epochs 99.38 %
+    // (val 99.54 %), 12 epochs 99.45 % (val 99.52 %); lr 3e-3, 10 epochs: 99.47 % (val 99.56 %), trained in
+    // 5 min 10 s on 2 threads (1,777 samples/s, 2-core Xeon; `nn train mnist`). One seed: ±0.05 % is noise.
+    recipe: { epochs: 10, batchSize: 64, optimizer: 'adam', lr: 3e-3, schedule: 'cosine', weightDecay: 0, shift: 2, normalize: 'standardize' },
     layers: () => [
       ...convBnRelu(16, 5), new MaxPool({ size: 2 }),
       ...convBnRelu(32, 5), new MaxPool({ size: 2 }),
