@@ -84,7 +84,9 @@ export function tensor(shape: Shape, data?: Float32Array | ArrayLike<number>): T
   const size = sizeOf(shape);
   let buffer: Float32Array;
   if (data === undefined) {
-    buffer = allocFloat32(size);
+    // A plain heap array: tensors handed to users are garbage-collected like any other value. Only
+    // the buffers layers reuse batch after batch (`reuse`) live in the kernels' memory.
+    buffer = new Float32Array(size);
   } else {
     buffer = data instanceof Float32Array ? data : Float32Array.from(data);
     if (buffer.length !== size) {
@@ -119,7 +121,7 @@ export function reuse(previous: Tensor | undefined, shape: Shape): Tensor {
   // The buffer being replaced is given back (see memory.ts), if reuse made it: a layer's buffers are
   // valid until its next call, so the next batch of that size can have the block again.
   if (previous !== undefined && reusedTensors.delete(previous)) releaseFloat32(previous.data);
-  const fresh = tensor(shape);
+  const fresh: Tensor = { shape: [...shape], data: allocFloat32(sizeOf(shape)) };
   reusedTensors.add(fresh);
   return fresh;
 }

@@ -354,7 +354,8 @@ export function predict(net: Sequential, x: Tensor, batchSize = 256): Tensor {
   positiveIntegerOption('predict', 'batchSize', batchSize);
   checkInputShape(net, x, 'predict input');
   const n = x.shape[0];
-  const out: Tensor = { shape: [n, ...net.outputShape], data: allocFloat32(n * sizeOf(net.outputShape)) };
+  // A heap array: the caller keeps it, and the garbage collector (not the kernels' arena) takes it back.
+  const out: Tensor = { shape: [n, ...net.outputShape], data: new Float32Array(n * sizeOf(net.outputShape)) };
   const rowSize = out.data.length / n;
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
