@@ -210,7 +210,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   );
   out.line(
     `data: ${data.dir}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
-      `${testCount.toLocaleString('en-US')} test images; ${run.epochs} epochs of ${batchesPerEpoch} batches of ${run.batchSize}, ` +
+      `${testCount.toLocaleString('en-US')} test images; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
   );
 
@@ -312,7 +312,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   } else {
     out.line(
       `test accuracy ${formatPercent(result.accuracy)} (${testCount.toLocaleString('en-US')} images, loss ${result.loss.toFixed(4)}); ` +
-        `trained ${epochsRun} epochs in ${formatDuration(trainSeconds)} (${formatRate(samplesPerSecond)} samples/s), ` +
+        `trained ${plural(epochsRun, 'epoch')} in ${formatDuration(trainSeconds)} (${formatRate(samplesPerSecond)} samples/s), ` +
         `total ${formatDuration((performance.now() - started) / 1000)}${outDir ? `; saved to ${path.relative(process.cwd(), outDir) || '.'}` : ''}`,
     );
   }
@@ -355,4 +355,9 @@ export function applyThreads(options: { threads: number }): void {
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** "1 epoch", "5 epochs". */
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }

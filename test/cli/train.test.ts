@@ -42,7 +42,7 @@ describe('nn train mnist (plain output, stdout not a TTY)', () => {
     expect(match).not.toBeNull();
     // 2,000 images, one epoch of the MLP: well above chance (10 %), typically ~87 %.
     expect(Number(match![1])).toBeGreaterThan(75);
-    expect(stdout).toMatch(/trained 1 epochs in .* samples\/s\), total .*; saved to /);
+    expect(stdout).toMatch(/trained 1 epoch in .* samples\/s\), total .*; saved to /);
   });
 
   test('writes a model that nn eval loads and that reproduces the reported accuracy', () => {
