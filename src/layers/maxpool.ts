@@ -11,7 +11,7 @@ import {
 } from '../kernels/conv-geometry';
 import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
-import { allocInt32 } from '../memory';
+import { allocInt32, releaseFloat32 } from '../memory';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
@@ -63,6 +63,8 @@ export class MaxPool implements Layer {
     if (batch !== this.batch) {
       this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
       this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
+      // Give the old winners' block back: the batch size changes every epoch (last partial batch, evaluation).
+      releaseFloat32(this.argmax);
       this.argmax = allocInt32(this.output.data.length);
       this.batch = batch;
     }
