@@ -319,7 +319,8 @@ export function logDomain(min: number, max: number, fixed?: readonly [number, nu
       if (t <= 10 ** hi * (1 + 1e-9)) ticks.push(t);
     }
   }
-  const domain: [number, number] = fixed ? [fixed[0], fixed[1]] : [10 ** lo, 10 ** hi];
+  const power = (e: number): number => Number((10 ** e).toPrecision(12)); // 10 ** -4 is 0.00009999999999999999
+  const domain: [number, number] = fixed ? [fixed[0], fixed[1]] : [power(lo), power(hi)];
   return { domain, ticks: ticks.filter((t) => t >= domain[0] * (1 - 1e-9) && t <= domain[1] * (1 + 1e-9)) };
 }
 
