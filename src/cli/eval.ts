@@ -12,11 +12,14 @@ import type { Sequential } from '../net/sequential';
 import type { Tensor } from '../tensor';
 import { positiveInt } from './options';
 import { formatPercent } from './progress';
+import { EVAL_REPORT_FILE, testSetLabel, writeEvalReport } from './report';
+import * as path from 'node:path';
 
 export interface EvalFlags {
   dataDir?: string;
   testLimit?: number;
   json?: boolean;
+  report?: string | boolean;
 }
 
 /** The batch size of every test-set pass (nn train's final evaluation uses the same, so results agree bit for bit). */
@@ -30,6 +33,7 @@ export function registerEval(program: Command): void {
     .addArgument(new Argument('[dataset]', 'the dataset').choices(['mnist']).default('mnist'))
     .option('--data-dir <dir>', 'MNIST directory (default: $NN_DATA_DIR, else the per-user cache; downloaded if missing)')
     .option('--test-limit <n>', 'evaluate the first N test images only', positiveInt)
+    .option('--report [file]', `write the evaluation as a report page (default file: DIR/${EVAL_REPORT_FILE})`)
     .option('--json', 'print one JSON object: {"event":"eval","model","testAccuracy","testLoss","samples","confusion"}')
     .action(async (dir: string, _dataset: string, flags: EvalFlags) => {
       await runEval(dir, flags);
@@ -42,6 +46,8 @@ export interface EvalResult {
   samples: number;
   /** confusion[t][p]: test images of digit t classified as p. */
   confusion: number[][];
+  /** The raw scores [N, 10] of the pass (for the report's probabilities). */
+  scores: Tensor;
 }
 
 export async function runEval(dir: string, flags: EvalFlags): Promise<void> {
@@ -51,6 +57,14 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<void> {
   const images = imagesToTensor(data.test.images, data.test.rows, data.test.cols, 0, count, model.normalization);
   const labels = labelsToInt32(data.test.labels, 0, count);
   const result = evaluateWithConfusion(model.net, images, labels, model.net.inputShape);
+  const reportFile = flags.report === undefined || flags.report === false
+    ? undefined
+    : writeEvalReport(
+      flags.report === true ? path.join(dir, EVAL_REPORT_FILE) : flags.report,
+      { net: model.net, dir, run: model.mnist?.run, modelName: model.mnist?.model, history: model.training?.history },
+      result.scores, labels,
+      { pixels: data.test.images, width: data.test.cols, height: data.test.rows, label: testSetLabel(count, data.test.count) },
+    );
   if (flags.json) {
     process.stdout.write(
       `${JSON.stringify({ event: 'eval', model: model.mnist?.model ?? null, testAccuracy: result.accuracy, testLoss: result.loss, samples: result.samples, confusion: result.confusion })}\n`,
@@ -63,6 +77,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<void> {
       `(${result.samples.toLocaleString('en-US')} images, ${Math.round((1 - result.accuracy) * result.samples)} wrong, loss ${result.loss.toFixed(4)})\n\n`,
   );
   process.stdout.write(`${formatConfusion(result.confusion)}\n`);
+  if (reportFile !== undefined) process.stdout.write(`\nreport: ${path.relative(process.cwd(), reportFile) || reportFile}\n`);
 }
 
 export function evaluateWithConfusion(
@@ -81,7 +96,7 @@ export function evaluateWithConfusion(
     confusion[labels[i]][predicted[i]]++;
     if (predicted[i] === labels[i]) correct++;
   }
-  return { accuracy: correct / labels.length, loss, samples: labels.length, confusion };
+  return { accuracy: correct / labels.length, loss, samples: labels.length, confusion, scores };
 }
 
 /** The matrix with row totals and per-digit recall, right-aligned. */

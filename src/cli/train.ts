@@ -25,6 +25,7 @@ import { evaluateWithConfusion } from './eval';
 import { loadMnistModel, type MnistMetadata, type MnistRunConfig } from './model-dir';
 import { defaultThreadCount, integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, threadCount } from './options';
 import { EpochProgress, epochLine, formatDuration, formatPercent, formatRate } from './progress';
+import { TrainReport, testSetLabel, trainReportFile } from './report';
 import { SCHEDULE_HELP, scheduleFromSpec } from './schedule';
 
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adagrad'] as const;
@@ -48,6 +49,7 @@ export interface TrainFlags {
   testLimit?: number;
   out?: string;
   save: boolean;
+  report?: boolean;
   resume?: string;
   json?: boolean;
   threads?: number;
@@ -74,6 +76,8 @@ export function registerTrain(program: Command): void {
     .option('--test-limit <n>', 'report the accuracy on the first N test images only (quick runs)', positiveInt)
     .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./mnist-<model>, or the --resume directory)')
     .option('--no-save', 'do not save the model')
+    .option('--report', 'write DIR/report.html, the charts of the run, after every epoch (the default when saving)')
+    .option('--no-report', 'do not write the report page')
     .option('--resume <dir>', 'continue the run saved in this directory: its recipe and data split are reused; the schedule spans the new --epochs')
     .option('--json', 'print only JSON lines on stdout: one per epoch and a final "done" line')
     .option('--threads <n>', 'compute threads: 1 or 2 (default: 2 on a machine with 2 or more cores, else 1; the results are the same)', threadCount)
@@ -170,6 +174,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   scheduleFromSpec(run.schedule, run.lr, run.epochs, 1);
   const outDir = flags.save ? path.resolve(flags.out ?? flags.resume ?? `mnist-${run.model}`) : undefined;
   if (outDir !== undefined) checkOutDir(outDir);
+  const reportFile = trainReportFile(flags.report, outDir);
 
   // 2. Data.
   const data = await loadMnist({ dataDir: flags.dataDir });
@@ -204,6 +209,12 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   const augment = run.shift > 0 ? randomShift({ maxShift: run.shift, fill: (0 - normalization.mean) / normalization.std }) : undefined;
 
   const startEpoch = resumed?.training?.epoch ?? 0;
+  const report = reportFile !== undefined
+    ? new TrainReport({
+      file: reportFile, run, net, startEpoch, resumedFrom: flags.resume,
+      testImages: { pixels: data.test.images, width: data.test.cols, height: data.test.rows, label: testSetLabel(testCount, data.test.count) },
+    })
+    : undefined;
   out.line(
     `${resumed ? `resuming ${flags.resume} after epoch ${startEpoch}: ` : ''}${run.model}: ${mnistModel(run.model).description}, ` +
       `${net.params().reduce((s, p) => s + p.value.length, 0).toLocaleString('en-US')} parameters`,
@@ -235,8 +246,10 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
       augment,
       signal: controller.signal,
       ...(resumed?.training ? { resume: resumed.training as TrainingState } : {}),
-      onBatch: progressStream
+      onBatch: progressStream || report
         ? (info: BatchInfo) => {
+            report?.onBatch(info);
+            if (!progressStream) return;
             if (info.batch === 1) {
               bar = new EpochProgress(progressStream, `epoch ${info.epoch}/${info.epochs}`, info.batchesPerEpoch, undefined, epochStarted);
             }
@@ -267,6 +280,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
           save(net, outDir, { optimizer, training: lastState, metadata: { ...metadata } });
           savedEpoch = info.epoch;
         }
+        report?.epoch(info.history);
         epochStarted = performance.now();
       },
     });
@@ -306,6 +320,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
       metadata: { ...metadata, testAccuracy: result.accuracy, testSamples: testCount },
     });
   }
+  report?.finish(history, result.scores, test.y, (performance.now() - started) / 1000);
   const samplesPerSecond = epochsRun > 0 ? (epochsRun * run.trainCount) / history.seconds.slice(startEpoch).reduce((a, b) => a + b, 0) : 0;
   if (out.json) {
     out.event({ event: 'done', model: run.model, epochs: history.loss.length, testAccuracy: result.accuracy, trainSeconds, samplesPerSecond });
@@ -313,7 +328,8 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
     out.line(
       `test accuracy ${formatPercent(result.accuracy)} (${testCount.toLocaleString('en-US')} images, loss ${result.loss.toFixed(4)}); ` +
         `trained ${plural(epochsRun, 'epoch')} in ${formatDuration(trainSeconds)} (${formatRate(samplesPerSecond)} samples/s), ` +
-        `total ${formatDuration((performance.now() - started) / 1000)}${outDir ? `; saved to ${path.relative(process.cwd(), outDir) || '.'}` : ''}`,
+        `total ${formatDuration((performance.now() - started) / 1000)}${outDir ? `; saved to ${path.relative(process.cwd(), outDir) || '.'}` : ''}` +
+        `${reportFile ? `; report: ${path.relative(process.cwd(), reportFile)}` : ''}`,
     );
   }
 }

@@ -54,6 +54,8 @@ export interface LineChartOptions {
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11"';
 const AXIS_COLOR = '#666';
 const GRID_COLOR = '#e3e3e3';
+/** Height of the legend's row above the plot. */
+const LEGEND_ROW = 18;
 
 /** A line chart of one or more series, with axes, grid lines, a legend and axis labels. */
 export function lineChart(options: LineChartOptions): string {
@@ -62,7 +64,8 @@ export function lineChart(options: LineChartOptions): string {
   const log = options.yScale === 'log';
   const usable = (p: Point): boolean => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!log || p[1] > 0);
   const all = options.series.flatMap((s) => s.points.filter(usable));
-  const margin = { top: options.title ? 28 : 12, right: 16, bottom: options.xLabel ? 42 : 28, left: options.yLabel ? 62 : 48 };
+  const legendRow = options.series.length > 1 ? LEGEND_ROW : 0;
+  const margin = { top: (options.title ? 28 : 12) + legendRow, right: 16, bottom: options.xLabel ? 42 : 28, left: options.yLabel ? 62 : 48 };
   const plot = { x: margin.left, y: margin.top, w: width - margin.left - margin.right, h: height - margin.top - margin.bottom };
   const parts: string[] = [];
   if (options.title) parts.push(`<text class="title" x="${width / 2}" y="16" text-anchor="middle" font-weight="600" font-size="13">${escapeXml(options.title)}</text>`);
@@ -115,7 +118,7 @@ export function lineChart(options: LineChartOptions): string {
     }
   });
   parts.push('</g>');
-  parts.push(legend(options.series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length], dashed: s.dashed })), plot.x + plot.w - 8, plot.y + 6));
+  parts.push(legend(options.series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length], dashed: s.dashed })), plot.x + plot.w, plot.y - legendRow));
   return svg(width, height, 'line-chart', options.title, parts);
 }
 
@@ -228,7 +231,8 @@ export function barChart(options: BarChartOptions): string {
       throw new RangeError(`barChart: series "${s.name}" has ${s.values.length} values for ${categories.length} categories`);
     }
   }
-  const margin = { top: options.title ? 28 : 12, right: 16, bottom: options.xLabel ? 42 : 28, left: options.yLabel ? 62 : 48 };
+  const legendRow = series.length > 1 ? LEGEND_ROW : 0;
+  const margin = { top: (options.title ? 28 : 12) + legendRow, right: 16, bottom: options.xLabel ? 42 : 28, left: options.yLabel ? 62 : 48 };
   const plot = { x: margin.left, y: margin.top, w: width - margin.left - margin.right, h: height - margin.top - margin.bottom };
   const finite = series.flatMap((s) => s.values.filter(Number.isFinite));
   const yTicks = options.yDomain
@@ -257,7 +261,7 @@ export function barChart(options: BarChartOptions): string {
     });
   });
   parts.push(axes(plot, categories.map((c, i) => [plot.x + (i + 0.5) * group, c] as const), yTicks.ticks.map((t) => [sy(t), yFormat(t)]), options.xLabel, options.yLabel, height, false));
-  parts.push(legend(series.map((s, k) => ({ name: s.name, color: s.color ?? PALETTE[k % PALETTE.length], box: true })), plot.x + plot.w - 8, plot.y + 6));
+  parts.push(legend(series.map((s, k) => ({ name: s.name, color: s.color ?? PALETTE[k % PALETTE.length], box: true })), plot.x + plot.w, plot.y - legendRow));
   return svg(width, height, 'bar-chart', options.title, parts);
 }
 
@@ -390,21 +394,22 @@ function axes(
   return out.join('');
 }
 
+/** The legend: one row of entries above the plot, right-aligned (never over the data). */
 function legend(entries: readonly { name: string; color: string; dashed?: boolean; box?: boolean }[], right: number, top: number): string {
   if (entries.length < 2) return '';
-  const widthOf = (name: string): number => 28 + name.length * 6.2;
-  const boxWidth = Math.max(...entries.map((e) => widthOf(e.name))) + 8;
-  const x = right - boxWidth;
-  const out = [`<g class="legend"><rect x="${r(x)}" y="${r(top)}" width="${r(boxWidth)}" height="${entries.length * 16 + 6}" fill="#fff" fill-opacity="0.85" stroke="${GRID_COLOR}"/>`];
-  entries.forEach((e, i) => {
-    const y = top + 12 + i * 16;
+  const widthOf = (name: string): number => 26 + name.length * 6.2 + 14;
+  let x = right - entries.reduce((sum, e) => sum + widthOf(e.name), 0) + 14;
+  const y = top + 10;
+  const out = ['<g class="legend">'];
+  for (const e of entries) {
     out.push(
       e.box
-        ? `<rect x="${r(x + 6)}" y="${r(y - 6)}" width="16" height="8" fill="${e.color}"/>`
-        : `<line x1="${r(x + 6)}" x2="${r(x + 22)}" y1="${r(y - 2)}" y2="${r(y - 2)}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
+        ? `<rect x="${r(x)}" y="${r(y - 8)}" width="16" height="9" fill="${e.color}"/>`
+        : `<line x1="${r(x)}" x2="${r(x + 18)}" y1="${r(y - 4)}" y2="${r(y - 4)}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
     );
-    out.push(`<text x="${r(x + 27)}" y="${r(y + 2)}" fill="#333">${escapeXml(e.name)}</text>`);
-  });
+    out.push(`<text x="${r(x + 22)}" y="${r(y)}" fill="#333">${escapeXml(e.name)}</text>`);
+    x += widthOf(e.name);
+  }
   out.push('</g>');
   return out.join('');
 }
