@@ -88,10 +88,13 @@ export interface BatchCurves {
 /**
  * The batch curves, thinned to at most `maxPoints` points (a 10-epoch run has thousands of batches; a chart
  * 500 px wide shows no more). Bucket means keep every batch's weight; the moving average (factor `smoothing`
- * per batch, bias-corrected like Adam's moments so the first points are not pulled toward 0) runs over every batch.
+ * per batch, by default 1 − 25/n capped to [0, 0.99], bias-corrected like Adam's moments so the first points are not pulled toward 0) runs over every batch.
  */
-export function batchCurves(records: BatchRecords, maxPoints = 400, smoothing = 0.98): BatchCurves {
+export function batchCurves(records: BatchRecords, maxPoints = 400, smoothing?: number): BatchCurves {
   const n = records.loss.length;
+  // Default: an average over about n/25 batches (3 in a 90-batch run, 100 at most), so a short run's trend
+  // does not lag behind its data and a long run's is smooth.
+  const factor = smoothing ?? 1 - 1 / Math.min(100, Math.max(1, n / 25));
   const bucket = Math.max(1, Math.ceil(n / Math.max(1, maxPoints)));
   const loss: Point[] = [];
   const smoothed: Point[] = [];
@@ -107,8 +110,8 @@ export function batchCurves(records: BatchRecords, maxPoints = 400, smoothing = 
       if (Number.isFinite(v)) {
         sum += v;
         finite++;
-        average = smoothing * average + (1 - smoothing) * v;
-        weight = smoothing * weight + (1 - smoothing);
+        average = factor * average + (1 - factor) * v;
+        weight = factor * weight + (1 - factor);
       }
     }
     const x = records.x[end - 1];

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { encodeIdx } from '../../src/data/idx';
 import { readMnist } from '../../src/data/mnist';
-import { SHARED_MNIST, assertBuilt, nn } from './run-nn';
+import { SHARED_MNIST, assertBuilt, expectOneLineError, nn } from './run-nn';
 
 let tmp: string;
 beforeAll(() => {
@@ -46,7 +46,7 @@ describe('nn train mnist (plain output, stdout not a TTY)', () => {
   });
 
   test('writes a model that nn eval loads and that reproduces the reported accuracy', () => {
-    expect(fs.readdirSync(out).sort()).toEqual(['model.json', 'optimizer.bin', 'weights.bin']);
+    expect(fs.readdirSync(out).sort()).toEqual(['model.json', 'optimizer.bin', 'report.html', 'weights.bin']);
     const reported = /test accuracy (\d+\.\d\d)%/.exec(stdout)![1];
     const evaluated = nn(['eval', out, 'mnist', '--test-limit', '1000']);
     expect(evaluated.status).toBe(0);
@@ -201,6 +201,25 @@ describe('Ctrl-C', () => {
     expect(stderr).toMatch(/^nn: interrupted during epoch 2; epoch 1 is saved in .*interrupted \(continue with --resume .*interrupted\)\n$/);
     const summary = nn(['summary', out]);
     expect(summary.stdout).toMatch(/progress: 1 of 5 epochs/);
+    // the report was rewritten after epoch 1: the curves so far, a page that reloads itself, no evaluation
+    const report = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(report).toContain('training — epoch 1 of 5 done');
+    expect(report).toContain('<meta http-equiv="refresh" content="30">');
+    expect(report).not.toContain('id="evaluation"');
+  });
+});
+
+describe('--report / --no-report', () => {
+  test('--no-report saves the model without the page', () => {
+    const out = path.join(tmp, 'no-report');
+    const result = nn(['train', 'mnist', '--model', 'mlp', '--limit', '300', '--epochs', '1', '--validation', '100', '--test-limit', '100', '--no-report', '--out', out]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).not.toContain('report:');
+    expect(fs.readdirSync(out).sort()).toEqual(['model.json', 'optimizer.bin', 'weights.bin']);
+  });
+
+  test('--report with --no-save: one line saying the page goes into the model directory', () => {
+    expectOneLineError(nn(['train', 'mnist', '--model', 'mlp', '--no-save', '--report']), /--report writes report\.html into the model directory: drop --no-save/);
   });
 });
 
