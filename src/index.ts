@@ -90,3 +90,19 @@ export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist'
 export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
 export type { KernelBackend } from './kernels/backend';
 export { setThreads, getThreads } from './kernels/wasm/threads';
+// Training report: SVG charts, evaluation summary, the self-contained HTML page (issue 15).
+// chart.ts, curves.ts, evaluation.ts, png.ts and html.ts are pure (browser-safe); writeReport/machineInfo use Node.
+export { lineChart, heatmap, barChart, niceTicks, niceStep, niceDomain, logDomain, linearScale, escapeXml, PALETTE } from './report/chart';
+export type { Point, LineSeries, LineChartOptions, HeatmapOptions, BarSeries, BarChartOptions } from './report/chart';
+export { epochCurves, batchCurves, TrainingRecorder } from './report/curves';
+export type { EpochCurves, BatchCurves, BatchRecords } from './report/curves';
+export {
+  classificationEvaluation, evaluateClassifier, confusionMatrix, classMetrics, worstMistakes, softmaxRows, DEFAULT_WORST_COUNT,
+} from './report/evaluation';
+export type { ClassificationEvaluation, ClassMetrics, Mistake, EvaluationOptions } from './report/evaluation';
+export { modelSummary } from './report/model-summary';
+export type { ModelSummary, LayerRow } from './report/model-summary';
+export { encodeGreyscalePng, greyscalePngDataUri } from './report/png';
+export { reportHtml, digitDataUri } from './report/html';
+export type { ReportInput, ReportImages, ReportValue } from './report/html';
+export { writeReport, machineInfo, ReportError } from './report/write';
