@@ -193,7 +193,7 @@ function evaluationSection(e: ClassificationEvaluation, input: ReportInput): str
   const finite = e.perClass.flatMap((m) => [m.precision, m.recall]).filter(Number.isFinite);
   const low = finite.length > 0 ? Math.min(...finite) : 0;
   // Bars from 0 would all look full at 98 %; start the axis at a round value below the lowest bar and say so.
-  const from = low > 0.5 ? Math.floor(low * 20 - 1e-9) / 20 - 0.05 : 0;
+  const from = low > 0.5 ? Math.floor(low * 20 - 1e-9) / 20 : 0;
   const bars = barChart({
     categories: names,
     series: [
