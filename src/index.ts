@@ -95,7 +95,7 @@ export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist'
 // Kernels: backend choice and threads (issue 6)
 export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
 export type { KernelBackend } from './kernels/backend';
-export { setThreads, getThreads } from './kernels/wasm/threads';
+export { setThreads, getThreads, threadStatus, threadsReady } from './kernels/wasm/threads';
 export { ThreadsUnavailableError } from './kernels/wasm/thread-host';
 // Training report: SVG charts, evaluation summary, the self-contained HTML page (issue 15).
 // chart.ts, curves.ts, evaluation.ts, png.ts and html.ts are pure (browser-safe); writeReport/machineInfo are in millefeuille/node.

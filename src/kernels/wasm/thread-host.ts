@@ -71,9 +71,10 @@ export function webWorkerHost(): ThreadHost {
     name: 'Web Workers',
     start(program, init, onError) {
       const source = `'use strict';\n${program}\nself.onmessage = (e) => { self.onmessage = null; run(e.data); };\n`;
+      // The URL is not revoked: the Worker fetches its script asynchronously, after the constructor returns,
+      // and a revoked URL makes that fetch fail. One small Blob per thread, kept while the page lives.
       const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
       const worker = new Worker(url, { name: `millefeuille kernels ${init.slot}` });
-      URL.revokeObjectURL(url);
       worker.onerror = (event) => onError(event.message || 'the worker failed to start');
       worker.postMessage(init);
       return { terminate: () => worker.terminate() };

@@ -21,7 +21,7 @@ import { threadHost, ThreadsUnavailableError, type ThreadHost } from './thread-h
 const OPS = ['gemm', 'gemmDot', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2', 'maxPoolBackward', 'batchNormForward', 'batchNormBackward'] as const;
 export type KernelName = (typeof OPS)[number];
 
-/** Int32s per worker slot: [seq, done, op, claim]; slot 0 (the caller's) holds the count of parts workers ran. */
+/** Int32s per worker slot: [seq, done, op, claim, ready]; slot 0 (the caller's) holds the count of parts workers ran. */
 const SLOT = 16;
 /** Float64 arguments per worker slot (pointers, sizes and float parameters alike). */
 const ARGS = 24;
@@ -45,6 +45,7 @@ let fns;
 try {
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   fns = ${JSON.stringify(OPS)}.map((name) => ex[name]);
+  Atomics.store(ctl, base + 4, 1);
 } catch (err) {
   Atomics.store(ctl, base + 1, ${FAILED});
   Atomics.notify(ctl, base + 1);
@@ -88,6 +89,17 @@ export function workerPartCount(): number {
   return Atomics.load(control, 0);
 }
 
+/**
+ * The threads in use and where they come from, for a page or a benchmark to show: `host` is
+ * "worker_threads" or "Web Workers" (null with one thread), `partsRunByWorkers` counts the kernel parts
+ * the workers (not the calling thread) have run so far — proof that they are working.
+ */
+export function threadStatus(): { threads: number; host: string | null; partsRunByWorkers: number } {
+  return { threads: getThreads(), host: workers.length > 0 ? hostName : null, partsRunByWorkers: workerPartCount() };
+}
+
+let hostName: string | null = null;
+
 /** The number of threads kernels use (1 = the calling thread only). */
 export function getThreads(): number {
   return workers.length + 1;
@@ -108,8 +120,30 @@ export function setThreads(n: number): void {
   while (workers.length > n - 1) stopWorker(workers.length - 1);
   if (workers.length < n - 1) {
     const host = threadHost(); // throws ThreadsUnavailableError, saying why, before anything changes
+    hostName = host.name;
     shareBlocks();
     while (workers.length < n - 1) startWorker(workers.length, host);
+  }
+}
+
+/**
+ * Resolves when every worker has started and instantiated the kernels (rejects if one failed, or after
+ * `timeoutMs`). Not needed for correct results — a part no worker has claimed is run by the caller — but
+ * workers start asynchronously (a Web Worker only after its creator returns to its event loop), so a short
+ * run straight after setThreads may otherwise do all the work on the calling thread.
+ */
+export async function threadsReady(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let ready = 0;
+    for (let w = 0; w < workers.length; w++) {
+      const base = (w + 1) * SLOT;
+      if (Atomics.load(control, base + 1) === FAILED) throw new ThreadsUnavailableError(`kernel worker ${w + 1} failed to start; use setThreads(1)`);
+      if (Atomics.load(control, base + 4) === 1) ready++;
+    }
+    if (ready === workers.length) return;
+    if (Date.now() > deadline) throw new ThreadsUnavailableError(`${workers.length - ready} kernel worker(s) did not start within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -130,6 +164,7 @@ function startWorker(index: number, host: ThreadHost): void {
   Atomics.store(control, base, 0);
   Atomics.store(control, base + 1, 0);
   Atomics.store(control, base + 3, 0);
+  Atomics.store(control, base + 4, 0);
   const init = { module: kernels.module, memory: kernels.memory, control: control.buffer as SharedArrayBuffer, args: args.buffer as SharedArrayBuffer, slot };
   // A worker that dies is reported through its slot (FAILED) or by the timeout in `waitAll`.
   const ctl = control;
