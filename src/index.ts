@@ -106,3 +106,20 @@ export { encodeGreyscalePng, greyscalePngDataUri } from './report/png';
 export { reportHtml, digitDataUri } from './report/html';
 export type { ReportInput, ReportImages, ReportValue } from './report/html';
 export { writeReport, machineInfo, ReportError } from './report/write';
+// Beyond MNIST (issue 16): datasets by name, the user's own CSV and IDX data, models described in JSON.
+export { DATASETS, DATASET_NAMES, MNIST, FASHION_MNIST, KMNIST, findDataset, IDX_FILE_KEYS } from './data/datasets';
+export type { IdxDatasetSpec, IdxDatasetFiles, DatasetFile, IdxFileKey } from './data/datasets';
+export {
+  loadDataset, locateDataset, readIdxDataset, datasetDir, datasetCacheDir, datasetMirrors, datasetStatus, findIdxFile,
+} from './data/dataset-source';
+export type { IdxDataset, IdxSplit, DatasetStatus } from './data/dataset-source';
+export { DatasetError, downloadVerified, stderrProgress } from './data/download';
+export type { FileCheck, DownloadRequest } from './data/download';
+export { loadCsv, CsvError } from './data/csv';
+export type { CsvData, CsvOptions } from './data/csv';
+export { columnStats, featuresToTensor } from './data/features';
+export type { FeatureScaling } from './data/features';
+export { loadIdxPair, resolveIdxPath, idxClassCount } from './data/idx-pair';
+export type { IdxPair, IdxPaths } from './data/idx-pair';
+export { modelFromSpec, parseModelSpec, readModelSpec, specRecipe, ModelSpecError, DEFAULT_SPEC_RECIPE } from './models/spec';
+export type { ModelSpec, LayerSpec, ModelFromSpecOptions } from './models/spec';
