@@ -69,6 +69,11 @@ export { BatchNorm } from './layers/batchnorm';
 export type { BatchNormOptions, BatchNormConfig } from './layers/batchnorm';
 export { Dropout } from './layers/dropout';
 export type { DropoutOptions, DropoutConfig } from './layers/dropout';
+// Local normalisation layers (issue 14)
+export { LocalResponseNorm } from './layers/local-response-norm';
+export type { LocalResponseNormOptions, LocalResponseNormConfig } from './layers/local-response-norm';
+export { LocalContrastNorm } from './layers/local-contrast-norm';
+export type { LocalContrastNormOptions, LocalContrastNormConfig } from './layers/local-contrast-norm';
 export { im2col, col2im } from './kernels/im2col';
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from './kernels/pooling';
 export { outputSize, resolvePadding, windowGeometry } from './kernels/conv-geometry';

@@ -79,7 +79,8 @@ test('the files: documented model.json, little-endian float32 weights.bin, no te
   expect(model.version).toBe(1);
   expect(model.inputShape).toEqual([1, 8, 8]);
   expect(model.seed).toBe(3);
-  expect(model.layers[0]).toEqual({ kind: 'Conv2D', config: trained.layers[0].config() });
+  expect(model.layers[0]).toEqual({ kind: 'LocalContrastNorm', config: trained.layers[0].config() });
+  expect(model.layers[1]).toEqual({ kind: 'Conv2D', config: trained.layers[1].config() });
   const bytes = fs.readFileSync(path.join(modelDir, 'weights.bin'));
   expect(bytes.length).toBe(model.weights.byteLength);
   const total = [...trained.params(), ...trained.buffers()].reduce((s, p) => s + p.value.length, 0);
@@ -151,27 +152,27 @@ describe('damaged or missing files are clear errors', () => {
 
   test('a layer config that no longer matches the manifest', () => {
     const dir = copyOfModel();
-    editJson(dir, (m) => (m.layers[9].config.units = 7));
-    expect(() => load(dir)).toThrow('the manifest gives 9.Affine.weights the shape [16, 6] but the layers build [16, 7]');
+    editJson(dir, (m) => (m.layers[11].config.units = 7));
+    expect(() => load(dir)).toThrow('the manifest gives 11.Affine.weights the shape [16, 6] but the layers build [16, 7]');
   });
 
   test('a manifest that lacks or adds tensors', () => {
     const dir = copyOfModel();
-    editJson(dir, (m) => (m.weights.tensors[0].name = '0.Conv2D.kernel'));
+    editJson(dir, (m) => (m.weights.tensors[0].name = '1.Conv2D.kernel'));
     expect(() => load(dir)).toThrow(
-      'the manifest of weights.bin does not match the layers: the layers need 0.Conv2D.weights which the manifest lacks; the manifest lists 0.Conv2D.kernel which no layer has',
+      'the manifest of weights.bin does not match the layers: the layers need 1.Conv2D.weights which the manifest lacks; the manifest lists 1.Conv2D.kernel which no layer has',
     );
   });
 
   test('an unknown layer kind or a bad layer config', () => {
     const dir = copyOfModel();
-    editJson(dir, (m) => (m.layers[2].kind = 'Swish'));
-    expect(() => load(dir)).toThrow(/layers\[2\] \(Swish\) cannot be rebuilt: unknown layer kind "Swish" \(known: Affine, Conv2D/);
+    editJson(dir, (m) => (m.layers[4].kind = 'Swish'));
+    expect(() => load(dir)).toThrow(/layers\[4\] \(Swish\) cannot be rebuilt: unknown layer kind "Swish" \(known: Affine, Conv2D/);
     editJson(dir, (m) => {
-      m.layers[2].kind = 'ReLU';
-      m.layers[8].config.rate = 2;
+      m.layers[4].kind = 'ReLU';
+      m.layers[10].config.rate = 2;
     });
-    expect(() => load(dir)).toThrow(/layers\[8\] \(Dropout\) cannot be rebuilt: Dropout: option "rate" must be a number in \[0, 1\)/);
+    expect(() => load(dir)).toThrow(/layers\[10\] \(Dropout\) cannot be rebuilt: Dropout: option "rate" must be a number in \[0, 1\)/);
   });
 
   test('a damaged or missing optimizer.bin', () => {
