@@ -11,7 +11,6 @@
  * layer's constructor takes) or, as model.json writes it, `{ "kind", "config": { … } }`. Kinds are those of
  * the layer registry (every built-in layer, and any added with registerLayer).
  */
-import * as fs from 'node:fs';
 import type { Layer } from '../layers/layer';
 import { layerFromConfig, layerKinds } from '../layers/registry';
 import { Sequential } from '../net/sequential';
@@ -93,24 +92,6 @@ export function parseModelSpec(json: unknown, source = 'model spec'): ModelSpec 
   }
   if (description !== undefined && typeof description !== 'string') throw new ModelSpecError(`${source}: "description" must be a string`);
   return { layers: parsed, recipe: recipe as Partial<TrainingRecipe>, ...(description !== undefined ? { description: description as string } : {}) };
-}
-
-/** Reads and parses a spec file. */
-export function readModelSpec(file: string): ModelSpec {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelSpecError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${(e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (e) {
-    throw new ModelSpecError(`${file} is not valid JSON (${(e as Error).message})`);
-  }
-  return parseModelSpec(json, file);
 }
 
 export interface ModelFromSpecOptions {

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { layerKinds } from '../../src/layers/registry';
-import { DEFAULT_SPEC_RECIPE, ModelSpecError, modelFromSpec, parseModelSpec, readModelSpec, specRecipe } from '../../src/models/spec';
+import { DEFAULT_SPEC_RECIPE, ModelSpecError, modelFromSpec, parseModelSpec, specRecipe } from '../../src/models/spec';
+import { readModelSpec } from '../../src/models/spec-file';
 import { save, load } from '../../src/net/serialize';
 import { tensor } from '../../src/tensor';
 
