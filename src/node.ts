@@ -15,6 +15,18 @@ export { IdxError, parseIdx, readIdxFile, readIdxImages, readIdxLabels, encodeId
 export type { IdxArray, IdxImages } from './data/idx';
 export { loadMnist, locateMnist, readMnist, mnistDir, mnistCacheDir, mnistMirrors, MnistError, MNIST_FILES, DEFAULT_MNIST_MIRRORS } from './data/mnist';
 export type { MnistData, MnistSplit, LocateOptions, DownloadProgress } from './data/mnist';
+// The user's own data and datasets by name (issue 16): locate → download → verify → cache, CSV, IDX pairs, spec files.
+export {
+  loadDataset, locateDataset, readIdxDataset, datasetDir, datasetCacheDir, datasetMirrors, datasetStatus, findIdxFile,
+} from './data/dataset-source';
+export type { IdxDataset, IdxSplit, DatasetStatus } from './data/dataset-source';
+export { DatasetError, downloadVerified, stderrProgress } from './data/download';
+export type { FileCheck, DownloadRequest } from './data/download';
+export { loadCsv, CsvError } from './data/csv';
+export type { CsvData, CsvOptions } from './data/csv';
+export { loadIdxPair, resolveIdxPath, idxClassCount } from './data/idx-pair';
+export type { IdxPair, IdxPaths } from './data/idx-pair';
+export { readModelSpec } from './models/spec-file';
 // The training report written to a file, and the machine it ran on (issue 15)
 export { writeReport, machineInfo, ReportError } from './report/write';
 
