@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   Adam, ModelFileError, SoftmaxCrossEntropy, fit, load, predict, save, layerKinds, type Sequential,
-} from '../../src';
+} from '../../src/node';
 import { ALL_KINDS, blobImages, everyLayerNet } from './all-layers.fixture';
 
 const dirs: string[] = [];
