@@ -25,6 +25,7 @@ function buildBrowserBundle(entry = path.join(root, 'src', 'index.ts'), outfile 
       target: 'es2022',
       sourcemap: true,
       metafile: true,
+      absWorkingDir: root,
       logLevel: 'silent',
       banner: { js: '// millefeuille — the core as one ES module for browsers and Workers (built by scripts/browser-guard.js).' },
     });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  Adam, ModelFileError, SoftmaxCrossEntropy, fit, load, predict, save, layerKinds, type Sequential,
+  Adam, ModelFileError, SoftmaxCrossEntropy, fit, load, predict, save, layerKinds, serializeModel, deserializeModel, type Sequential,
 } from '../../src/node';
 import { ALL_KINDS, blobImages, everyLayerNet } from './all-layers.fixture';
 
@@ -218,5 +218,47 @@ describe('files are written under a temporary name and renamed', () => {
     jest.restoreAllMocks();
     // New weights.bin, old model.json: the recorded SHA-256 tells them apart.
     expect(() => load(dir)).toThrow(/weights\.bin does not match model\.json: its SHA-256/);
+  });
+});
+
+describe('in memory (serializeModel / deserializeModel: the core, for pages and Workers)', () => {
+  test('the parts are byte for byte the files save() wrote, and they rebuild the same net and optimizer', () => {
+    const parts = serializeModel(trained, { optimizer, metadata: { name: 'every-layer', mean: 0.5, std: 0.25 } });
+    expect(parts.json).toBe(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+    expect(Buffer.from(parts.weights)).toEqual(fs.readFileSync(path.join(modelDir, 'weights.bin')));
+    expect(Buffer.from(parts.optimizer!)).toEqual(fs.readFileSync(path.join(modelDir, 'optimizer.bin')));
+    const back = deserializeModel({ json: parts.json, weights: parts.weights, optimizer: parts.optimizer });
+    const fromDir = load(modelDir);
+    expect(Array.from(predict(back.net, data.x).data)).toEqual(Array.from(predict(fromDir.net, data.x).data));
+    expect(back.optimizer!.state(back.net.params())).toEqual(fromDir.optimizer!.state(fromDir.net.params()));
+    expect(back.metadata).toEqual({ name: 'every-layer', mean: 0.5, std: 0.25 });
+  });
+
+  test('a changed byte, a short buffer, a missing optimizer part or bad JSON is a ModelFileError', () => {
+    const parts = serializeModel(trained, { optimizer });
+    const flipped = parts.weights.slice();
+    flipped[7] ^= 1;
+    expect(() => deserializeModel({ json: parts.json, weights: flipped, optimizer: parts.optimizer })).toThrow(/weights\.bin does not match model\.json: its SHA-256/);
+    expect(() => deserializeModel({ json: parts.json, weights: parts.weights.subarray(4), optimizer: parts.optimizer })).toThrow(/truncated/);
+    expect(() => deserializeModel({ json: parts.json, weights: parts.weights })).toThrow(/optimizer\.bin is missing/);
+    expect(() => deserializeModel({ json: '{', weights: parts.weights }, { modelPath: 'https://example.org/m/model.json' })).toThrow(
+      /^https:\/\/example\.org\/m\/model\.json is not valid JSON/,
+    );
+    expect(() => deserializeModel({ json: parts.json, weights: parts.weights })).toThrow(ModelFileError);
+  });
+
+  test('a manifest naming a file outside its directory is read under the default name', () => {
+    const parts = serializeModel(trained);
+    const model = JSON.parse(parts.json);
+    model.weights.file = '../../etc/passwd';
+    const asked: string[] = [];
+    deserializeModel({ json: model, weights: (name) => (asked.push(name), parts.weights) });
+    expect(asked).toEqual(['weights.bin']);
+  });
+
+  test('a non-finite weight is refused before anything is produced', () => {
+    const net = everyLayerNet(4);
+    net.params()[0].value[2] = NaN;
+    expect(() => serializeModel(net)).toThrow(/refusing to save to a model: .* holds NaN at index 2/);
   });
 });
