@@ -1,0 +1,85 @@
+/**
+ * The drawing pad's model: a model directory's model.json and weights.bin, fetched and rebuilt in the page,
+ * with the input normalisation `nn train` stored in its metadata, and the forward pass that turns one
+ * 28×28 digit into ten probabilities.
+ */
+import { Sequential, layerFromConfig, predict, type ModelFile } from './lib';
+
+/** x = (p / 255 − mean) / std, as nn train fed the model. */
+export interface Normalization {
+  mean: number;
+  std: number;
+}
+
+export interface PadModel {
+  net: Sequential;
+  normalization: Normalization;
+  /** What to show: "best, test accuracy 99.47 %" */
+  description: string;
+}
+
+/** Fetches `base`model.json and its weights file and rebuilds the net; throws an Error saying what failed. */
+export async function fetchModel(base: string): Promise<PadModel> {
+  const model = (await (await fetchOk(`${base}model.json`)).json()) as ModelFile;
+  const bytes = new Uint8Array(await (await fetchOk(`${base}${model.weights.file}`)).arrayBuffer());
+  const net = netFromModelFile(model, bytes);
+  const metadata = (model.metadata ?? {}) as { model?: string; testAccuracy?: number; normalization?: Normalization };
+  const normalization = metadata.normalization ?? { mean: 0, std: 1 };
+  const parts = [metadata.model ?? `${model.layers.length} layers`];
+  if (typeof metadata.testAccuracy === 'number') parts.push(`test accuracy ${(100 * metadata.testAccuracy).toFixed(2)} %`);
+  return { net, normalization, description: parts.join(', ') };
+}
+
+async function fetchOk(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${(await response.text()).trim()}`);
+  return response;
+}
+
+/** The net a model.json describes, with every tensor of weights.bin copied in (checked by name and size). */
+export function netFromModelFile(model: ModelFile, bytes: Uint8Array): Sequential {
+  if (model.format !== 'millefeuille-model') throw new Error(`model.json is not a millefeuille model (format ${String(model.format)})`);
+  if (bytes.byteLength !== model.weights.byteLength) {
+    throw new Error(`${model.weights.file} has ${bytes.byteLength} bytes, model.json says ${model.weights.byteLength}`);
+  }
+  const net = new Sequential(model.layers.map((l) => layerFromConfig(l.kind, l.config)), { inputShape: model.inputShape, seed: model.seed });
+  const entries = new Map(model.weights.tensors.map((t) => [t.name, t]));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const targets = [
+    ...net.namedParams().map(({ name, param }) => ({ name, value: param.value })),
+    ...net.namedBuffers().map(({ name, buffer }) => ({ name, value: buffer.value })),
+  ];
+  for (const { name, value } of targets) {
+    const entry = entries.get(name);
+    if (entry === undefined || entry.length !== value.length || entry.offset + 4 * entry.length > bytes.byteLength) {
+      throw new Error(`model.json and ${model.weights.file} do not describe the tensor ${name} the layers need`);
+    }
+    for (let i = 0; i < value.length; i++) value[i] = view.getFloat32(entry.offset + 4 * i, true);
+  }
+  return net;
+}
+
+/** The ten class probabilities of one 28×28 digit (pixel bytes, white on black). */
+export function classify(model: Pick<PadModel, 'net' | 'normalization'>, pixels: Uint8Array): Float64Array {
+  const { net, normalization } = model;
+  const x = { shape: [1, ...net.inputShape], data: new Float32Array(pixels.length) };
+  for (let i = 0; i < pixels.length; i++) x.data[i] = (pixels[i] / 255 - normalization.mean) / normalization.std;
+  return softmax(predict(net, x, 1).data);
+}
+
+/** Stable softmax in float64 (the same as nn predict's). */
+export function softmax(scores: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < scores.length; i++) max = Math.max(max, scores[i]);
+  const out = new Float64Array(scores.length);
+  let sum = 0;
+  for (let i = 0; i < scores.length; i++) sum += out[i] = Math.exp(scores[i] - max);
+  for (let i = 0; i < out.length; i++) out[i] /= sum;
+  return out;
+}
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
