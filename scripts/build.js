@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Build step run by `npm run build` and by `prepare` (so `npm install` on a fresh clone builds):
-// 1. compile the AssemblyScript SIMD kernels to dist/src/kernels/wasm/*.wasm (if the sources exist);
-// 2. compile the TypeScript sources to dist/ (CommonJS);
-// 3. build the demo site into dist/demo (scripts/build-demo.js).
+// Build step run by `npm run build` and by `prepare` (so `npm install`/`npm ci` on a fresh clone builds):
+// 1. compile the AssemblyScript SIMD kernels and inline them in src/kernels/wasm/wasm-bytes.generated.ts
+//    (only when a kernel source changed since the last build; `--force` always recompiles);
+// 2. compile the TypeScript sources to dist/src (CommonJS + .d.ts: `require('millefeuille')`, the CLI, bench);
+// 3. bundle the two entry points as ES modules into dist/esm (index.mjs, node.mjs and the chunk they share,
+//    so importing both gives one copy of the core: one layer registry, one wasm memory);
+// 4. bundle the core for the browser into dist/browser/millefeuille.mjs — the regression guard: a `node:`
+//    import reachable from src/index.ts fails the build (scripts/browser-guard.js);
+// 5. build the demo site `nn demo` serves into dist/demo (scripts/build-demo.js), with that bundle.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -11,15 +16,44 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const run = (cmd, args) => execFileSync(process.execPath, [require.resolve(cmd, { paths: [root] }), ...args], { cwd: root, stdio: 'inherit' });
 
-run('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+/** Entry points of the ES module build: the subpath in package.json "exports" → the source. Add one line per entry. */
+const ESM_ENTRIES = { index: 'src/index.ts', node: 'src/node.ts' };
 
-const wasmBuild = path.join(root, 'scripts', 'build-wasm.js');
-if (fs.existsSync(wasmBuild)) require(wasmBuild).buildWasm(root);
+function main() {
+  const wasm = require('./build-wasm.js');
+  const builtWasm = ['kernels.wasm', 'kernels-fma.wasm'].every((f) => fs.existsSync(path.join(root, 'dist', 'src', 'kernels', 'wasm', f)));
+  if (process.argv.includes('--force') || !builtWasm || wasm.isStale(root)) wasm.buildWasm(root);
 
-const demoBuild = path.join(root, 'scripts', 'build-demo.js');
-if (fs.existsSync(demoBuild)) {
-  Promise.resolve(require(demoBuild).buildDemo(root)).catch((error) => {
-    console.error(`build: the demo site failed to build: ${error.message}`);
+  run('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+
+  const esbuild = require(require.resolve('esbuild', { paths: [root] }));
+  fs.rmSync(path.join(root, 'dist', 'esm'), { recursive: true, force: true });
+  esbuild.buildSync({
+    entryPoints: Object.entries(ESM_ENTRIES).map(([out, src]) => ({ in: path.join(root, src), out })),
+    outdir: path.join(root, 'dist', 'esm'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    sourcemap: true,
+    packages: 'external',
+    logLevel: 'warning',
+  });
+
+  try {
+    const { outfile, bytes } = require('./browser-guard.js').buildBrowserBundle();
+    console.log(`browser bundle: ${path.relative(root, outfile)} (${(bytes / 1024).toFixed(0)} KiB)`);
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+
+  require('./build-demo.js').buildDemo(root).catch((err) => {
+    console.error(`build: the demo site did not build: ${err.message}`);
     process.exitCode = 1;
   });
 }
+
+main();

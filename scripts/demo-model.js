@@ -21,11 +21,11 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const target = path.join(root, 'src', 'demo', 'site', 'model');
 const dist = path.join(root, 'dist', 'src');
-if (!fs.existsSync(path.join(dist, 'index.js'))) {
+if (!fs.existsSync(path.join(dist, 'node.js'))) {
   console.error('demo-model: dist/ is missing; run "npm run build" first');
   process.exit(1);
 }
-const { load, save } = require(path.join(dist, 'index.js'));
+const { load, save } = require(path.join(dist, 'node.js'));
 
 const args = process.argv.slice(2);
 const fromAt = args.indexOf('--from');

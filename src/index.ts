@@ -1,5 +1,10 @@
 /**
- * millefeuille — the public API, and nothing else.
+ * millefeuille — the public API of the core, and nothing else.
+ *
+ * The core runs unchanged in Node, in a browser page and in a Web Worker: nothing reachable from here
+ * imports a `node:` module or reads `process` unguarded (scripts/browser-guard.js fails the build if it
+ * does). Files, IDX/MNIST, model directories and report files are in `millefeuille/node` (src/node.ts),
+ * which re-exports all of this too.
  */
 // Core
 export {
@@ -54,8 +59,9 @@ export { fit, evaluate, predict, argmaxRows } from './net/train';
 export type { FitOptions, BatchInfo, EpochInfo, History, TrainingState } from './net/train';
 export { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail } from './data/batches';
 export type { Dataset } from './data/batches';
-export { save, load, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './net/serialize';
-export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest } from './net/serialize';
+// Models in memory (model.json text + weights bytes); save/load of directories are in millefeuille/node.
+export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './net/model-bytes';
+export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest, SerializedModel, ModelParts, ModelSource } from './net/model-bytes';
 export { layerFromConfig, registerLayer, layerKinds } from './layers/registry';
 export type { LayerFactory } from './layers/registry';
 // Convolution and regularisation layers, window kernels (issue 3)
@@ -69,19 +75,19 @@ export { BatchNorm } from './layers/batchnorm';
 export type { BatchNormOptions, BatchNormConfig } from './layers/batchnorm';
 export { Dropout } from './layers/dropout';
 export type { DropoutOptions, DropoutConfig } from './layers/dropout';
+// Local normalisation layers (issue 14)
+export { LocalResponseNorm } from './layers/local-response-norm';
+export type { LocalResponseNormOptions, LocalResponseNormConfig } from './layers/local-response-norm';
+export { LocalContrastNorm } from './layers/local-contrast-norm';
+export type { LocalContrastNormOptions, LocalContrastNormConfig } from './layers/local-contrast-norm';
 export { im2col, col2im } from './kernels/im2col';
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from './kernels/pooling';
 export { outputSize, resolvePadding, windowGeometry } from './kernels/conv-geometry';
 export type { PairOption, PaddingOption, WindowGeometry } from './kernels/conv-geometry';
 
-// Data: IDX files, MNIST (locate, download, verify), augmentation; the MNIST model zoo (issue 5)
-export { IdxError, parseIdx, readIdxFile, readIdxImages, readIdxLabels, encodeIdx, isGzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './data/idx';
-export type { IdxArray, IdxImages } from './data/idx';
-export {
-  loadMnist, locateMnist, readMnist, mnistDir, mnistCacheDir, mnistMirrors, MnistError, MNIST_FILES, DEFAULT_MNIST_MIRRORS,
-  imagesToTensor, labelsToInt32, pixelStats, UNIT_SCALING,
-} from './data/mnist';
-export type { MnistData, MnistSplit, Normalization, LocateOptions, DownloadProgress } from './data/mnist';
+// Pixels to tensors (MNIST's or any greyscale images); reading IDX files and MNIST is in millefeuille/node (issue 5)
+export { imagesToTensor, labelsToInt32, pixelStats, pixelLookup, UNIT_SCALING } from './data/pixels';
+export type { Normalization } from './data/pixels';
 export { randomShift, shiftImages } from './data/augment';
 export type { Augment, ShiftOptions } from './data/augment';
 export { MNIST_MODELS, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from './models/mnist';
@@ -89,9 +95,10 @@ export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist'
 // Kernels: backend choice and threads (issue 6)
 export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
 export type { KernelBackend } from './kernels/backend';
-export { setThreads, getThreads } from './kernels/wasm/threads';
+export { setThreads, getThreads, threadStatus, threadsReady } from './kernels/wasm/threads';
+export { ThreadsUnavailableError } from './kernels/wasm/thread-host';
 // Training report: SVG charts, evaluation summary, the self-contained HTML page (issue 15).
-// chart.ts, curves.ts, evaluation.ts, png.ts and html.ts are pure (browser-safe); writeReport/machineInfo use Node.
+// chart.ts, curves.ts, evaluation.ts, png.ts and html.ts are pure (browser-safe); writeReport/machineInfo are in millefeuille/node.
 export { lineChart, heatmap, barChart, niceTicks, niceStep, niceDomain, logDomain, linearScale, escapeXml, PALETTE } from './report/chart';
 export type { Point, LineSeries, LineChartOptions, HeatmapOptions, BarSeries, BarChartOptions } from './report/chart';
 export { epochCurves, batchCurves, TrainingRecorder } from './report/curves';
@@ -105,4 +112,11 @@ export type { ModelSummary, LayerRow } from './report/model-summary';
 export { encodeGreyscalePng, greyscalePngDataUri } from './report/png';
 export { reportHtml, digitDataUri } from './report/html';
 export type { ReportInput, ReportImages, ReportValue } from './report/html';
-export { writeReport, machineInfo, ReportError } from './report/write';
+// Beyond MNIST (issue 16): the catalogue of datasets by name, feature scaling, models described in JSON.
+// (Reading CSV/IDX files, downloading and reading spec files need Node: millefeuille/node.)
+export { DATASETS, DATASET_NAMES, MNIST, FASHION_MNIST, KMNIST, findDataset, IDX_FILE_KEYS } from './data/datasets';
+export type { IdxDatasetSpec, IdxDatasetFiles, DatasetFile, IdxFileKey } from './data/datasets';
+export { columnStats, featuresToTensor } from './data/features';
+export type { FeatureScaling } from './data/features';
+export { modelFromSpec, parseModelSpec, specRecipe, ModelSpecError, DEFAULT_SPEC_RECIPE } from './models/spec';
+export type { ModelSpec, LayerSpec, ModelFromSpecOptions } from './models/spec';

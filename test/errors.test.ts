@@ -4,7 +4,7 @@
  * a stack), naming the owner and the option; a misspelt option is refused, never ignored.
  */
 import {
-  AdaGrad, Adam, Affine, AvgPool, BatchNorm, Conv2D, Dropout, Flatten, MaxPool, MeanSquaredError, OptionError, ReLU, SGD,
+  AdaGrad, Adam, Affine, AvgPool, BatchNorm, Conv2D, Dropout, Flatten, LocalContrastNorm, LocalResponseNorm, MaxPool, MeanSquaredError, OptionError, ReLU, SGD,
   Sequential, ShapeError, Sigmoid, SoftmaxCrossEntropy, Tanh, cosineSchedule, evaluate, gradCheck, layerFromConfig, tensor,
 } from '../src';
 import { OptionError as NetOptionError } from '../src/net/errors';
@@ -27,6 +27,9 @@ const cases: [string, () => unknown, RegExp][] = [
   ['BatchNorm options', () => new BatchNorm(null as never), /^BatchNorm needs an options object like \{ momentum: 0\.9, eps: 1e-5 \}, got null$/],
   ['Dropout rate', () => new Dropout({ rate: 1 }), /^Dropout: option "rate" must be a number in \[0, 1\)/],
   ['Dropout misspelt option', () => new Dropout({ rate: 0.5, p: 0.1 } as never), /^Dropout: unknown option "p" \(known: rate\)$/],
+  ['LocalResponseNorm size', () => new LocalResponseNorm({ size: 0 }), /^LocalResponseNorm: option "size" must be a positive integer, got 0$/],
+  ['LocalResponseNorm misspelt option', () => new LocalResponseNorm({ size: 5, bias: 1 } as never), /^LocalResponseNorm: unknown option "bias" \(known: size, alpha, beta, k\)$/],
+  ['LocalContrastNorm sigma', () => new LocalContrastNorm({ sigma: 0 }), /^LocalContrastNorm: option "sigma" must be a finite number > 0, got 0$/],
   ['ReLU takes no options', () => new ReLU({ leak: 0.1 } as never), /^ReLU: unknown option "leak" \(it takes no options\)$/],
   ['Sigmoid takes no options', () => new Sigmoid({ a: 1 } as never), /^Sigmoid: unknown option "a"/],
   ['Tanh takes no options', () => new Tanh({ a: 1 } as never), /^Tanh: unknown option "a"/],
@@ -81,6 +84,8 @@ test.each([
   ['AvgPool', () => new AvgPool({ size: 2, stride: 1 }), [1, 3, 3], [2, 1, 2, 2]],
   ['BatchNorm', () => new BatchNorm(), [3], [2, 3]],
   ['Dropout', () => new Dropout({ rate: 0.5 }), [3], [2, 3]],
+  ['LocalResponseNorm', () => new LocalResponseNorm({ size: 3 }), [2, 1, 3], [2, 2, 1, 3]],
+  ['LocalContrastNorm', () => new LocalContrastNorm({ size: 3 }), [2, 1, 3], [2, 2, 1, 3]],
 ] as const)('%s.backward with a dy of the wrong size: a ShapeError naming both shapes', (kind, make, sampleShape, outputShape) => {
   const layer = make();
   layer.build([...sampleShape], new Rng(1));

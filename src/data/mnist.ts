@@ -1,335 +1,68 @@
 /**
- * MNIST: where the four files are, how they get there, and how their bytes become tensors.
+ * MNIST: the first of the datasets fetched by name (datasets.ts, dataset-source.ts), kept under its
+ * historical names, and how image bytes become tensors (shared by every IDX dataset).
  *
- * Location (the first that is set wins, so an explicit choice is never second-guessed):
- *   1. `dataDir` (the CLI's --data-dir),
- *   2. the NN_DATA_DIR environment variable,
- *   3. a per-user cache: $XDG_CACHE_HOME/millefeuille/mnist or ~/.cache/millefeuille/mnist on Linux,
- *      ~/Library/Caches/millefeuille/mnist on macOS, %LOCALAPPDATA%\millefeuille\Cache\mnist on Windows.
- * Each file may be gzipped (`name.gz`) or raw (`name`). Files missing from that directory are
- * downloaded from the first mirror that works (NN_MNIST_MIRRORS overrides the list: base URLs
- * separated by commas or spaces), verified by the SHA-256 of their decompressed content, written to a
- * temporary file in the same directory and renamed into place, so a crash, a truncated transfer or a
- * corrupted mirror never leaves a bad file under the real name.
+ * Location: --data-dir, else NN_DATA_DIR, else the per-user cache (…/millefeuille/mnist); missing files are
+ * downloaded (NN_MNIST_MIRRORS overrides the mirrors), verified by the SHA-256 of their decompressed content
+ * and renamed into place (download.ts).
  */
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { IdxError, asImages, asLabels, decompressIfGzip, parseIdx } from './idx';
-import { tensor, type Tensor } from '../tensor';
+import { DatasetError, type DownloadProgress } from './download';
+import { MNIST, type IdxFileKey } from './datasets';
+import {
+  datasetCacheDir, datasetDir, datasetMirrors, findIdxFile, locateDataset, readIdxDataset,
+  type IdxDataset, type IdxSplit, type LocateOptions,
+} from './dataset-source';
+
+export { stderrProgress } from './download';
+export type { DownloadProgress, LocateOptions };
 
 /** The four standard files and the SHA-256 of their decompressed content (as published by LeCun et al.). */
-export const MNIST_FILES = {
-  trainImages: { name: 'train-images-idx3-ubyte', sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db' },
-  trainLabels: { name: 'train-labels-idx1-ubyte', sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5' },
-  testImages: { name: 't10k-images-idx3-ubyte', sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7' },
-  testLabels: { name: 't10k-labels-idx1-ubyte', sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2' },
-} as const;
+export const MNIST_FILES: Readonly<Record<IdxFileKey, { name: string; sha256: string }>> = {
+  trainImages: { name: MNIST.files.trainImages.name, sha256: MNIST.files.trainImages.check.digest },
+  trainLabels: { name: MNIST.files.trainLabels.name, sha256: MNIST.files.trainLabels.check.digest },
+  testImages: { name: MNIST.files.testImages.name, sha256: MNIST.files.testImages.check.digest },
+  testLabels: { name: MNIST.files.testLabels.name, sha256: MNIST.files.testLabels.check.digest },
+};
 
-export type MnistFileKey = keyof typeof MNIST_FILES;
-const FILE_KEYS = Object.keys(MNIST_FILES) as MnistFileKey[];
+export type MnistFileKey = IdxFileKey;
 
 /** Public mirrors that serve `<base>/<name>.gz`, tried in order. */
-export const DEFAULT_MNIST_MIRRORS: readonly string[] = [
-  'https://storage.googleapis.com/cvdf-datasets/mnist/',
-  'https://ossci-datasets.s3.amazonaws.com/mnist/',
-];
+export const DEFAULT_MNIST_MIRRORS: readonly string[] = MNIST.mirrors;
 
-/** MNIST cannot be found, downloaded or verified. The message says where the files belong. */
-export class MnistError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MnistError';
-  }
-}
+/** MNIST cannot be found, downloaded or verified: the DatasetError of every dataset, under its old name. */
+export const MnistError = DatasetError;
+export type MnistError = DatasetError;
 
 /** One split: `count` images of rows×cols bytes and their labels (bytes 0–9). */
-export interface MnistSplit {
-  readonly count: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly images: Uint8Array;
-  readonly labels: Uint8Array;
-}
-
-export interface MnistData {
-  /** The directory the files were read from. */
-  readonly dir: string;
-  readonly train: MnistSplit;
-  readonly test: MnistSplit;
-}
-
-/** Download progress, reported a few times per second and once when a file is done. */
-export interface DownloadProgress {
-  readonly file: string;
-  readonly url: string;
-  readonly received: number;
-  /** From Content-Length; undefined when the server does not say. */
-  readonly total?: number;
-  readonly done: boolean;
-}
-
-export interface LocateOptions {
-  /** --data-dir: wins over everything else. */
-  dataDir?: string;
-  /** The environment to read NN_DATA_DIR, NN_MNIST_MIRRORS, XDG_CACHE_HOME … from (default process.env). */
-  env?: NodeJS.ProcessEnv;
-  /** Base URLs to download from (default: NN_MNIST_MIRRORS, else DEFAULT_MNIST_MIRRORS). */
-  mirrors?: readonly string[];
-  /** Download missing files (default true). */
-  download?: boolean;
-  /** Called as the download proceeds (default: a progress line on stderr). */
-  onProgress?: (progress: DownloadProgress) => void;
-  /** Give up on a mirror whose connection is idle this long (default 30 000 ms). */
-  idleTimeoutMs?: number;
-}
+export type MnistSplit = IdxSplit;
+export type MnistData = IdxDataset;
 
 /** The per-user cache directory for MNIST on this platform. */
-export function mnistCacheDir(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string {
-  if (platform === 'win32') {
-    const base = env.LOCALAPPDATA || path.join(home, 'AppData', 'Local');
-    return path.join(base, 'millefeuille', 'Cache', 'mnist');
-  }
-  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'millefeuille', 'mnist');
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
-  return path.join(base, 'millefeuille', 'mnist');
+export function mnistCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home?: string): string {
+  return home === undefined ? datasetCacheDir('mnist', env, platform) : datasetCacheDir('mnist', env, platform, home);
 }
 
 /** The directory MNIST is read from (and downloaded into): --data-dir, else NN_DATA_DIR, else the cache. */
 export function mnistDir(options: Pick<LocateOptions, 'dataDir' | 'env'> = {}): string {
-  const env = options.env ?? process.env;
-  if (options.dataDir) return path.resolve(options.dataDir);
-  if (env.NN_DATA_DIR) return path.resolve(env.NN_DATA_DIR);
-  return mnistCacheDir(env);
+  return datasetDir(MNIST, options);
 }
 
 /** The mirror list: explicit, else NN_MNIST_MIRRORS, else the defaults. Each base ends with '/'. */
 export function mnistMirrors(options: Pick<LocateOptions, 'mirrors' | 'env'> = {}): string[] {
-  const env = options.env ?? process.env;
-  const list = options.mirrors ?? (env.NN_MNIST_MIRRORS ? env.NN_MNIST_MIRRORS.split(/[\s,]+/) : DEFAULT_MNIST_MIRRORS);
-  return list.filter((m) => m.length > 0).map((m) => (m.endsWith('/') ? m : `${m}/`));
+  return datasetMirrors(MNIST, options);
 }
 
 /** The path of `name` in `dir` (gzipped preferred, then raw), or undefined if neither exists. */
-export function findMnistFile(dir: string, name: string): string | undefined {
-  for (const candidate of [path.join(dir, `${name}.gz`), path.join(dir, name)]) {
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
+export const findMnistFile = findIdxFile;
 
-/** One line telling a user where the files go; every "cannot get MNIST" error ends with it. */
-function wherePutFiles(dir: string): string {
-  const names = FILE_KEYS.map((k) => `${MNIST_FILES[k].name}.gz`).join(', ');
-  return `Put the four MNIST files (${names}; gzipped or not) in ${dir}, or point --data-dir or NN_DATA_DIR at a folder that has them.`;
-}
-
-/**
- * Returns the MNIST directory with all four files present, downloading the missing ones.
- * Offline and missing ⇒ one MnistError saying where to put the files.
- */
-export async function locateMnist(options: LocateOptions = {}): Promise<string> {
-  const dir = mnistDir(options);
-  const missing = FILE_KEYS.filter((k) => findMnistFile(dir, MNIST_FILES[k].name) === undefined);
-  if (missing.length === 0) return dir;
-  if (options.download === false) {
-    throw new MnistError(`MNIST is missing from ${dir} (${missing.map((k) => MNIST_FILES[k].name).join(', ')}). ${wherePutFiles(dir)}`);
-  }
-  const mirrors = mnistMirrors(options);
-  if (mirrors.length === 0) throw new MnistError(`MNIST is missing from ${dir} and no download mirror is configured. ${wherePutFiles(dir)}`);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new MnistError(`MNIST is missing and ${dir} cannot be created to download it into (${(e as Error).message}). ${wherePutFiles(dir)}`);
-  }
-  const onProgress = options.onProgress ?? stderrProgress();
-  for (const key of missing) {
-    await downloadVerified(dir, key, mirrors, onProgress, options.idleTimeoutMs ?? 30_000);
-  }
-  return dir;
-}
-
-/**
- * Downloads one file from the first mirror that delivers the right content, and renames it into
- * place. A mirror that fails (network, HTTP status, corrupt gzip, wrong checksum) is skipped; the
- * reasons are all in the final error if every mirror fails.
- */
-async function downloadVerified(
-  dir: string,
-  key: MnistFileKey,
-  mirrors: readonly string[],
-  onProgress: (p: DownloadProgress) => void,
-  idleTimeoutMs: number,
-): Promise<void> {
-  const { name, sha256 } = MNIST_FILES[key];
-  const failures: string[] = [];
-  let networkFailures = 0;
-  for (const mirror of mirrors) {
-    const url = new URL(`${name}.gz`, mirror).toString();
-    let bytes: Uint8Array;
-    try {
-      bytes = await fetchBytes(url, (received, total) => onProgress({ file: `${name}.gz`, url, received, total, done: false }), idleTimeoutMs);
-    } catch (e) {
-      networkFailures++;
-      failures.push(`${url}: ${(e as Error).message}`);
-      continue;
-    }
-    onProgress({ file: `${name}.gz`, url, received: bytes.length, total: bytes.length, done: true });
-    let content: Uint8Array;
-    try {
-      content = decompressIfGzip(bytes, url);
-    } catch (e) {
-      failures.push((e as Error).message);
-      continue;
-    }
-    const actual = crypto.createHash('sha256').update(content).digest('hex');
-    if (actual !== sha256) {
-      failures.push(`${url}: SHA-256 of the decompressed content is ${actual}, expected ${sha256} (the download is corrupt and was discarded)`);
-      continue;
-    }
-    // Write next to the target (same filesystem, so rename is atomic) and rename into place.
-    const target = path.join(dir, `${name}.gz`);
-    const temp = path.join(dir, `.${name}.gz.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
-    try {
-      fs.writeFileSync(temp, bytes);
-      fs.renameSync(temp, target);
-    } catch (e) {
-      fs.rmSync(temp, { force: true });
-      throw new MnistError(`cannot write ${target} (${(e as Error).message}). ${wherePutFiles(dir)}`);
-    }
-    return;
-  }
-  const reason = failures.join('; ');
-  const headline = networkFailures === mirrors.length
-    ? `MNIST is missing from ${dir} and could not be downloaded (offline?)`
-    : `MNIST file ${name} could not be downloaded intact`;
-  throw new MnistError(`${headline}: ${reason}. ${wherePutFiles(dir)}`);
-}
-
-/** GET with redirects (up to 5), an idle timeout and a progress callback. Rejects on non-200. */
-function fetchBytes(
-  url: string,
-  onData: (received: number, total: number | undefined) => void,
-  idleTimeoutMs: number,
-  redirects = 5,
-): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      reject(new Error(`not a valid URL`));
-      return;
-    }
-    const client = parsed.protocol === 'https:' ? https : parsed.protocol === 'http:' ? http : undefined;
-    if (!client) {
-      reject(new Error(`unsupported protocol ${parsed.protocol}`));
-      return;
-    }
-    const request = client.get(parsed, { headers: { 'user-agent': 'millefeuille-nn' } }, (response) => {
-      const status = response.statusCode ?? 0;
-      if (status >= 300 && status < 400 && response.headers.location) {
-        response.resume();
-        if (redirects === 0) {
-          reject(new Error('too many redirects'));
-          return;
-        }
-        const next = new URL(response.headers.location, parsed).toString();
-        fetchBytes(next, onData, idleTimeoutMs, redirects - 1).then(resolve, reject);
-        return;
-      }
-      if (status !== 200) {
-        response.resume();
-        reject(new Error(`HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}`));
-        return;
-      }
-      const lengthHeader = Number(response.headers['content-length']);
-      const total = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : undefined;
-      const chunks: Buffer[] = [];
-      let received = 0;
-      let lastReport = 0;
-      response.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        received += chunk.length;
-        const now = Date.now();
-        if (now - lastReport > 100) {
-          lastReport = now;
-          onData(received, total);
-        }
-      });
-      response.on('end', () => {
-        if (total !== undefined && received !== total) {
-          reject(new Error(`connection closed after ${received} of ${total} bytes`));
-          return;
-        }
-        resolve(Buffer.concat(chunks));
-      });
-      response.on('error', (e) => reject(e));
-      response.on('aborted', () => reject(new Error(`connection closed after ${received} bytes`)));
-    });
-    request.setTimeout(idleTimeoutMs, () => request.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s`)));
-    request.on('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message)));
-  });
-}
-
-/** The default download display: a line redrawn in place on a terminal, one line per file otherwise. */
-export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): (p: DownloadProgress) => void {
-  const mb = (n: number): string => (n / 1e6).toFixed(1);
-  let announced = '';
-  return (p) => {
-    if (stream.isTTY) {
-      const pct = p.total ? ` ${Math.floor((100 * p.received) / p.total)}%` : '';
-      const size = p.total ? `${mb(p.received)}/${mb(p.total)} MB` : `${mb(p.received)} MB`;
-      stream.write(`\r\x1b[Kdownloading ${p.file}${pct} (${size}) from ${new URL(p.url).host}${p.done ? '\n' : ''}`);
-      return;
-    }
-    if (announced !== p.url) {
-      announced = p.url;
-      stream.write(`downloading ${p.url}\n`);
-    }
-    if (p.done) stream.write(`downloaded ${p.file} (${mb(p.received)} MB)\n`);
-  };
+/** Returns the MNIST directory with all four files present, downloading the missing ones. */
+export function locateMnist(options: LocateOptions = {}): Promise<string> {
+  return locateDataset(MNIST, options);
 }
 
 /** Reads the four files from `dir` and checks they fit together (counts, image sizes, label range). */
 export function readMnist(dir: string): MnistData {
-  const read = (key: MnistFileKey): { file: string; idx: ReturnType<typeof parseIdx> } => {
-    const file = findMnistFile(dir, MNIST_FILES[key].name);
-    if (file === undefined) throw new MnistError(`MNIST file ${MNIST_FILES[key].name} is missing from ${dir}. ${wherePutFiles(dir)}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (e) {
-      throw new IdxError(`${file}: cannot read (${(e as Error).message})`);
-    }
-    return { file, idx: parseIdx(bytes, file) };
-  };
-  const split = (imagesKey: MnistFileKey, labelsKey: MnistFileKey): MnistSplit => {
-    const imgs = read(imagesKey);
-    const images = asImages(imgs.idx, imgs.file);
-    const labs = read(labelsKey);
-    const labels = asLabels(labs.idx, labs.file);
-    if (labels.length !== images.count) {
-      throw new IdxError(`${labs.file} has ${labels.length} labels but ${imgs.file} has ${images.count} images`);
-    }
-    for (let i = 0; i < labels.length; i++) {
-      if (labels[i] > 9) throw new IdxError(`${labs.file}: label ${labels[i]} at index ${i} is not a digit 0–9`);
-    }
-    return { count: images.count, rows: images.rows, cols: images.cols, images: images.pixels, labels };
-  };
-  const train = split('trainImages', 'trainLabels');
-  const test = split('testImages', 'testLabels');
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new IdxError(`MNIST in ${dir}: training images are ${train.rows}×${train.cols} but test images are ${test.rows}×${test.cols}`);
-  }
-  return { dir, train, test };
+  return readIdxDataset(MNIST, dir);
 }
 
 /** Locates (downloading if needed) and reads MNIST. */
@@ -337,76 +70,6 @@ export async function loadMnist(options: LocateOptions = {}): Promise<MnistData>
   return readMnist(await locateMnist(options));
 }
 
-// ---------------------------------------------------------------------------------------------
-// From bytes to tensors
-
-/**
- * How pixel bytes become network inputs: x = (p / 255 − mean) / std. `{ mean: 0, std: 1 }` is the
- * plain [0, 1] scaling; standardisation uses the training set's mean and std, which are saved with
- * the model so that eval and predict feed the net the same numbers it was trained on.
- */
-export interface Normalization {
-  readonly mean: number;
-  readonly std: number;
-}
-
-export const UNIT_SCALING: Normalization = { mean: 0, std: 1 };
-
-/** Mean and standard deviation of the scaled pixels p/255 of images [start, start + count). */
-export function pixelStats(images: Uint8Array, pixelsPerImage: number, start = 0, count?: number): Normalization {
-  const n = count ?? images.length / pixelsPerImage - start;
-  const histogram = new Float64Array(256);
-  const end = (start + n) * pixelsPerImage;
-  for (let i = start * pixelsPerImage; i < end; i++) histogram[images[i]]++;
-  let total = 0;
-  let sum = 0;
-  for (let v = 0; v < 256; v++) {
-    total += histogram[v];
-    sum += (histogram[v] * v) / 255;
-  }
-  if (total === 0) throw new RangeError('pixelStats: no pixels to measure');
-  const mean = sum / total;
-  let squares = 0;
-  for (let v = 0; v < 256; v++) squares += histogram[v] * (v / 255 - mean) ** 2;
-  const std = Math.sqrt(squares / total);
-  return { mean, std: std > 0 ? std : 1 };
-}
-
-/** The 256 input values a pixel byte can map to. */
-export function pixelLookup(norm: Normalization): Float32Array {
-  if (!(norm.std > 0) || !Number.isFinite(norm.mean)) {
-    throw new RangeError(`normalization needs a finite mean and a positive std, got mean ${norm.mean}, std ${norm.std}`);
-  }
-  const table = new Float32Array(256);
-  for (let v = 0; v < 256; v++) table[v] = (v / 255 - norm.mean) / norm.std;
-  return table;
-}
-
-/** Images [start, start + count) of a split as a [count, 1, rows, cols] tensor. */
-export function imagesToTensor(
-  images: Uint8Array,
-  rows: number,
-  cols: number,
-  start: number,
-  count: number,
-  norm: Normalization = UNIT_SCALING,
-): Tensor {
-  const size = rows * cols;
-  if (start < 0 || count < 0 || (start + count) * size > images.length) {
-    throw new RangeError(`imagesToTensor: images [${start}, ${start + count}) are out of range (${images.length / size} images)`);
-  }
-  const table = pixelLookup(norm);
-  const out = tensor([count, 1, rows, cols]);
-  const src = images.subarray(start * size, (start + count) * size);
-  const data = out.data;
-  for (let i = 0; i < src.length; i++) data[i] = table[src[i]];
-  return out;
-}
-
-/** Labels [start, start + count) as the Int32Array class indices losses take. */
-export function labelsToInt32(labels: Uint8Array, start: number, count: number): Int32Array {
-  if (start < 0 || count < 0 || start + count > labels.length) {
-    throw new RangeError(`labelsToInt32: labels [${start}, ${start + count}) are out of range (${labels.length} labels)`);
-  }
-  return Int32Array.from(labels.subarray(start, start + count));
-}
+// From bytes to tensors: pixels.ts (the core, so a page can feed MNIST bytes it fetched to a net).
+export { UNIT_SCALING, pixelStats, pixelLookup, imagesToTensor, labelsToInt32 } from './pixels';
+export type { Normalization } from './pixels';

@@ -7,6 +7,7 @@
  * Chosen at import from NN_KERNELS=reference|ts|wasm (tests, benchmarks; an unusable value gives a
  * warning and the default), changeable at run time with setKernelBackend.
  */
+import { envVar, warn } from '../platform';
 import { wasmKernels, wasmUnavailableReason } from './wasm/loader';
 
 export type KernelBackend = 'reference' | 'ts' | 'wasm';
@@ -17,14 +18,14 @@ export const kernelState: { backend: KernelBackend } = { backend: initialBackend
 
 function initialBackend(): KernelBackend {
   const fallback: KernelBackend = wasmKernels !== null ? 'wasm' : 'ts';
-  const requested = process.env.NN_KERNELS;
+  const requested = envVar('NN_KERNELS');
   if (requested === undefined || requested === '') return fallback;
   try {
     return checked(requested, 'NN_KERNELS');
   } catch (err) {
     // Not a crash at import (every program using the library would die with a stack trace): a
     // warning on stderr, and the default kernels. Benchmarks print the backend they ran.
-    process.emitWarning(`${(err as Error).message}; using ${fallback}`, { code: 'NN_KERNELS' });
+    warn(`${(err as Error).message}; using ${fallback}`, 'NN_KERNELS');
     return fallback;
   }
 }

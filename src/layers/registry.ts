@@ -11,6 +11,8 @@ import { Conv2D } from './conv2d';
 import { Dropout } from './dropout';
 import { Flatten } from './flatten';
 import type { Layer } from './layer';
+import { LocalContrastNorm } from './local-contrast-norm';
+import { LocalResponseNorm } from './local-response-norm';
 import { MaxPool } from './maxpool';
 import { ReLU } from './relu';
 import { Sigmoid } from './sigmoid';
@@ -26,6 +28,8 @@ const factories = new Map<string, LayerFactory>([
   ['AvgPool', (c) => new AvgPool(c)],
   ['BatchNorm', (c) => new BatchNorm(c)],
   ['Dropout', (c) => new Dropout(c)],
+  ['LocalResponseNorm', (c) => new LocalResponseNorm(c)],
+  ['LocalContrastNorm', (c) => new LocalContrastNorm(c)],
   ['ReLU', (c) => new ReLU(c)],
   ['Sigmoid', (c) => new Sigmoid(c)],
   ['Tanh', (c) => new Tanh(c)],

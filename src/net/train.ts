@@ -20,6 +20,7 @@ import type { Loss, Targets } from '../losses/loss';
 import type { Optimizer } from '../optimizers/optimizer';
 import { scheduleFromConfig, type Schedule, type ScheduleConfig } from '../optimizers/schedules';
 import { allocFloat32 } from '../memory';
+import { yieldToEventLoop } from '../platform';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
 import { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail, type Dataset } from '../data/batches';
@@ -457,8 +458,4 @@ function copyHistory(h: History): History {
     loss: [...h.loss], accuracy: [...h.accuracy], valLoss: [...h.valLoss], valAccuracy: [...h.valAccuracy], lr: [...h.lr],
     seconds: [...h.seconds], stopReason: h.stopReason, ...(h.bestEpoch !== undefined ? { bestEpoch: h.bestEpoch } : {}),
   };
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { kernelBackend, setKernelBackend, wasmStatus } from '../../src/kernels/backend';
 import { matmul, matmulTransA, matmulTransB } from '../../src/kernels/gemm';
 import { reluBackward, reluForward } from '../../src/kernels/activation';
@@ -20,12 +21,15 @@ import { Adam } from '../../src/optimizers/adam';
 import { tensor } from '../../src/tensor';
 
 describe('the WebAssembly kernels are the ones in use after a build', () => {
-  test('kernels.wasm was built and loaded (run `npm run build` if this fails)', () => {
+  test('kernels.wasm was built, inlined and loaded (run `npm run build` if this fails)', () => {
     const status = wasmStatus();
     // No silent fallback: a missing or broken module fails here, with the loader's reason.
     expect(status.reason).toBeNull();
     expect(status.available).toBe(true);
-    expect(fs.existsSync(status.file!)).toBe(true);
+    // The inlined bytes are the module the build compiled (dist/ keeps the raw file too).
+    const generated = fs.readFileSync(path.join(__dirname, '../../src/kernels/wasm/wasm-bytes.generated.ts'), 'utf8');
+    const built = path.join(__dirname, '../../dist/src/kernels/wasm', status.file!);
+    if (fs.existsSync(built)) expect(generated).toContain(fs.readFileSync(built).toString('base64'));
   });
 
   test('the plain SIMD build is loaded, the fused multiply-add build only when NN_WASM_FMA=1 and the engine has relaxed SIMD', () => {

@@ -4,15 +4,21 @@ import { AvgPool } from '../../src/layers/avgpool';
 import { BatchNorm } from '../../src/layers/batchnorm';
 import { Conv2D } from '../../src/layers/conv2d';
 import { Dropout } from '../../src/layers/dropout';
+import { LocalContrastNorm } from '../../src/layers/local-contrast-norm';
+import { LocalResponseNorm } from '../../src/layers/local-response-norm';
 import { MaxPool } from '../../src/layers/maxpool';
 
-export const ALL_KINDS = ['Conv2D', 'MaxPool', 'AvgPool', 'BatchNorm', 'Dropout', 'Affine', 'ReLU', 'Sigmoid', 'Tanh', 'Flatten'];
+export const ALL_KINDS = [
+  'LocalContrastNorm', 'Conv2D', 'LocalResponseNorm', 'MaxPool', 'AvgPool', 'BatchNorm', 'Dropout', 'Affine', 'ReLU', 'Sigmoid', 'Tanh', 'Flatten',
+];
 
-/** [1, 8, 8] images → 3 classes, through all ten kinds. */
+/** [1, 8, 8] images → 3 classes, through all twelve kinds. */
 export function everyLayerNet(seed: number): Sequential {
   return new Sequential(
     [
+      new LocalContrastNorm({ size: 5 }),
       new Conv2D({ filters: 3, kernelSize: 3, padding: 1 }),
+      new LocalResponseNorm({ size: 2, alpha: 0.5 }),
       new BatchNorm({ momentum: 0.8 }),
       new ReLU(),
       new MaxPool({ size: 2 }),

@@ -1,5 +1,5 @@
 /**
- * The layer contract (ARCHITECTURE §3) for the dense layers and for nets made of them, as properties
+ * The layer contract (ARCHITECTURE §3) for the dense and local normalisation layers and for nets made of them, as properties
  * over random shapes and inputs:
  * - backward never changes a param value (bit-identical snapshot); an optimizer step afterwards does;
  * - backward twice after zeroGrad gives identical grads and dx; without zeroGrad grads add up;
@@ -11,6 +11,8 @@ import fc from 'fast-check';
 import { Affine } from '../../src/layers/affine';
 import { Flatten } from '../../src/layers/flatten';
 import type { Layer } from '../../src/layers/layer';
+import { LocalContrastNorm } from '../../src/layers/local-contrast-norm';
+import { LocalResponseNorm } from '../../src/layers/local-response-norm';
 import { ReLU } from '../../src/layers/relu';
 import { Sigmoid } from '../../src/layers/sigmoid';
 import { Tanh } from '../../src/layers/tanh';
@@ -30,7 +32,11 @@ const factories: Record<string, Factory> = {
   Tanh: () => new Tanh(),
   ReLU: () => new ReLU(),
   Flatten: () => new Flatten(),
+  LocalResponseNorm: (c) => new LocalResponseNorm((c as { size: number }) ?? { size: 3, alpha: 0.5 }),
+  LocalContrastNorm: (c) => new LocalContrastNorm(c ?? { size: 3 }),
 };
+/** Kinds that take [channels, height, width] samples only. */
+const IMAGE_KINDS = new Set(['LocalResponseNorm', 'LocalContrastNorm']);
 
 function randomTensor(shape: number[], rng: Rng): Tensor {
   return tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-2, 2)));
@@ -40,14 +46,14 @@ function bits(a: Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-const arbitraryCase = fc.record({
-  kind: fc.constantFrom(...Object.keys(factories)),
+const arbitraryCase = fc.constantFrom(...Object.keys(factories)).chain((kind) => fc.record({
+  kind: fc.constant(kind),
   n: fc.integer({ min: 1, max: 4 }),
-  sampleShape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+  sampleShape: fc.array(fc.integer({ min: 1, max: 5 }), IMAGE_KINDS.has(kind) ? { minLength: 3, maxLength: 3 } : { minLength: 1, maxLength: 3 }),
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-});
+}));
 
-describe('every dense layer keeps the contract', () => {
+describe('every dense and local normalisation layer keeps the contract', () => {
   test('backward never changes a param value, repeats exactly after zeroGrad, accumulates without it', () => {
     fc.assert(
       fc.property(arbitraryCase, ({ kind, n, sampleShape, seed }) => {

@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  Adam, ModelFileError, SoftmaxCrossEntropy, fit, load, predict, save, layerKinds, type Sequential,
-} from '../../src';
+  Adam, ModelFileError, SoftmaxCrossEntropy, fit, load, predict, save, layerKinds, serializeModel, deserializeModel, type Sequential,
+} from '../../src/node';
 import { ALL_KINDS, blobImages, everyLayerNet } from './all-layers.fixture';
 
 const dirs: string[] = [];
@@ -79,7 +79,8 @@ test('the files: documented model.json, little-endian float32 weights.bin, no te
   expect(model.version).toBe(1);
   expect(model.inputShape).toEqual([1, 8, 8]);
   expect(model.seed).toBe(3);
-  expect(model.layers[0]).toEqual({ kind: 'Conv2D', config: trained.layers[0].config() });
+  expect(model.layers[0]).toEqual({ kind: 'LocalContrastNorm', config: trained.layers[0].config() });
+  expect(model.layers[1]).toEqual({ kind: 'Conv2D', config: trained.layers[1].config() });
   const bytes = fs.readFileSync(path.join(modelDir, 'weights.bin'));
   expect(bytes.length).toBe(model.weights.byteLength);
   const total = [...trained.params(), ...trained.buffers()].reduce((s, p) => s + p.value.length, 0);
@@ -151,27 +152,27 @@ describe('damaged or missing files are clear errors', () => {
 
   test('a layer config that no longer matches the manifest', () => {
     const dir = copyOfModel();
-    editJson(dir, (m) => (m.layers[9].config.units = 7));
-    expect(() => load(dir)).toThrow('the manifest gives 9.Affine.weights the shape [16, 6] but the layers build [16, 7]');
+    editJson(dir, (m) => (m.layers[11].config.units = 7));
+    expect(() => load(dir)).toThrow('the manifest gives 11.Affine.weights the shape [16, 6] but the layers build [16, 7]');
   });
 
   test('a manifest that lacks or adds tensors', () => {
     const dir = copyOfModel();
-    editJson(dir, (m) => (m.weights.tensors[0].name = '0.Conv2D.kernel'));
+    editJson(dir, (m) => (m.weights.tensors[0].name = '1.Conv2D.kernel'));
     expect(() => load(dir)).toThrow(
-      'the manifest of weights.bin does not match the layers: the layers need 0.Conv2D.weights which the manifest lacks; the manifest lists 0.Conv2D.kernel which no layer has',
+      'the manifest of weights.bin does not match the layers: the layers need 1.Conv2D.weights which the manifest lacks; the manifest lists 1.Conv2D.kernel which no layer has',
     );
   });
 
   test('an unknown layer kind or a bad layer config', () => {
     const dir = copyOfModel();
-    editJson(dir, (m) => (m.layers[2].kind = 'Swish'));
-    expect(() => load(dir)).toThrow(/layers\[2\] \(Swish\) cannot be rebuilt: unknown layer kind "Swish" \(known: Affine, Conv2D/);
+    editJson(dir, (m) => (m.layers[4].kind = 'Swish'));
+    expect(() => load(dir)).toThrow(/layers\[4\] \(Swish\) cannot be rebuilt: unknown layer kind "Swish" \(known: Affine, Conv2D/);
     editJson(dir, (m) => {
-      m.layers[2].kind = 'ReLU';
-      m.layers[8].config.rate = 2;
+      m.layers[4].kind = 'ReLU';
+      m.layers[10].config.rate = 2;
     });
-    expect(() => load(dir)).toThrow(/layers\[8\] \(Dropout\) cannot be rebuilt: Dropout: option "rate" must be a number in \[0, 1\)/);
+    expect(() => load(dir)).toThrow(/layers\[10\] \(Dropout\) cannot be rebuilt: Dropout: option "rate" must be a number in \[0, 1\)/);
   });
 
   test('a damaged or missing optimizer.bin', () => {
@@ -217,5 +218,47 @@ describe('files are written under a temporary name and renamed', () => {
     jest.restoreAllMocks();
     // New weights.bin, old model.json: the recorded SHA-256 tells them apart.
     expect(() => load(dir)).toThrow(/weights\.bin does not match model\.json: its SHA-256/);
+  });
+});
+
+describe('in memory (serializeModel / deserializeModel: the core, for pages and Workers)', () => {
+  test('the parts are byte for byte the files save() wrote, and they rebuild the same net and optimizer', () => {
+    const parts = serializeModel(trained, { optimizer, metadata: { name: 'every-layer', mean: 0.5, std: 0.25 } });
+    expect(parts.json).toBe(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+    expect(Buffer.from(parts.weights)).toEqual(fs.readFileSync(path.join(modelDir, 'weights.bin')));
+    expect(Buffer.from(parts.optimizer!)).toEqual(fs.readFileSync(path.join(modelDir, 'optimizer.bin')));
+    const back = deserializeModel({ json: parts.json, weights: parts.weights, optimizer: parts.optimizer });
+    const fromDir = load(modelDir);
+    expect(Array.from(predict(back.net, data.x).data)).toEqual(Array.from(predict(fromDir.net, data.x).data));
+    expect(back.optimizer!.state(back.net.params())).toEqual(fromDir.optimizer!.state(fromDir.net.params()));
+    expect(back.metadata).toEqual({ name: 'every-layer', mean: 0.5, std: 0.25 });
+  });
+
+  test('a changed byte, a short buffer, a missing optimizer part or bad JSON is a ModelFileError', () => {
+    const parts = serializeModel(trained, { optimizer });
+    const flipped = parts.weights.slice();
+    flipped[7] ^= 1;
+    expect(() => deserializeModel({ json: parts.json, weights: flipped, optimizer: parts.optimizer })).toThrow(/weights\.bin does not match model\.json: its SHA-256/);
+    expect(() => deserializeModel({ json: parts.json, weights: parts.weights.subarray(4), optimizer: parts.optimizer })).toThrow(/truncated/);
+    expect(() => deserializeModel({ json: parts.json, weights: parts.weights })).toThrow(/optimizer\.bin is missing/);
+    expect(() => deserializeModel({ json: '{', weights: parts.weights }, { modelPath: 'https://example.org/m/model.json' })).toThrow(
+      /^https:\/\/example\.org\/m\/model\.json is not valid JSON/,
+    );
+    expect(() => deserializeModel({ json: parts.json, weights: parts.weights })).toThrow(ModelFileError);
+  });
+
+  test('a manifest naming a file outside its directory is read under the default name', () => {
+    const parts = serializeModel(trained);
+    const model = JSON.parse(parts.json);
+    model.weights.file = '../../etc/passwd';
+    const asked: string[] = [];
+    deserializeModel({ json: model, weights: (name) => (asked.push(name), parts.weights) });
+    expect(asked).toEqual(['weights.bin']);
+  });
+
+  test('a non-finite weight is refused before anything is produced', () => {
+    const net = everyLayerNet(4);
+    net.params()[0].value[2] = NaN;
+    expect(() => serializeModel(net)).toThrow(/refusing to save to a model: .* holds NaN at index 2/);
   });
 });

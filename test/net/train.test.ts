@@ -6,7 +6,7 @@ import {
   Adam, Affine, MeanSquaredError, Momentum, ReLU, Rng, SGD, Sequential, SoftmaxCrossEntropy, Tanh, TrainingDivergedError,
   OptionError, constantSchedule, evaluate, fit, load, predict, save, stepSchedule, tensor, type BatchInfo, type Layer,
   type Loss, type Param, type Tensor,
-} from '../../src';
+} from '../../src/node';
 import { Dropout } from '../../src/layers/dropout';
 
 /** XOR of the quadrant signs: not linearly separable, needs the hidden layer. Points kept off the axes. */

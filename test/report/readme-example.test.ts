@@ -28,8 +28,8 @@ test('the README report example writes a page with the curves, the evaluation an
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
     }).outputText;
     const requireLibrary = (name: string) => {
-      if (name !== 'millefeuille') throw new Error(`the example imports ${name}`);
-      return require('../../src');
+      if (name !== 'millefeuille/node') throw new Error(`the example imports ${name}`);
+      return require('../../src/node');
     };
     // Top-level await, as an ES module would run it.
     const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;

@@ -5,7 +5,7 @@
  * `<script type="module">import { Sequential } from './millefeuille.mjs'</script>`.
  */
 export {
-  Sequential, layerFromConfig, predict, evaluate, fit, SoftmaxCrossEntropy, Adam, buildMnistModel,
-  TrainingRecorder, batchCurves, lineChart, setThreads, getThreads, kernelBackend, PALETTE,
+  deserializeModel, predict, evaluate, fit, SoftmaxCrossEntropy, Adam, buildMnistModel,
+  TrainingRecorder, batchCurves, lineChart, setThreads, threadsReady, threadStatus, kernelBackend, PALETTE,
 } from '../../index';
-export type { Tensor, BatchInfo, BatchRecords, ModelFile } from '../../index';
+export type { Sequential, Tensor, BatchInfo, BatchRecords } from '../../index';

@@ -15,11 +15,15 @@ export interface MnistImages {
   labels: Uint8Array;
 }
 
-/** Fetches images and labels of one split ('train' or 't10k'). */
-export async function fetchMnistSplit(split: 'train' | 't10k', base = DATA_BASE): Promise<MnistImages> {
+/**
+ * Fetches the first `limit` images and labels of one split ('train' or 't10k'). The files are read as a
+ * stream and dropped once `limit` items have arrived: 10,000 training images need a sixth of the
+ * 47 MB training file decompressed, not all of it.
+ */
+export async function fetchMnistSplit(split: 'train' | 't10k', limit = Infinity, base = DATA_BASE): Promise<MnistImages> {
   const [images, labels] = await Promise.all([
-    fetchIdx(`${base}${split}-images-idx3-ubyte.gz`),
-    fetchIdx(`${base}${split}-labels-idx1-ubyte.gz`),
+    fetchIdx(`${base}${split}-images-idx3-ubyte.gz`, limit),
+    fetchIdx(`${base}${split}-labels-idx1-ubyte.gz`, limit),
   ]);
   if (images.dims.length !== 3) throw new Error(`${split} images: an IDX file of ${images.dims.length} dimensions, expected 3`);
   if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
@@ -34,28 +38,89 @@ interface Idx {
   data: Uint8Array;
 }
 
-async function fetchIdx(url: string): Promise<Idx> {
+/** The first `limit` items of an IDX file (gzipped or raw); `dims[0]` says how many were read. */
+async function fetchIdx(url: string, limit: number): Promise<Idx> {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}: ${(await response.text()).trim()}`);
-  let bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status}: ${(await response.text()).trim()}`);
+  const reader = await unzippedReader(response.body);
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  let wanted = Infinity; // bytes needed, known once the header is in
+  while (received < wanted) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    if (wanted === Infinity && received >= 8) {
+      const head = concat(chunks, received);
+      const rank = head[3];
+      if (received >= 4 + 4 * rank) {
+        const dims = headerDims(head, rank);
+        const itemSize = dims.slice(1).reduce((a, b) => a * b, 1);
+        wanted = 4 + 4 * rank + Math.min(dims[0], limit) * itemSize;
+      }
+    }
   }
-  return parseIdxBytes(bytes, url);
+  if (received >= wanted) await reader.cancel();
+  const bytes = concat(chunks, received);
+  const rank = bytes[3];
+  const dims = headerDims(bytes, rank);
+  if (limit < dims[0]) dims[0] = limit;
+  return parseIdxBytes(bytes.subarray(0, Math.min(received, wanted)), url, dims);
 }
 
-/** An IDX file of unsigned bytes (type 0x08): dimensions and data, with its length checked. */
-export function parseIdxBytes(bytes: Uint8Array, name: string): Idx {
+/** The stream's bytes, gunzipped by the browser when they start with the gzip magic (0x1f 0x8b). */
+async function unzippedReader(body: ReadableStream<Uint8Array>): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const raw = body.getReader();
+  const first = await raw.read();
+  // The first chunk, then the rest of the body, as one stream again.
+  const whole = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (first.done) controller.close();
+      else controller.enqueue(first.value);
+    },
+    async pull(controller) {
+      const { done, value } = await raw.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => raw.cancel(reason),
+  });
+  const gzipped = !first.done && first.value[0] === 0x1f && first.value[1] === 0x8b;
+  const gunzip = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  return (gzipped ? whole.pipeThrough(gunzip) : whole).getReader();
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  chunks.splice(0, chunks.length, out);
+  return out;
+}
+
+function headerDims(bytes: Uint8Array, rank: number): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
+}
+
+/**
+ * An IDX file of unsigned bytes (type 0x08): dimensions and data, its length checked against `dims` (the
+ * header's own, or fewer items when only the first ones were read).
+ */
+export function parseIdxBytes(bytes: Uint8Array, name: string, dims?: number[]): Idx {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== 0x08) {
     throw new Error(`${name} is not an IDX file of unsigned bytes`);
   }
   const rank = bytes[3];
   const header = 4 + 4 * rank;
   if (rank < 1 || bytes.length < header) throw new Error(`${name}: damaged IDX header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const size = dims.reduce((a, b) => a * b, 1);
-  if (bytes.length - header !== size) throw new Error(`${name}: the header promises ${size} bytes of data, the file has ${bytes.length - header}`);
-  return { dims, data: bytes.subarray(header) };
+  const shape = dims ?? headerDims(bytes, rank);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (bytes.length - header !== size) throw new Error(`${name}: ${size} bytes of data expected, the file has ${bytes.length - header}`);
+  return { dims: shape, data: bytes.subarray(header) };
 }

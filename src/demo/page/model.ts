@@ -3,7 +3,7 @@
  * with the input normalisation `nn train` stored in its metadata, and the forward pass that turns one
  * 28×28 digit into ten probabilities.
  */
-import { Sequential, layerFromConfig, predict, type ModelFile } from './lib';
+import { deserializeModel, predict, type Sequential } from './lib';
 
 /** x = (p / 255 − mean) / std, as nn train fed the model. */
 export interface Normalization {
@@ -20,12 +20,13 @@ export interface PadModel {
 
 /** Fetches `base`model.json and its weights file and rebuilds the net; throws an Error saying what failed. */
 export async function fetchModel(base: string): Promise<PadModel> {
-  const model = (await (await fetchOk(`${base}model.json`)).json()) as ModelFile;
-  const bytes = new Uint8Array(await (await fetchOk(`${base}${model.weights.file}`)).arrayBuffer());
-  const net = netFromModelFile(model, bytes);
-  const metadata = (model.metadata ?? {}) as { model?: string; testAccuracy?: number; normalization?: Normalization };
+  // Both requests at once: the weights file is "weights.bin" in every model nn train or save() writes.
+  const [json, weights] = await Promise.all([fetchOk(`${base}model.json`).then((r) => r.text()), fetchOk(`${base}weights.bin`).then((r) => r.arrayBuffer())]);
+  // The library checks the format, every layer, each tensor's name and shape, and weights.bin's SHA-256.
+  const { net, metadata: saved } = deserializeModel({ json, weights: new Uint8Array(weights) }, { modelPath: `${base}model.json` });
+  const metadata = (saved ?? {}) as { model?: string; testAccuracy?: number; normalization?: Normalization };
   const normalization = metadata.normalization ?? { mean: 0, std: 1 };
-  const parts = [metadata.model ?? `${model.layers.length} layers`];
+  const parts = [metadata.model ?? `${net.layers.length} layers`];
   if (typeof metadata.testAccuracy === 'number') parts.push(`test accuracy ${(100 * metadata.testAccuracy).toFixed(2)} %`);
   return { net, normalization, description: parts.join(', ') };
 }
@@ -34,29 +35,6 @@ async function fetchOk(url: string): Promise<Response> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${(await response.text()).trim()}`);
   return response;
-}
-
-/** The net a model.json describes, with every tensor of weights.bin copied in (checked by name and size). */
-export function netFromModelFile(model: ModelFile, bytes: Uint8Array): Sequential {
-  if (model.format !== 'millefeuille-model') throw new Error(`model.json is not a millefeuille model (format ${String(model.format)})`);
-  if (bytes.byteLength !== model.weights.byteLength) {
-    throw new Error(`${model.weights.file} has ${bytes.byteLength} bytes, model.json says ${model.weights.byteLength}`);
-  }
-  const net = new Sequential(model.layers.map((l) => layerFromConfig(l.kind, l.config)), { inputShape: model.inputShape, seed: model.seed });
-  const entries = new Map(model.weights.tensors.map((t) => [t.name, t]));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const targets = [
-    ...net.namedParams().map(({ name, param }) => ({ name, value: param.value })),
-    ...net.namedBuffers().map(({ name, buffer }) => ({ name, value: buffer.value })),
-  ];
-  for (const { name, value } of targets) {
-    const entry = entries.get(name);
-    if (entry === undefined || entry.length !== value.length || entry.offset + 4 * entry.length > bytes.byteLength) {
-      throw new Error(`model.json and ${model.weights.file} do not describe the tensor ${name} the layers need`);
-    }
-    for (let i = 0; i < value.length; i++) value[i] = view.getFloat32(entry.offset + 4 * i, true);
-  }
-  return net;
 }
 
 /** The ten class probabilities of one 28×28 digit (pixel bytes, white on black). */

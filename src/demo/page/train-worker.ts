@@ -6,7 +6,7 @@
  * page's thread, so drawing stays responsive; with cross-origin isolation the kernels use threads of
  * their own (Workers sharing this Worker's wasm memory).
  */
-import { Adam, SoftmaxCrossEntropy, TrainingRecorder, buildMnistModel, evaluate, fit, kernelBackend, setThreads, type BatchInfo, type Tensor } from './lib';
+import { Adam, SoftmaxCrossEntropy, TrainingRecorder, buildMnistModel, evaluate, fit, kernelBackend, setThreads, threadsReady, type BatchInfo, type Tensor } from './lib';
 import { fetchMnistSplit } from './mnist-data';
 import type { FromWorker, ToWorker, TrainSettings } from './protocol';
 
@@ -40,6 +40,7 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
   if (threads > 1) {
     try {
       setThreads(threads);
+      await threadsReady(); // Web Workers start only once this one yields; wait, or the first batches run alone
     } catch (e) {
       // Training still works on one thread; say why there are no more.
       threadNote = ` (${threads} threads are not possible here: ${e instanceof Error ? e.message : String(e)})`;
@@ -47,7 +48,7 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
     }
   }
   scope.postMessage({ type: 'status', text: 'loading MNIST…' });
-  const [trainSplit, testSplit] = await Promise.all([fetchMnistSplit('train'), fetchMnistSplit('t10k')]);
+  const [trainSplit, testSplit] = await Promise.all([fetchMnistSplit('train', settings.trainCount), fetchMnistSplit('t10k', settings.testCount)]);
   const trainCount = Math.min(settings.trainCount, trainSplit.count);
   const testCount = Math.min(settings.testCount, testSplit.count);
   const pixels = trainSplit.rows * trainSplit.cols;

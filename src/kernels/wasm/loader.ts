@@ -1,13 +1,16 @@
 /**
  * Loads the WebAssembly SIMD kernels synchronously when the package is imported.
  *
- * The module (built by scripts/build-wasm.js into dist/src/kernels/wasm/kernels.wasm) imports one
- * SHARED memory that this side creates and owns, so worker threads can instantiate the same module
- * over the same memory (see threads.ts). When the file is missing, or the engine lacks SIMD or shared
- * memory, `wasmKernels` is null, `wasmUnavailableReason` says why, and the TypeScript kernels stay in use.
+ * The module's bytes are inlined (base64) in wasm-bytes.generated.ts, which scripts/build-wasm.js writes
+ * from src/kernels/wasm/assembly/ — no file system, no fetch, so the API stays synchronous in Node, a
+ * page and a Worker alike. The module imports one SHARED memory that this side creates and owns, so
+ * worker threads can instantiate the same module over the same memory (see threads.ts). A shared
+ * WebAssembly.Memory needs no cross-origin isolation in Chromium (only the SharedArrayBuffer global and
+ * posting it to a Worker do); an engine that refuses one, or lacks SIMD, or a checkout whose kernels were
+ * never built, leaves `wasmKernels` null, `wasmUnavailableReason` says why, and the TypeScript kernels
+ * stay in use.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { base64Bytes, envVar } from '../../platform';
 
 /** The GEMM functions the module exports (pointers are byte offsets into `memory`; the others: conv-wasm.ts). */
 export interface KernelExports {
@@ -30,7 +33,7 @@ export interface WasmKernels {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly exports: KernelExports;
-  /** Where the .wasm was read from. */
+  /** Which build was loaded: 'kernels.wasm', or 'kernels-fma.wasm' (NN_WASM_FMA=1). */
   readonly file: string;
 }
 
@@ -38,44 +41,58 @@ export interface WasmKernels {
 export const MAXIMUM_PAGES = 32768;
 const WASM_PAGE = 65536;
 
-/** Where the built module may be: next to this file (dist/), or in the repo's dist/ when run from src/ (jest). */
-export function wasmCandidates(name = 'kernels.wasm'): string[] {
-  return [
-    path.join(__dirname, name),
-    path.resolve(__dirname, '..', '..', '..', 'dist', 'src', 'kernels', 'wasm', name),
-  ];
-}
-
 /** The smallest SIMD module (one function returning a v128): validates only if the engine has SIMD128. */
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+interface GeneratedWasm {
+  KERNELS_WASM_BASE64: string;
+  KERNELS_FMA_WASM_BASE64: string;
+}
+
+/**
+ * The inlined modules, or null in a checkout that has not been built (`npm run build`, or jest's global
+ * setup, generates them). A `require` rather than an `import` so that type-checking a fresh clone does not
+ * depend on a generated file; bundlers (esbuild for dist/esm and dist/browser) inline it all the same.
+ */
+function generated(): GeneratedWasm | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('./wasm-bytes.generated') as GeneratedWasm;
+  } catch {
+    return null;
+  }
+}
+
 function load(): { kernels: WasmKernels | null; reason: string | null } {
   if (typeof WebAssembly !== 'object') return { kernels: null, reason: 'WebAssembly is not available' };
   if (!WebAssembly.validate(SIMD_PROBE)) return { kernels: null, reason: 'WebAssembly SIMD is not available' };
-  if (typeof SharedArrayBuffer !== 'function') return { kernels: null, reason: 'SharedArrayBuffer is not available' };
-  const file = wasmCandidates().find((f) => fs.existsSync(f));
-  if (file === undefined) {
-    return { kernels: null, reason: `kernels.wasm not found (looked in ${wasmCandidates().join(', ')}); run npm run build` };
+  const inlined = generated();
+  if (inlined === null) {
+    return { kernels: null, reason: 'the wasm kernels were not built (src/kernels/wasm/wasm-bytes.generated.ts is missing); run npm run build' };
   }
+  let memory: WebAssembly.Memory;
   try {
-    let chosen = file;
-    let bytes = fs.readFileSync(file);
+    memory = new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
+  } catch (err) {
+    return { kernels: null, reason: `this engine cannot create a shared WebAssembly memory (${(err as Error).message})` };
+  }
+  let file = 'kernels.wasm';
+  try {
+    let bytes = base64Bytes(inlined.KERNELS_WASM_BASE64);
     // Opt-in: the build with fused multiply-adds (about 1.3× the GEMM speed on this machine's x64),
     // if the engine validates relaxed SIMD. Results then differ from the default build in the last bits.
-    if (process.env.NN_WASM_FMA === '1') {
-      const fma = wasmCandidates('kernels-fma.wasm').find((f) => fs.existsSync(f));
-      const fmaBytes = fma === undefined ? undefined : fs.readFileSync(fma);
-      if (fma !== undefined && fmaBytes !== undefined && WebAssembly.validate(fmaBytes)) {
-        chosen = fma;
+    if (envVar('NN_WASM_FMA') === '1') {
+      const fmaBytes = base64Bytes(inlined.KERNELS_FMA_WASM_BASE64);
+      if (WebAssembly.validate(fmaBytes)) {
+        file = 'kernels-fma.wasm';
         bytes = fmaBytes;
       }
     }
     const module = new WebAssembly.Module(bytes);
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return { kernels: { module, memory, exports: instance.exports as unknown as KernelExports, file: chosen }, reason: null };
+    return { kernels: { module, memory, exports: instance.exports as unknown as KernelExports, file }, reason: null };
   } catch (err) {
     return { kernels: null, reason: `${file} failed to load: ${(err as Error).message}` };
   }

@@ -8,10 +8,11 @@
  * Hand-off is through small SharedArrayBuffers (per worker: sequence number, done number, opcode and
  * a claim word; float64 arguments) with Atomics.wait/notify — no message passing in the hot path.
  * A part no worker has claimed when the caller is done with its own is run by the caller (see
- * waitAll). Workers are unref'd: they never keep the process alive.
+ * waitAll). Workers come from a ThreadHost (thread-host.ts): worker_threads in Node (unref'd: they never
+ * keep the process alive), Web Workers in a cross-origin isolated browser context.
  */
-import { Worker } from 'node:worker_threads';
 import { wasmKernels } from './loader';
+import { threadHost, ThreadsUnavailableError, type ThreadHost } from './thread-host';
 
 /**
  * The kernels a worker can run, by opcode (the index here): a worker calls the module's export of
@@ -20,7 +21,7 @@ import { wasmKernels } from './loader';
 const OPS = ['gemm', 'gemmDot', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2', 'maxPoolBackward', 'batchNormForward', 'batchNormBackward'] as const;
 export type KernelName = (typeof OPS)[number];
 
-/** Int32s per worker slot: [seq, done, op, claim]; slot 0 (the caller's) holds the count of parts workers ran. */
+/** Int32s per worker slot: [seq, done, op, claim, ready]; slot 0 (the caller's) holds the count of parts workers ran. */
 const SLOT = 16;
 /** Float64 arguments per worker slot (pointers, sizes and float parameters alike). */
 const ARGS = 24;
@@ -29,15 +30,13 @@ const FAILED = -2;
 /** Upper bound on setThreads: a guard against typos, far above any useful count. */
 export const MAX_THREADS = 64;
 
-// The worker's whole program. Inline (eval) so it runs under jest (which cannot start a .ts worker)
-// and from dist/ alike. It polls ~20,000 times (tens of µs) before sleeping: kernel calls come in
+// The worker's whole program (its host calls run(init)). Inline so it runs under jest (which cannot
+// start a .ts worker), from dist/ and from a bundle in a page alike. It polls ~20,000 times (tens of µs) before sleeping: kernel calls come in
 // bursts, and a sleeping worker wakes too late for a 0.2 ms product (measured on an idle machine:
 // SimpleConvNet 8,500 samples/s with this spin, 7,700 with a tenth of it). Threads are opt-in: on a
 // machine whose cores are busy, one thread is the better choice anyway.
-const WORKER_SOURCE = `
-'use strict';
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, args, slot } = workerData;
+const WORKER_PROGRAM = `
+function run({ module, memory, control, args, slot }) {
 const ctl = new Int32Array(control);
 const arg = new Float64Array(args);
 const base = slot * ${SLOT};
@@ -46,6 +45,7 @@ let fns;
 try {
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   fns = ${JSON.stringify(OPS)}.map((name) => ex[name]);
+  Atomics.store(ctl, base + 4, 1);
 } catch (err) {
   Atomics.store(ctl, base + 1, ${FAILED});
   Atomics.notify(ctl, base + 1);
@@ -68,11 +68,14 @@ for (;;) {
   Atomics.store(ctl, base + 1, seq);
   Atomics.notify(ctl, base + 1);
 }
+}
 `;
 
-const control = new Int32Array(new SharedArrayBuffer(SLOT * 4 * MAX_THREADS));
-const args = new Float64Array(new SharedArrayBuffer(ARGS * 8 * MAX_THREADS));
-let workers: Worker[] = [];
+// The control and argument blocks. Plain arrays until the first worker starts: a page without
+// cross-origin isolation has no SharedArrayBuffer, and one thread never needs one.
+let control: Int32Array<ArrayBufferLike> = new Int32Array(SLOT * MAX_THREADS);
+let args: Float64Array<ArrayBufferLike> = new Float64Array(ARGS * MAX_THREADS);
+let workers: { terminate(): void }[] = [];
 let sequence = 0;
 let batches = 0;
 
@@ -86,6 +89,17 @@ export function workerPartCount(): number {
   return Atomics.load(control, 0);
 }
 
+/**
+ * The threads in use and where they come from, for a page or a benchmark to show: `host` is
+ * "worker_threads" or "Web Workers" (null with one thread), `partsRunByWorkers` counts the kernel parts
+ * the workers (not the calling thread) have run so far — proof that they are working.
+ */
+export function threadStatus(): { threads: number; host: string | null; partsRunByWorkers: number } {
+  return { threads: getThreads(), host: workers.length > 0 ? hostName : null, partsRunByWorkers: workerPartCount() };
+}
+
+let hostName: string | null = null;
+
 /** The number of threads kernels use (1 = the calling thread only). */
 export function getThreads(): number {
   return workers.length + 1;
@@ -93,41 +107,75 @@ export function getThreads(): number {
 
 /**
  * Uses n threads for the wasm kernels (the calling thread plus n − 1 workers). 1 stops the workers.
- * Throws if n is not an integer in 1..MAX_THREADS, or if n > 1 and the wasm kernels are not loaded.
+ * Throws a RangeError if n is not an integer in 1..MAX_THREADS; a ThreadsUnavailableError if n > 1 where
+ * threads cannot work (no wasm kernels; a browser page without cross-origin isolation, or its main thread).
  */
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new RangeError(`setThreads: threads must be an integer from 1 to ${MAX_THREADS}, got ${n}`);
   }
   if (n > 1 && wasmKernels === null) {
-    throw new Error('setThreads: more than one thread needs the WebAssembly kernels, which are not loaded');
+    throw new ThreadsUnavailableError('setThreads: more than one thread needs the WebAssembly kernels, which are not loaded');
   }
   while (workers.length > n - 1) stopWorker(workers.length - 1);
-  while (workers.length < n - 1) startWorker(workers.length);
+  if (workers.length < n - 1) {
+    const host = threadHost(); // throws ThreadsUnavailableError, saying why, before anything changes
+    hostName = host.name;
+    shareBlocks();
+    while (workers.length < n - 1) startWorker(workers.length, host);
+  }
 }
 
-function startWorker(index: number): void {
+/**
+ * Resolves when every worker has started and instantiated the kernels (rejects if one failed, or after
+ * `timeoutMs`). Not needed for correct results — a part no worker has claimed is run by the caller — but
+ * workers start asynchronously (a Web Worker only after its creator returns to its event loop), so a short
+ * run straight after setThreads may otherwise do all the work on the calling thread.
+ */
+export async function threadsReady(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let ready = 0;
+    for (let w = 0; w < workers.length; w++) {
+      const base = (w + 1) * SLOT;
+      if (Atomics.load(control, base + 1) === FAILED) throw new ThreadsUnavailableError(`kernel worker ${w + 1} failed to start; use setThreads(1)`);
+      if (Atomics.load(control, base + 4) === 1) ready++;
+    }
+    if (ready === workers.length) return;
+    if (Date.now() > deadline) throw new ThreadsUnavailableError(`${workers.length - ready} kernel worker(s) did not start within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Moves the control and argument blocks into SharedArrayBuffers (once), before the first worker starts. */
+function shareBlocks(): void {
+  if (control.buffer instanceof SharedArrayBuffer) return;
+  const sharedControl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * MAX_THREADS));
+  sharedControl.set(control);
+  control = sharedControl;
+  args = new Float64Array(new SharedArrayBuffer(ARGS * 8 * MAX_THREADS));
+  argBlocks.length = 0;
+}
+
+function startWorker(index: number, host: ThreadHost): void {
   const kernels = wasmKernels!;
   const slot = index + 1;
   const base = slot * SLOT;
   Atomics.store(control, base, 0);
   Atomics.store(control, base + 1, 0);
   Atomics.store(control, base + 3, 0);
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { module: kernels.module, memory: kernels.memory, control: control.buffer, args: args.buffer, slot },
-  });
-  worker.unref();
+  Atomics.store(control, base + 4, 0);
+  const init = { module: kernels.module, memory: kernels.memory, control: control.buffer as SharedArrayBuffer, args: args.buffer as SharedArrayBuffer, slot };
   // A worker that dies is reported through its slot (FAILED) or by the timeout in `waitAll`.
-  worker.on('error', () => Atomics.store(control, base + 1, FAILED));
-  workers.push(worker);
+  const ctl = control;
+  workers.push(host.start(WORKER_PROGRAM, init, () => Atomics.store(ctl, base + 1, FAILED)));
 }
 
 function stopWorker(index: number): void {
   const base = (index + 1) * SLOT;
   Atomics.store(control, base, -1);
   Atomics.notify(control, base);
-  void workers[index].terminate();
+  workers[index].terminate();
   workers = workers.slice(0, index);
 }
 

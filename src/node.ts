@@ -1,0 +1,35 @@
+/**
+ * millefeuille/node — the core (everything `millefeuille` exports) plus what needs Node: model directories
+ * (save/load), IDX files and MNIST (locate, download, verify), the report written to disk, and kernel
+ * threads over worker_threads.
+ */
+import * as workerThreads from 'node:worker_threads';
+import { setThreadHost, workerThreadsHost, type WorkerThreadsModule } from './kernels/wasm/thread-host';
+
+export * from './index';
+
+// Model directories (issue 4): model.json + weights.bin (+ optimizer.bin), written atomically.
+export { save, load } from './net/serialize';
+// Data: IDX files, MNIST (locate, download, verify) (issue 5)
+export { IdxError, parseIdx, readIdxFile, readIdxImages, readIdxLabels, encodeIdx, isGzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './data/idx';
+export type { IdxArray, IdxImages } from './data/idx';
+export { loadMnist, locateMnist, readMnist, mnistDir, mnistCacheDir, mnistMirrors, MnistError, MNIST_FILES, DEFAULT_MNIST_MIRRORS } from './data/mnist';
+export type { MnistData, MnistSplit, LocateOptions, DownloadProgress } from './data/mnist';
+// The user's own data and datasets by name (issue 16): locate → download → verify → cache, CSV, IDX pairs, spec files.
+export {
+  loadDataset, locateDataset, readIdxDataset, datasetDir, datasetCacheDir, datasetMirrors, datasetStatus, findIdxFile,
+} from './data/dataset-source';
+export type { IdxDataset, IdxSplit, DatasetStatus } from './data/dataset-source';
+export { DatasetError, downloadVerified, stderrProgress } from './data/download';
+export type { FileCheck, DownloadRequest } from './data/download';
+export { loadCsv, CsvError } from './data/csv';
+export type { CsvData, CsvOptions } from './data/csv';
+export { loadIdxPair, resolveIdxPath, idxClassCount } from './data/idx-pair';
+export type { IdxPair, IdxPaths } from './data/idx-pair';
+export { readModelSpec } from './models/spec-file';
+// The training report written to a file, and the machine it ran on (issue 15)
+export { writeReport, machineInfo, ReportError } from './report/write';
+
+// Kernel threads: worker_threads, handed over explicitly (the core finds it by itself only on a Node with
+// process.getBuiltinModule, ≥ 20.16).
+setThreadHost(workerThreadsHost(workerThreads as unknown as WorkerThreadsModule));
