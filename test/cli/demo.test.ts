@@ -66,7 +66,10 @@ describe('nn demo DIR (a model directory), cross-origin isolated', () => {
   });
 
   test('the page, its scripts and the library bundle, with the isolation headers and their types', async () => {
-    for (const [file, type] of [['', 'text/html'], ['index.html', 'text/html'], ['main.js', 'text/javascript'], ['train-worker.js', 'text/javascript'], ['demo.css', 'text/css']]) {
+    for (const [file, type] of [
+      ['', 'text/html'], ['index.html', 'text/html'], ['main.js', 'text/javascript'], ['train-worker.js', 'text/javascript'],
+      ['millefeuille.mjs', 'text/javascript'], ['demo.css', 'text/css'],
+    ]) {
       const response = await get(`${demo.url}${file}`);
       expect([file, response.status]).toEqual([file, 200]);
       expect(response.headers.get('content-type')).toContain(type);
@@ -164,6 +167,24 @@ describe('nn serve --no-isolation (the alias), with no MNIST', () => {
     expect(response.status).toBe(404);
     expect(response.body.toString()).toMatch(/is not in .*run "nn train mnist" once/);
     expect((await get(`${demo.url}model/model.json`)).status).toBe(200);
+  });
+});
+
+describe('nn demo (the built-in model)', () => {
+  test('serves the model shipped in the package: small, with nn train\'s metadata and no optimizer state', async () => {
+    const demo = await startDemo();
+    try {
+      expect(demo.banner).toMatch(/^model: built in, "best", test accuracy 99\.\d\d%$/m);
+      const model = JSON.parse((await get(`${demo.url}model/model.json`)).body.toString());
+      expect(model.metadata.run).toMatchObject({ model: 'best', seed: 1 });
+      expect(model.optimizer).toBeUndefined();
+      expect(model.training).toBeUndefined();
+      const weights = await get(`${demo.url}model/weights.bin`);
+      expect(weights.body.length).toBe(model.weights.byteLength);
+      expect(weights.body.length).toBeLessThan(1_000_000);
+    } finally {
+      await demo.stop();
+    }
   });
 });
 
