@@ -3,8 +3,8 @@
  * (save/load), IDX files and MNIST (locate, download, verify), the report written to disk, and kernel
  * threads over worker_threads.
  */
-import * as workerThreads from 'node:worker_threads';
-import { setThreadHost, workerThreadsHost, type WorkerThreadsModule } from './kernels/wasm/thread-host';
+// Kernel threads: worker_threads, registered on import (the core alone finds it only on Node ≥ 20.16).
+import './kernels/wasm/node-threads';
 
 export * from './index';
 
@@ -29,7 +29,3 @@ export type { IdxPair, IdxPaths } from './data/idx-pair';
 export { readModelSpec } from './models/spec-file';
 // The training report written to a file, and the machine it ran on (issue 15)
 export { writeReport, machineInfo, ReportError } from './report/write';
-
-// Kernel threads: worker_threads, handed over explicitly (the core finds it by itself only on a Node with
-// process.getBuiltinModule, ≥ 20.16).
-setThreadHost(workerThreadsHost(workerThreads as unknown as WorkerThreadsModule));

@@ -9,6 +9,8 @@ import { CliError, reportError } from './errors';
 import { registerPredict } from './predict';
 import { registerSummary } from './summary';
 import { registerTrain } from './train';
+// Kernel threads over worker_threads on every supported Node (--threads).
+import '../kernels/wasm/node-threads';
 
 /** The `nn` program with its commands. Settings made here are inherited by every command. */
 export function buildProgram(): Command {

@@ -46,8 +46,9 @@ export function borderSums(taps: GaussianTaps, length: number): Float64Array {
 /** Everything the fast loops need besides the data: taps, border sums and float64 scratch. */
 export class LcnWorkspace {
   readonly taps: GaussianTaps;
-  readonly zRow: Float64Array;
-  readonly zCol: Float64Array;
+  /** 1/Z along each axis (Z[P] = zRow[row]·zCol[col]). */
+  readonly invZRow: Float64Array;
+  readonly invZCol: Float64Array;
   /** Two H·W scratch images. */
   readonly a: Float64Array;
   readonly b: Float64Array;
@@ -57,8 +58,8 @@ export class LcnWorkspace {
     readonly eps: number,
   ) {
     this.taps = gaussianTaps(size, sigma);
-    this.zRow = borderSums(this.taps, height);
-    this.zCol = borderSums(this.taps, width);
+    this.invZRow = borderSums(this.taps, height).map((z) => 1 / z);
+    this.invZCol = borderSums(this.taps, width).map((z) => 1 / z);
     this.a = new Float64Array(height * width);
     this.b = new Float64Array(height * width);
   }
@@ -70,26 +71,28 @@ export class LcnWorkspace {
  */
 function blur(f: Float64Array, out: Float64Array, tmp: Float64Array, ws: LcnWorkspace, adjoint: boolean): void {
   const H = ws.height, W = ws.width, { before, after, weights } = ws.taps;
-  const zRow = ws.zRow, zCol = ws.zCol;
-  // Forward: tmp[r, q] = Σ_t g(t) f[r, q + t] / zCol[q];  out[r, q] = Σ_t g(t) tmp[r + t, q] / zRow[r].
+  const invZRow = ws.invZRow, invZCol = ws.invZCol;
+  // Forward: tmp[r, q] = Σ_t g(t)·f[r, q + t] / zCol[q];  out[r, q] = Σ_t g(t)·tmp[r + t, q] / zRow[r].
   // Adjoint (the transpose of that composition): tmp[r, q] = Σ_t g(t)·(f / zRow)[r − t, q];
   //                                              out[r, q] = Σ_t g(t)·(tmp / zCol)[r, q − t].
+  // Every loop adds a whole shifted row (or column strip) at once: long, branch-free inner loops.
   if (!adjoint) {
     for (let r = 0; r < H; r++) {
       const row = r * W;
-      for (let q = 0; q < W; q++) {
-        const lo = q - before < 0 ? -q : -before, hi = q + after >= W ? W - 1 - q : after;
-        let sum = 0;
-        for (let t = lo; t <= hi; t++) sum += weights[t + before] * f[row + q + t];
-        tmp[row + q] = sum / zCol[q];
+      for (let q = 0; q < W; q++) tmp[row + q] = 0;
+      for (let t = -before; t <= after; t++) {
+        // q + t inside the row: q ∈ [max(0, −t), min(W, W − t))
+        const g = weights[t + before], qLo = t < 0 ? -t : 0, qHi = t > 0 ? W - t : W;
+        for (let q = qLo; q < qHi; q++) tmp[row + q] += g * f[row + q + t];
       }
+      for (let q = 0; q < W; q++) tmp[row + q] *= invZCol[q];
     }
     for (let r = 0; r < H; r++) {
       const lo = r - before < 0 ? -r : -before, hi = r + after >= H ? H - 1 - r : after;
-      const inv = 1 / zRow[r], row = r * W;
+      const row = r * W;
       for (let q = 0; q < W; q++) out[row + q] = 0;
       for (let t = lo; t <= hi; t++) {
-        const g = weights[t + before] * inv, src = (r + t) * W;
+        const g = weights[t + before] * invZRow[r], src = (r + t) * W;
         for (let q = 0; q < W; q++) out[row + q] += g * tmp[src + q];
       }
     }
@@ -100,17 +103,19 @@ function blur(f: Float64Array, out: Float64Array, tmp: Float64Array, ws: LcnWork
       const row = r * W;
       for (let q = 0; q < W; q++) tmp[row + q] = 0;
       for (let u = lo; u <= hi; u++) {
-        const src = r + u, g = weights[before - u] / zRow[src], srcRow = src * W;
+        const src = r + u, g = weights[before - u] * invZRow[src], srcRow = src * W;
         for (let q = 0; q < W; q++) tmp[row + q] += g * f[srcRow + q];
       }
     }
     for (let r = 0; r < H; r++) {
       const row = r * W;
       for (let q = 0; q < W; q++) {
-        const lo = -after > -q ? -after : -q, hi = before < W - 1 - q ? before : W - 1 - q;
-        let sum = 0;
-        for (let u = lo; u <= hi; u++) sum += (weights[before - u] * tmp[row + q + u]) / zCol[q + u];
-        out[row + q] = sum;
+        tmp[row + q] *= invZCol[q];
+        out[row + q] = 0;
+      }
+      for (let u = -after; u <= before; u++) {
+        const g = weights[before - u], qLo = u < 0 ? -u : 0, qHi = u > 0 ? W - u : W;
+        for (let q = qLo; q < qHi; q++) out[row + q] += g * tmp[row + q + u];
       }
     }
   }

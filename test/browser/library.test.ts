@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import * as ts from 'typescript';
 import { launchChromium, openPage, serveStatic, type StaticServer } from '../helpers/browser';
+import { Affine, Conv2D, Flatten, ReLU, Sequential, predict, save, tensor } from '../../src/node';
 import { trainSteps, type GradCheckSummary, type TrainingResult } from './pages/suite-core';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,6 +29,8 @@ const SEED = 7;
 let dir: string;
 let browser: Browser;
 let nodeResult: TrainingResult;
+let modelNet: Sequential;
+const MODEL_INPUT = Array.from({ length: 2 * 36 }, (_, i) => Math.sin(i));
 
 function readmeExample(): string {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -57,6 +60,13 @@ beforeAll(async () => {
   expect(example).toMatch(/from 'millefeuille'/);
   fs.writeFileSync(path.join(dir, 'readme.mjs'), example.replace(/from 'millefeuille'/g, "from './millefeuille.mjs'"));
   fs.writeFileSync(path.join(dir, 'readme.html'), '<!doctype html><meta charset="utf-8"><title>readme</title><script type="module" src="./readme.mjs"></script>');
+  // The README's plain <script type="module"> page, as written, beside the bundle.
+  const page = /<!-- page-example -->\s*```html\n([\s\S]*?)```/.exec(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+  if (!page) throw new Error('README.md has no ```html block after <!-- page-example -->');
+  fs.writeFileSync(path.join(dir, 'page-example.html'), `<!doctype html><meta charset="utf-8"><title>page</title><body>\n${page[1]}`);
+  // A model saved by Node (millefeuille/node's save), for a page to fetch and rebuild.
+  modelNet = new Sequential([new Conv2D({ filters: 3, kernelSize: 3 }), new ReLU(), new Flatten(), new Affine({ units: 4 })], { inputShape: [1, 6, 6], seed: 3 });
+  save(modelNet, path.join(dir, 'model'));
   browser = await launchChromium();
   nodeResult = await trainSteps(SEED, 1);
 });
@@ -97,6 +107,27 @@ describe.each([false, true])('a page served with isolated=%p', (isolated) => {
     expect(output).toContain('training accuracy 1');
     expect(output).toMatch(/gradients verified, worst error \d\.\de-\d+/);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(isolated);
+    await page.close();
+  });
+
+  test("the README's plain <script type=\"module\"> page trains XOR", async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/page-example.html`);
+    await page.waitForFunction(() => document.body.textContent?.includes('training accuracy'), null, { timeout: 60_000 });
+    expect(await page.evaluate(() => document.body.textContent)).toBe('training accuracy 1');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a model saved by Node, fetched as in the README, predicts the same numbers in the page', async () => {
+    const { page, errors } = await suitePage(server);
+    // A string, not a function: ts-jest would rewrite a dynamic import() inside a function into require().
+    const inPage = (await page.evaluate(`(async () => {
+      const { deserializeModel, predict, tensor } = await import('./millefeuille.mjs');
+      const { net } = deserializeModel({ json: await (await fetch('model/model.json')).text(), weights: new Uint8Array(await (await fetch('model/weights.bin')).arrayBuffer()) });
+      return Array.from(predict(net, tensor([2, 1, 6, 6], ${JSON.stringify(MODEL_INPUT)})).data);
+    })()`)) as number[];
+    expect(inPage).toEqual(Array.from(predict(modelNet, tensor([2, 1, 6, 6], MODEL_INPUT)).data));
+    expect(errors).toEqual([]);
     await page.close();
   });
 
