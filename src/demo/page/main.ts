@@ -223,7 +223,7 @@ function queueChart(): void {
     });
     $('accuracy-chart').innerHTML = lineChart({
       title: 'test accuracy', xLabel: 'epochs', width: 420, height: 240,
-      yFormat: (v) => `${Math.round(100 * v)} %`,
+      yFormat: (v) => `${Number((100 * v).toFixed(1))} %`,
       series: [{ name: 'accuracy', points: state.accuracy, color: PALETTE[2] }],
     });
   }, 250);

@@ -42,12 +42,12 @@ interface Idx {
 async function fetchIdx(url: string, limit: number): Promise<Idx> {
   const response = await fetch(url);
   if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status}: ${(await response.text()).trim()}`);
-  const reader = await unzippedReader(response.body);
+  const source = await contentReader(response.body);
   const chunks: Uint8Array[] = [];
   let received = 0;
   let wanted = Infinity; // bytes needed, known once the header is in
   while (received < wanted) {
-    const { done, value } = await reader.read();
+    const { done, value } = await source.read();
     if (done) break;
     chunks.push(value);
     received += value.length;
@@ -61,7 +61,7 @@ async function fetchIdx(url: string, limit: number): Promise<Idx> {
       }
     }
   }
-  if (received >= wanted) await reader.cancel();
+  source.stop();
   const bytes = concat(chunks, received);
   const rank = bytes[3];
   const dims = headerDims(bytes, rank);
@@ -69,26 +69,60 @@ async function fetchIdx(url: string, limit: number): Promise<Idx> {
   return parseIdxBytes(bytes.subarray(0, Math.min(received, wanted)), url, dims);
 }
 
-/** The stream's bytes, gunzipped by the browser when they start with the gzip magic (0x1f 0x8b). */
-async function unzippedReader(body: ReadableStream<Uint8Array>): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+interface ContentReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** No more content is wanted: stop decompressing (the response is still read to its end, not aborted). */
+  stop(): void;
+}
+
+/**
+ * The response's content, gunzipped by the browser's DecompressionStream when it starts with the gzip magic
+ * (0x1f 0x8b). Stopping early ends the decompression but lets the download finish: the file is local, and an
+ * aborted request would count as a failed one.
+ */
+async function contentReader(body: ReadableStream<Uint8Array>): Promise<ContentReader> {
   const raw = body.getReader();
   const first = await raw.read();
-  // The first chunk, then the rest of the body, as one stream again.
-  const whole = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (first.done) controller.close();
-      else controller.enqueue(first.value);
-    },
-    async pull(controller) {
-      const { done, value } = await raw.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel: (reason) => raw.cancel(reason),
-  });
+  const drain = async (): Promise<void> => {
+    while (!(await raw.read()).done) { /* discard */ }
+  };
   const gzipped = !first.done && first.value[0] === 0x1f && first.value[1] === 0x8b;
-  const gunzip = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  return (gzipped ? whole.pipeThrough(gunzip) : whole).getReader();
+  if (!gzipped) {
+    let pending: Uint8Array | undefined = first.done ? undefined : first.value;
+    return {
+      read: async () => {
+        if (pending !== undefined) {
+          const value = pending;
+          pending = undefined;
+          return { done: false, value };
+        }
+        return raw.read();
+      },
+      stop: () => void drain().catch(() => undefined),
+    };
+  }
+  const gunzip = new DecompressionStream('gzip');
+  const writer = gunzip.writable.getWriter();
+  const output = (gunzip.readable as ReadableStream<Uint8Array>).getReader();
+  let stopped = false;
+  const feed = async (): Promise<void> => {
+    let chunk: ReadableStreamReadResult<Uint8Array> = first;
+    while (!chunk.done && !stopped) {
+      await writer.write(chunk.value as Uint8Array<ArrayBuffer>);
+      chunk = await raw.read();
+    }
+    if (!chunk.done) await drain();
+    else if (!stopped) await writer.close();
+  };
+  // A write fails once the output is cancelled: then only the draining is left to do.
+  feed().catch(() => drain().catch(() => undefined));
+  return {
+    read: () => output.read(),
+    stop: () => {
+      stopped = true;
+      output.cancel().catch(() => undefined);
+    },
+  };
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {
