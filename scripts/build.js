@@ -6,7 +6,8 @@
 // 3. bundle the two entry points as ES modules into dist/esm (index.mjs, node.mjs and the chunk they share,
 //    so importing both gives one copy of the core: one layer registry, one wasm memory);
 // 4. bundle the core for the browser into dist/browser/millefeuille.mjs — the regression guard: a `node:`
-//    import reachable from src/index.ts fails the build (scripts/browser-guard.js).
+//    import reachable from src/index.ts fails the build (scripts/browser-guard.js);
+// 5. build the demo site `nn demo` serves into dist/demo (scripts/build-demo.js), with that bundle.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -48,6 +49,11 @@ function main() {
     console.error(err.message);
     process.exit(1);
   }
+
+  require('./build-demo.js').buildDemo(root).catch((err) => {
+    console.error(`build: the demo site did not build: ${err.message}`);
+    process.exitCode = 1;
+  });
 }
 
 main();

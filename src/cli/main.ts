@@ -3,6 +3,7 @@
  * one file per command. Every failure ends here as ONE line on stderr and a non-zero exit code.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './demo';
 import { registerEval } from './eval';
 import { CliError, reportError } from './errors';
 import { registerPredict } from './predict';
@@ -11,7 +12,7 @@ import { registerTrain } from './train';
 // Kernel threads over worker_threads on every supported Node (--threads).
 import '../kernels/wasm/node-threads';
 
-/** The `nn` program with its four commands. Settings made here are inherited by every command. */
+/** The `nn` program with its commands. Settings made here are inherited by every command. */
 export function buildProgram(): Command {
   const program = new Command('nn');
   program
@@ -31,12 +32,14 @@ Examples:
   nn eval mnist-best mnist               test accuracy and confusion matrix of a saved model
   nn predict mnist-best digit.pgm        classify a 28×28 PGM image (or an IDX image file)
   nn summary mnist-best                  layers, shapes and parameter counts
+  nn demo                                a page to draw digits on and train in the browser
 
 Run "nn <command> --help" for the options of a command.`);
   registerTrain(program);
   registerEval(program);
   registerPredict(program);
   registerSummary(program);
+  registerDemo(program);
   return program;
 }
 

@@ -15,6 +15,12 @@ import { tensor } from '../../src/tensor';
 import { randomArray } from '../helpers/window-cases';
 
 const RUNS = 100;
+/** Always checked besides the random cases: a 1×1 image, and windows larger than the image and the channels. */
+const EDGE_SHAPES = [
+  { batch: 2, channels: 3, height: 1, width: 1, size: 7, seed: 1 },
+  { batch: 1, channels: 1, height: 1, width: 1, size: 1, seed: 2 },
+  { batch: 3, channels: 8, height: 2, width: 5, size: 6, seed: 3 },
+];
 const shapeArb = fc.record({
   batch: fc.integer({ min: 1, max: 4 }),
   channels: fc.integer({ min: 1, max: 8 }),
@@ -53,7 +59,7 @@ describe('gradient checks (local normalisation)', () => {
         fc.double({ min: 0.5, max: 2, noNaN: true }), (c, alpha, beta, k) => {
           checkLayer(new LocalResponseNorm({ size: c.size, alpha, beta, k }), c, tally, 2);
         }),
-      { numRuns: RUNS, seed: 1411 },
+      { numRuns: RUNS, seed: 1411, examples: EDGE_SHAPES.map((c): [typeof c, number, number, number] => [c, 0.7, 0.75, 1]) },
     );
     print('LocalResponseNorm', tally);
     expect(tally.skipped).toBe(0);
@@ -66,7 +72,7 @@ describe('gradient checks (local normalisation)', () => {
         fc.constantFrom(undefined, 1e-3, 0.1), (c, sigma, eps) => {
           checkLayer(new LocalContrastNorm({ size: c.size, sigma, eps }), c, tally, 2);
         }),
-      { numRuns: RUNS, seed: 1412 },
+      { numRuns: RUNS, seed: 1412, examples: EDGE_SHAPES.map((c): [typeof c, number | undefined, number | undefined] => [c, undefined, undefined]) },
     );
     print('LocalContrastNorm', tally);
     expect(tally.skipped).toBe(0); // smooth everywhere (smooth max, ε): nothing to excuse as a kink
