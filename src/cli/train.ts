@@ -9,11 +9,11 @@
  * runs; for the user's data test and validation rows are held out at random with --split-seed. The test set
  * is used only for the final report.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { randomShift } from '../data/augment';
 import { DATASET_NAMES } from '../data/datasets';
+import { epochBatches } from '../data/batches';
 import { SoftmaxCrossEntropy } from '../losses/softmax-cross-entropy';
 import { MNIST_MODEL_NAMES, mnistModel } from '../models/mnist';
 import { TrainingDivergedError } from '../net/errors';
@@ -25,6 +25,7 @@ import type { Optimizer } from '../optimizers/optimizer';
 import { getThreads, setThreads } from '../kernels/wasm/threads';
 import { CliError } from './errors';
 import { evaluateWithConfusion } from './eval';
+import { checkOutDir } from './out-dir';
 import { loadModelDir, type DataChoice, type RunConfig, type TrainedMetadata } from './model-dir';
 import { defaultThreadCount, integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, splitSize, threadCount } from './options';
 import { EpochProgress, epochLine, formatDuration, formatPercent, formatRate } from './progress';
@@ -57,6 +58,7 @@ export interface TrainFlags {
   testSplit?: number;
   splitSeed: number;
   out?: string;
+  overwrite?: boolean;
   save: boolean;
   report?: boolean;
   resume?: string;
@@ -88,7 +90,8 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'train on the first N training samples only (quick runs)', positiveInt)
     .option('--validation <n>', 'validation samples: a count or a fraction (0: none) [5000 of a named dataset (its last images); 0.1 of --data, at random]', splitSize)
     .option('--test-limit <n>', 'report the accuracy on the first N test samples only (quick runs)', positiveInt)
-    .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./<dataset>-<model>, or the --resume directory)')
+    .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./<dataset>-<model>, or the --resume directory); checked writable before training')
+    .option('--overwrite', 'replace the model already in --out (without it, nn train refuses to)')
     .option('--no-save', 'do not save the model')
     .option('--report', 'write DIR/report.html, the charts of the run, after every epoch (the default when saving)')
     .option('--no-report', 'do not write the report page')
@@ -189,7 +192,9 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   // Check the schedule's syntax now, before minutes of data loading.
   scheduleFromSpec(run.schedule, run.lr, run.epochs, 1);
   const outDir = flags.save ? path.resolve(flags.out ?? flags.resume ?? defaultOutDir(choice, run.model)) : undefined;
-  if (outDir !== undefined) checkOutDir(outDir);
+  if (outDir !== undefined) {
+    checkOutDir({ dir: outDir, overwrite: flags.overwrite === true, resumeDir: flags.resume !== undefined ? path.resolve(flags.resume) : undefined });
+  }
   const reportFile = trainReportFile(flags.report, outDir);
 
   // 2. Data (a named dataset or the user's files; the split and the input scaling in train-data.ts).
@@ -206,7 +211,9 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   }
   const loss = new SoftmaxCrossEntropy();
   const optimizer: Optimizer = resumed?.optimizer ?? createOptimizer(run.optimizer, { lr: run.lr, weightDecay: run.weightDecay });
-  const batchesPerEpoch = Math.ceil(run.trainCount / run.batchSize);
+  const batches = epochBatches(run.trainCount, run.batchSize);
+  const batchesPerEpoch = batches.count;
+  const lastBatch = batches.size(batchesPerEpoch - 1);
   const schedule = scheduleFromSpec(run.schedule, run.lr, run.epochs, batchesPerEpoch);
   const metadata: TrainedMetadata = {
     dataset: data.dataset, model: run.model, classNames: data.classNames, run,
@@ -234,7 +241,8 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   const noun = data.testImages ? 'images' : 'rows';
   out.line(
     `data: ${data.title === data.where || data.dataset === 'csv' ? data.where : `${data.title} in ${data.where}`}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
-      `${testCount.toLocaleString('en-US')} test ${noun} (${data.testOrigin}); ${plural(data.classNames.length, 'class', 'classes')}; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}, ` +
+      `${testCount.toLocaleString('en-US')} test ${noun} (${data.testOrigin}); ${plural(data.classNames.length, 'class', 'classes')}; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
+      `${lastBatch !== run.batchSize ? ` (the last of ${lastBatch})` : ''}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
   );
 
@@ -344,16 +352,6 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
         `total ${formatDuration((performance.now() - started) / 1000)}${outDir ? `; saved to ${path.relative(process.cwd(), outDir) || '.'}` : ''}` +
         `${reportFile ? `; report: ${path.relative(process.cwd(), reportFile)}` : ''}`,
     );
-  }
-}
-
-/** Refuses an --out that is a file, or a non-empty directory that is not a model (it would mix files in). */
-function checkOutDir(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) throw new CliError(`--out ${dir} is a file; give a directory to save the model in`);
-  const entries = fs.readdirSync(dir);
-  if (entries.length > 0 && !entries.includes('model.json')) {
-    throw new CliError(`--out ${dir} is a non-empty directory that holds no model; choose a new or empty directory`);
   }
 }
 
