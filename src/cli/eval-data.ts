@@ -64,7 +64,7 @@ export async function evaluationSamples(
       throw new CliError(`${run.data.path} no longer has the classes the model in ${model.dir} was trained on; give the data to evaluate on with --data PATH`);
     }
     return {
-      x: data.test.x, y: data.test.y, title: data.title, total: data.testTotal, noun: data.testImages ? 'images' : 'rows',
+      x: data.test.x, y: data.test.y, title: data.testTitle, total: data.testTotal, noun: data.testImages ? 'images' : 'rows',
       ...(data.testImages ? { images: data.testImages } : {}),
     };
   }

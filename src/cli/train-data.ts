@@ -144,6 +144,8 @@ export interface TrainingData {
   features?: FeatureEncoding;
   /** The test images (image data only), for the report's mistakes. */
   testImages?: SplitImages;
+  /** The test samples' name: "MNIST", "t10k-images-idx3-ubyte.gz", "iris-test.csv". */
+  testTitle: string;
   /** How many test samples the data has before --test-limit. */
   testTotal: number;
   /** "the published test file", "20 % held out at random (split seed 0)": said once before training. */
@@ -235,6 +237,7 @@ async function loadNamed(spec: IdxDatasetSpec, run: RunConfig, options: LoadOpti
     test: images(data.test, 0, testCount),
     normalization,
     testImages: { pixels: data.test.images.subarray(0, testCount * pixels), width: data.test.cols, height: data.test.rows },
+    testTitle: spec.title,
     testTotal: data.test.count,
     testOrigin: 'the published test files',
   };
@@ -316,6 +319,7 @@ function loadCsvData(run: RunConfig, choice: DataChoice, options: LoadOptions): 
     validation: split.validation.length > 0 ? rowsOf(csv, split.validation) : undefined,
     test,
     features,
+    testTitle: path.basename(testCsv ? choice.test! : file),
     testTotal,
     testOrigin: testCsv ? choice.test! : heldOutOrigin(choice, split.test.length, 'rows'),
   };
@@ -363,6 +367,7 @@ function loadIdxData(run: RunConfig, choice: DataChoice, options: LoadOptions): 
     test: samples(testBytes),
     normalization,
     testImages: { pixels: testBytes.pixels, width: trainPair.cols, height: trainPair.rows },
+    testTitle: path.basename((testPair ?? trainPair).imagesFile),
     testTotal,
     testOrigin: testPair ? testPair.imagesFile : heldOutOrigin(choice, split.test.length, 'images'),
   };

@@ -231,7 +231,7 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
     ? new TrainReport({
       file: reportFile, run, net, startEpoch, resumedFrom: flags.resume, title: data.title, classNames: data.classNames,
       modelDescription: model?.description ?? resumed?.trained?.spec?.description,
-      testImages: { ...data.testImages, label: testSetLabel(testCount, data.testTotal, data.title, data.testImages ? 'images' : 'rows') },
+      testImages: { ...data.testImages, label: testSetLabel(testCount, data.testTotal, data.testTitle, data.testImages ? 'images' : 'rows') },
     })
     : undefined;
   out.line(
@@ -241,7 +241,7 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   const noun = data.testImages ? 'images' : 'rows';
   out.line(
     `data: ${data.title === data.where || data.dataset === 'csv' ? data.where : `${data.title} in ${data.where}`}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
-      `${testCount.toLocaleString('en-US')} test ${noun} (${data.testOrigin}); ${plural(data.classNames.length, 'class', 'classes')}; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
+      `${testCount.toLocaleString('en-US')} test ${noun}${data.dataset === 'csv' || data.dataset === 'idx' ? ` (${data.testOrigin}), ${plural(data.classNames.length, 'class', 'classes')}` : ''}; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
       `${lastBatch !== run.batchSize ? ` (the last of ${lastBatch})` : ''}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
   );
