@@ -17,11 +17,11 @@ import * as path from 'node:path';
 import { loadCsv, type CsvData } from '../data/csv';
 import { findDataset, type IdxDatasetSpec } from '../data/datasets';
 import { loadDataset, type IdxSplit } from '../data/dataset-source';
-import { columnStats, featuresToTensor } from '../data/features';
+import { columnStats, featuresToTensor, permuteRowsInPlace, scaleFeaturesInPlace } from '../data/features';
 import { idxClassCount, loadIdxPair, resolveIdxPath, type IdxPair } from '../data/idx-pair';
 import { imagesToTensor, labelsToInt32, pixelStats, UNIT_SCALING, type Normalization } from '../data/pixels';
 import { Rng } from '../random';
-import type { Tensor } from '../tensor';
+import { tensor, type Tensor } from '../tensor';
 import type { Command } from 'commander';
 import { CliError } from './errors';
 import type { DataChoice, FeatureEncoding, RunConfig } from './model-dir';
@@ -296,18 +296,30 @@ function loadCsvData(run: RunConfig, choice: DataChoice, options: LoadOptions): 
   const features: FeatureEncoding = options.features ?? {
     columns: [...csv.featureColumns], labelColumn: csv.labelColumn!, mean: stats.mean, std: stats.std, standardize: run.normalize === 'standardize',
   };
-  const rowsOf = (data: CsvData, rows: number[]): Samples => ({
-    x: featuresToTensor(data.features, width, features, rows),
-    y: Int32Array.from(rows, (r) => data.labels![r]),
+  // Compact storage: the rows stay in the one Float32Array the CSV was streamed into, scaled in place and
+  // reordered training | validation | held-out test | unused (--limit), so each split is a view, not a copy.
+  const used = new Uint8Array(csv.count);
+  const order = [...split.train, ...split.validation, ...split.test];
+  for (const r of order) used[r] = 1;
+  for (let r = 0; r < csv.count; r++) if (!used[r]) order.push(r);
+  scaleFeaturesInPlace(csv.features, width, features);
+  permuteRowsInPlace(csv.features, width, order);
+  const labels = Int32Array.from(order, (r) => csv.labels![r]);
+  const view = (from: number, count: number): Samples => ({
+    x: tensor([count, width], csv.features.subarray(from * width, (from + count) * width)),
+    y: labels.subarray(from, from + count),
   });
+  const nTrain = split.train.length;
+  const nValidation = split.validation.length;
   let test: Samples;
   let testTotal: number;
   if (testCsv) {
     testTotal = testCsv.count;
-    test = rowsOf(testCsv, Array.from({ length: Math.min(testLimit ?? testCsv.count, testCsv.count) }, (_, i) => i));
+    const count = Math.min(testLimit ?? testCsv.count, testCsv.count);
+    test = { x: featuresToTensor(testCsv.features, width, features, Array.from({ length: count }, (_, i) => i)), y: testCsv.labels!.slice(0, count) };
   } else {
     testTotal = split.test.length;
-    test = rowsOf(csv, split.test.slice(0, testLimit ?? split.test.length));
+    test = view(nTrain + nValidation, Math.min(testLimit ?? testTotal, testTotal));
   }
   return {
     dataset: 'csv',
@@ -315,8 +327,8 @@ function loadCsvData(run: RunConfig, choice: DataChoice, options: LoadOptions): 
     where: file,
     inputShape: [width],
     classNames: [...csv.classNames],
-    train: rowsOf(csv, split.train),
-    validation: split.validation.length > 0 ? rowsOf(csv, split.validation) : undefined,
+    train: view(0, nTrain),
+    validation: nValidation > 0 ? view(nTrain, nValidation) : undefined,
     test,
     features,
     testTitle: path.basename(testCsv ? choice.test! : file),
