@@ -14,7 +14,7 @@
  *   --json        one JSON object on stdout instead of the table
  *   --quick       fewer/shorter windows (a smoke run)
  * Data: NN_DATA_DIR, else the repo's sibling ../shared/data/mnist. NN_KERNELS=reference|ts|wasm picks the kernels;
- * NN_WASM_FMA=1 with `node --experimental-wasm-relaxed-simd` (Node 20) the fused multiply-add build.
+ * NN_WASM_FMA=0|1 pins the plain or the fused multiply-add build (default: FMA where the engine has relaxed SIMD).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
