@@ -96,6 +96,7 @@ export { MNIST_MODELS, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from './
 export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist';
 // Kernels: backend choice and threads (issue 6)
 export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
+export type { FmaChoice } from './kernels/wasm/loader';
 export type { KernelBackend } from './kernels/backend';
 export { setThreads, getThreads, threadStatus, threadsReady } from './kernels/wasm/threads';
 // Memory with an owner (issue 9): dispose(), the kernels' arena and its figures; docs/memory.md.
