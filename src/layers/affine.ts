@@ -13,6 +13,7 @@ import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse
 import { assertInitName, initWeights, type InitName } from '../net/init';
 import { booleanOption, optionsObject, positiveIntegerOption } from '../options';
 import { makeParam, type Layer, type Param } from './layer';
+import { paramValues } from './param-budget';
 
 export interface AffineOptions {
   /** Output width (number of units). */
@@ -50,10 +51,10 @@ export class Affine implements Layer {
   build(inputShape: Shape, rng: Rng): Shape {
     assertValidShape(inputShape, 'Affine input shape');
     this.inputSize = sizeOf(inputShape);
-    const weights = new Float32Array(this.inputSize * this.units);
+    const weights = paramValues(this.inputSize * this.units);
     initWeights(this.init, rng, this.inputSize, this.units, weights);
     this.weights = makeParam('weights', [this.inputSize, this.units], weights, true);
-    this.bias = this.useBias ? makeParam('bias', [this.units], new Float32Array(this.units), false) : undefined;
+    this.bias = this.useBias ? makeParam('bias', [this.units], paramValues(this.units), false) : undefined;
     return [this.units];
   }
 
