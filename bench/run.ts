@@ -13,6 +13,8 @@
  *   --threads N   kernel threads (setThreads), default 1
  *   --json        one JSON object on stdout instead of the table
  *   --quick       fewer/shorter windows (a smoke run)
+ *   --browser     instead of the above: SimpleConvNet training samples/s in headless Chromium (the page's main
+ *                 thread, a Worker on 1 and on 2 threads) next to Node's, in one run (bench/browser.ts)
  * Data: NN_DATA_DIR, else the repo's sibling ../shared/data/mnist. NN_KERNELS=reference|ts|wasm picks the kernels;
  * NN_WASM_FMA=1 with `node --experimental-wasm-relaxed-simd` (Node 20) the fused multiply-add build.
  */
@@ -37,42 +39,32 @@ import { kernelBackend, wasmStatus } from '../src/kernels/backend';
 import { getThreads, setThreads } from '../src/kernels/wasm/threads';
 import type { Tensor } from '../src/tensor';
 import * as os from 'node:os';
+import { stat, type Stat } from './train-throughput';
 
 const BATCH = 100;
-
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-  windows: number;
-}
-
-function stat(values: number[]): Stat {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], windows: sorted.length };
-}
 
 interface Args {
   threads: number;
   json: boolean;
   quick: boolean;
+  browser: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { threads: 1, json: false, quick: false };
+  const args: Args = { threads: 1, json: false, quick: false, browser: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--quick') args.quick = true;
+    else if (a === '--browser') args.browser = true;
     else if (a === '--threads' || a.startsWith('--threads=')) {
       const v = a.includes('=') ? a.slice('--threads='.length) : argv[++i];
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`bench: --threads must be a positive integer, got ${JSON.stringify(v)}`);
       args.threads = n;
-    } else throw new RangeError(`bench: unknown option ${a} (known: --threads N, --json, --quick)`);
+    } else throw new RangeError(`bench: unknown option ${a} (known: --threads N, --json, --quick, --browser)`);
   }
+  if (args.browser && args.threads !== 1) throw new RangeError('bench: --browser measures 1 and 2 threads itself; leave out --threads');
   return args;
 }
 
@@ -210,6 +202,13 @@ function fmt(s: Stat, digits = 0): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.browser) {
+    // Loaded only here: it needs playwright-core and esbuild (devDependencies) and a Chromium.
+    const { browserBench } = await import('./browser');
+    const { imagesNeeded, throughputPlan } = await import('./train-throughput');
+    await browserBench(loadData(imagesNeeded(throughputPlan(args.quick))).train, { quick: args.quick, json: args.json });
+    return;
+  }
   setThreads(args.threads);
   const windows = args.quick ? 3 : 7;
   const log = (line: string) => {

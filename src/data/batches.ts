@@ -70,6 +70,34 @@ export function splitTail(data: Dataset, fraction: number): { train: Dataset; va
   };
 }
 
+/**
+ * How an epoch of `n` samples is cut into batches of `batchSize`: full batches, then the rest — kept as a
+ * last smaller batch, or dropped with `dropLast`. One rule on top: a last batch of ONE sample is merged into
+ * the batch before it (which then holds batchSize + 1), because a single sample cannot be normalised over a
+ * batch (BatchNorm in training needs at least 2) and one sample's gradient is the noisiest step of the epoch.
+ * So 129 samples in batches of 128 train as one batch of 129; 130 as 128 + 2; 1 sample alone stays a batch.
+ */
+export interface EpochBatches {
+  /** Batches per epoch (updates per epoch). */
+  count: number;
+  /** Samples trained per epoch (n, or fewer with dropLast). */
+  samples: number;
+  /** Samples in batch b (from 0). */
+  size(b: number): number;
+}
+
+export function epochBatches(n: number, batchSize: number, dropLast = false): EpochBatches {
+  const full = Math.floor(n / batchSize);
+  const rest = n - full * batchSize;
+  if (dropLast || rest === 0) {
+    return { count: full, samples: full * batchSize, size: () => batchSize };
+  }
+  if (rest === 1 && full > 0) {
+    return { count: full, samples: n, size: (b) => (b === full - 1 ? batchSize + 1 : batchSize) };
+  }
+  return { count: full + 1, samples: n, size: (b) => (b === full ? rest : batchSize) };
+}
+
 /** Fill `order` with 0 … n−1, shuffled by `rng` (Fisher–Yates) when `shuffle` is true. */
 export function fillOrder(order: Int32Array, rng: Rng, shuffle: boolean): Int32Array {
   for (let i = 0; i < order.length; i++) order[i] = i;
@@ -79,7 +107,7 @@ export function fillOrder(order: Int32Array, rng: Rng, shuffle: boolean): Int32A
 
 /**
  * Copies the samples named by a slice of an index order into batch buffers. There are at most two batch
- * sizes per epoch (full batches and the last partial one), so at most two sets of buffers, allocated on
+ * sizes per epoch (full batches and the last one, see epochBatches), so at most two sets of buffers, allocated on
  * first use and reused for the rest of training: gathering allocates nothing.
  */
 export class BatchGatherer {

@@ -13,7 +13,8 @@
  *   update uses the schedule's η₀;
  * - every epoch visits every training sample once, in an order shuffled by the fit's own Rng (derived from
  *   `seed`, independent of the net's Rng that initialises weights and draws Dropout masks); the last partial
- *   batch (N mod batchSize samples) is KEPT unless `dropLast` is set;
+ *   batch (N mod batchSize samples) is KEPT unless `dropLast` is set — a last batch of one sample is merged
+ *   into the one before it (epochBatches: BatchNorm cannot train on a batch of one);
  * - the same net seed, fit seed and data give bit-identical weights.
  */
 import type { Loss, Targets } from '../losses/loss';
@@ -23,7 +24,7 @@ import { allocFloat32 } from '../memory';
 import { yieldToEventLoop } from '../platform';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
-import { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail, type Dataset } from '../data/batches';
+import { BatchGatherer, epochBatches, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail, type Dataset } from '../data/batches';
 import { OptionError } from '../errors';
 import { checkOptionNames, nonNegativeIntegerOption, nonNegativeOption, positiveIntegerOption } from '../options';
 import { TrainingDivergedError } from './errors';
@@ -43,7 +44,7 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Seed of the fit's Rngs (shuffle order, augmentation); default 0. */
   seed?: number;
-  /** Drop the last partial batch of each epoch (default false: it is trained on). */
+  /** Drop the last partial batch of each epoch (default false: it is trained on; a last batch of one joins the one before). */
   dropLast?: boolean;
   /** Called after every update; enough for a progress bar. */
   onBatch?: (info: BatchInfo) => void;
@@ -183,8 +184,9 @@ export async function fit(
     throw new OptionError('fit: "patience" (early stopping) watches the validation loss: give "validation" or "validationSplit"');
   }
   const dropLast = options.dropLast ?? false;
-  const batchesPerEpoch = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
-  const samplesPerEpoch = dropLast ? batchesPerEpoch * batchSize : n;
+  const batches = epochBatches(n, batchSize, dropLast);
+  const batchesPerEpoch = batches.count;
+  const samplesPerEpoch = batches.samples;
   if (batchesPerEpoch === 0) {
     throw new OptionError(`fit: dropLast with batchSize ${batchSize} > ${n} training samples leaves no batch`);
   }
@@ -234,7 +236,7 @@ export async function fit(
     let lr = NaN;
     for (let b = 0; b < batchesPerEpoch; b++) {
       const start = b * batchSize;
-      const count = Math.min(batchSize, n - start);
+      const count = batches.size(b);
       const batch = gatherer.gather(order, start, count);
       let x = batch.x;
       if (options.augment) {
