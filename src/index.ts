@@ -94,8 +94,13 @@ export { MNIST_MODELS, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from './
 export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist';
 // Kernels: backend choice and threads (issue 6)
 export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
+export type { FmaChoice } from './kernels/wasm/loader';
 export type { KernelBackend } from './kernels/backend';
 export { setThreads, getThreads, threadStatus, threadsReady } from './kernels/wasm/threads';
+// Memory with an owner (issue 9): dispose(), the kernels' arena and its figures; docs/memory.md.
+export { MemoryOwner, DisposedError, OwnedFloat32Array, OwnedInt32Array } from './memory';
+export { memoryStats, setMemoryLimit, KernelMemoryError } from './kernels/wasm/arena';
+export type { MemoryStats } from './kernels/wasm/arena';
 export { ThreadsUnavailableError } from './kernels/wasm/thread-host';
 // Training report: SVG charts, evaluation summary, the self-contained HTML page (issue 15).
 // chart.ts, curves.ts, evaluation.ts, png.ts and html.ts are pure (browser-safe); writeReport/machineInfo are in millefeuille/node.

@@ -6,6 +6,7 @@
  */
 import type { Layer, NamedArray, Param } from '../layers/layer';
 import { OptionError, formatValue } from '../errors';
+import { DisposedError } from '../memory';
 import { optionsObject } from '../options';
 import { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, shapesEqual, sizeOf, type Shape, type Tensor } from '../tensor';
@@ -44,6 +45,7 @@ export class Sequential {
   private readonly namedParamList: NamedParam[];
   private readonly namedBufferList: NamedBuffer[];
   private lastOutputShape: Shape | undefined;
+  private isDisposed = false;
 
   constructor(layers: Layer[], options: SequentialOptions) {
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
@@ -107,6 +109,7 @@ export class Sequential {
 
   /** Runs the batch through every layer. The result belongs to the last layer (valid until the next forward). */
   forward(x: Tensor, training = false): Tensor {
+    this.assertLive();
     this.checkInput(x);
     let y = x;
     for (const layer of this.layers) y = layer.forward(y, training);
@@ -116,6 +119,7 @@ export class Sequential {
 
   /** Back-propagates dLoss/dOutput; accumulates every param's grad and returns dLoss/dInput. */
   backward(dy: Tensor, inputGradient = true): Tensor {
+    this.assertLive();
     const expected = this.lastOutputShape;
     if (expected === undefined) throw new Error('Sequential.backward called before forward');
     if (!shapesEqual(dy.shape, expected) || dy.data.length !== sizeOf(expected)) {
@@ -137,23 +141,28 @@ export class Sequential {
 
   /** Every learnable param, in layer order (the same objects on every call). */
   params(): Param[] {
+    this.assertLive();
     return this.paramList;
   }
 
   namedParams(): NamedParam[] {
+    this.assertLive();
     return this.namedParamList;
   }
 
   /** Every non-learned buffer (BatchNorm running statistics), in layer order. */
   buffers(): NamedArray[] {
+    this.assertLive();
     return this.namedBufferList.map((b) => b.buffer);
   }
 
   namedBuffers(): NamedBuffer[] {
+    this.assertLive();
     return this.namedBufferList;
   }
 
   zeroGrad(): void {
+    this.assertLive();
     for (const p of this.paramList) p.grad.fill(0);
   }
 
@@ -182,6 +191,25 @@ export class Sequential {
       r.map((cell, c) => (c === 0 || c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
     const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
     return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, `total parameters: ${this.parameterCount()}`].join('\n');
+  }
+
+  /**
+   * Gives back the kernels' memory of every layer — params, grads, outputs, gradients (docs/memory.md).
+   * Idempotent; afterwards every method that touches the layers throws DisposedError. Tensors the net
+   * returned earlier must not be used after it: their blocks may hold another owner's numbers.
+   */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    for (const layer of this.layers) layer.dispose?.();
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  private assertLive(): void {
+    if (this.isDisposed) throw new DisposedError(`Sequential (${this.layers.map((l) => l.kind).join(', ')})`);
   }
 
   private checkInput(x: Tensor): void {

@@ -20,7 +20,7 @@
 import type { Loss, Targets } from '../losses/loss';
 import type { Optimizer } from '../optimizers/optimizer';
 import { scheduleFromConfig, type Schedule, type ScheduleConfig } from '../optimizers/schedules';
-import { allocFloat32 } from '../memory';
+import { MemoryOwner } from '../memory';
 import { yieldToEventLoop } from '../platform';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
@@ -158,6 +158,24 @@ export async function fit(
   data: Dataset,
   options: FitOptions,
 ): Promise<History> {
+  // fit's temporaries (the batch buffers, the best epoch's weights) are one owner's blocks, given back
+  // however the run ends (docs/memory.md).
+  const temporaries = new MemoryOwner('fit');
+  try {
+    return await fitWith(temporaries, net, loss, optimizer, data, options);
+  } finally {
+    temporaries.dispose();
+  }
+}
+
+async function fitWith(
+  temporaries: MemoryOwner,
+  net: Sequential,
+  loss: Loss,
+  optimizer: Optimizer,
+  data: Dataset,
+  options: FitOptions,
+): Promise<History> {
   checkOptionNames('fit', options, FIT_OPTIONS);
   const epochs = positiveIntegerOption('fit', 'epochs', options.epochs);
   const batchSize = positiveIntegerOption('fit', 'batchSize', options.batchSize);
@@ -219,11 +237,11 @@ export async function fit(
   }
 
   const params = net.params();
-  const best = patience !== undefined && restoreBest ? new WeightSnapshot(net) : undefined;
+  const best = patience !== undefined && restoreBest ? new WeightSnapshot(net, temporaries) : undefined;
   // A run resumed right after its best epoch holds the best weights now; an older best is not in the
   // checkpoint, so early stopping then keeps the last weights instead of restoring.
   if (resume !== undefined && bestEpoch === resume.epoch) best?.take();
-  const gatherer = new BatchGatherer(train);
+  const gatherer = new BatchGatherer(train, temporaries);
   const order = new Int32Array(n);
   let lastYield = performance.now();
 
@@ -419,9 +437,9 @@ class WeightSnapshot {
   private readonly sources: Float32Array[];
   private readonly copies: Float32Array[];
 
-  constructor(net: Sequential) {
+  constructor(net: Sequential, memory: MemoryOwner) {
     this.sources = [...net.params().map((p) => p.value), ...net.buffers().map((b) => b.value)];
-    this.copies = this.sources.map((s) => allocFloat32(s.length));
+    this.copies = this.sources.map((s) => memory.float32(s.length));
   }
 
   take(): void {
