@@ -17,7 +17,7 @@ const root = path.resolve(__dirname, '..');
 const run = (cmd, args) => execFileSync(process.execPath, [require.resolve(cmd, { paths: [root] }), ...args], { cwd: root, stdio: 'inherit' });
 
 /** Entry points of the ES module build: the subpath in package.json "exports" → the source. Add one line per entry. */
-const ESM_ENTRIES = { index: 'src/index.ts', node: 'src/node.ts' };
+const ESM_ENTRIES = { index: 'src/index.ts', node: 'src/node.ts', onnx: 'src/onnx/index.ts' };
 
 function main() {
   const wasm = require('./build-wasm.js');

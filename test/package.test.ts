@@ -31,7 +31,9 @@ beforeAll(() => {
   const target = path.join(app, 'node_modules', 'millefeuille');
   fs.mkdirSync(target, { recursive: true });
   execFileSync('tar', ['-xzf', path.join(app, packed[0].filename), '-C', target, '--strip-components=1']);
-  fs.symlinkSync(path.join(ROOT, 'node_modules', 'commander'), path.join(app, 'node_modules', 'commander'));
+  for (const dependency of ['commander', 'protobufjs', 'long']) {
+    fs.symlinkSync(path.join(ROOT, 'node_modules', dependency), path.join(app, 'node_modules', dependency));
+  }
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
 }, 120_000);
 
@@ -98,13 +100,30 @@ test('an ES module app saves with millefeuille/node and reloads the same weights
   expect(JSON.parse(node(['app.mjs']))).toEqual({ same: true, threads: 2, host: 'worker_threads' });
 });
 
+test('millefeuille/onnx: require and import give toOnnx/fromOnnx over the one core', () => {
+  const out = node(['-e', `
+    const core = require('millefeuille');
+    const onnx = require('millefeuille/onnx');
+    const net = new core.Sequential([new core.Affine({ units: 2 })], { inputShape: [3], seed: 1 });
+    const back = onnx.fromOnnx(onnx.toOnnx(net));
+    import('millefeuille/onnx').then(async (esm) => {
+      const esmCore = await import('millefeuille');
+      const again = esm.fromOnnx(esm.toOnnx(new esmCore.Sequential([new esmCore.Affine({ units: 2 })], { inputShape: [3], seed: 1 })));
+      console.log(JSON.stringify({ cjs: back instanceof core.Sequential, esm: again instanceof esmCore.Sequential }));
+    });
+  `]);
+  expect(JSON.parse(out)).toEqual({ cjs: true, esm: true });
+});
+
 test.each(['node10', 'nodenext'])('TypeScript (%s resolution) finds the types of both entries', (resolution) => {
   fs.writeFileSync(path.join(app, `types-${resolution}.ts`), `
     import { Sequential, Affine, tensor, type Tensor } from 'millefeuille';
     import { save, loadMnist } from 'millefeuille/node';
+    import { toOnnx, fromOnnx, OnnxError } from 'millefeuille/onnx';
     const net: Sequential = new Sequential([new Affine({ units: 2 })], { inputShape: [3], seed: 1 });
     const out: Tensor = net.forward(tensor([1, 3]));
-    export const used = [save, loadMnist, out];
+    const back: Sequential = fromOnnx(toOnnx(net, { opset: 13 }));
+    export const used = [save, loadMnist, out, back, OnnxError];
   `);
   const options = resolution === 'node10'
     ? ['--module', 'commonjs', '--moduleResolution', 'node10', '--ignoreDeprecations', '6.0']

@@ -6,14 +6,14 @@
  * validation images are the LAST --validation (default 5,000) of it, whatever --limit is, so validation
  * numbers are comparable between quick and full runs; the test set is used only for the final report.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { randomShift } from '../data/augment';
+import { epochBatches } from '../data/batches';
 import { imagesToTensor, labelsToInt32, loadMnist, pixelStats, UNIT_SCALING, type MnistData, type Normalization } from '../data/mnist';
 import { SoftmaxCrossEntropy } from '../losses/softmax-cross-entropy';
 import { MNIST_INPUT_SHAPE, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from '../models/mnist';
-import { TrainingDivergedError } from '../net/errors';
+import { TrainingDivergedError, divergedQuantity } from '../net/errors';
 import { save } from '../net/serialize';
 import { fit, type BatchInfo, type EpochInfo, type History, type TrainingState } from '../net/train';
 import type { Sequential } from '../net/sequential';
@@ -22,6 +22,7 @@ import type { Optimizer } from '../optimizers/optimizer';
 import { getThreads, setThreads } from '../kernels/wasm/threads';
 import { CliError } from './errors';
 import { evaluateWithConfusion } from './eval';
+import { checkOutDir } from './out-dir';
 import { loadMnistModel, type MnistMetadata, type MnistRunConfig } from './model-dir';
 import { defaultThreadCount, integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, threadCount } from './options';
 import { EpochProgress, epochLine, formatDuration, formatPercent, formatRate } from './progress';
@@ -48,6 +49,7 @@ export interface TrainFlags {
   validation: number;
   testLimit?: number;
   out?: string;
+  overwrite?: boolean;
   save: boolean;
   report?: boolean;
   resume?: string;
@@ -74,7 +76,8 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'train on the first N training images only (quick runs)', positiveInt)
     .option('--validation <n>', 'hold out the last N training images for validation (0: none)', nonNegativeInt, 5000)
     .option('--test-limit <n>', 'report the accuracy on the first N test images only (quick runs)', positiveInt)
-    .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./mnist-<model>, or the --resume directory)')
+    .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./mnist-<model>, or the --resume directory); checked writable before training')
+    .option('--overwrite', 'replace the model already in --out (without it, nn train refuses to)')
     .option('--no-save', 'do not save the model')
     .option('--report', 'write DIR/report.html, the charts of the run, after every epoch (the default when saving)')
     .option('--no-report', 'do not write the report page')
@@ -173,7 +176,9 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   // Check the schedule's syntax now, before minutes of data loading.
   scheduleFromSpec(run.schedule, run.lr, run.epochs, 1);
   const outDir = flags.save ? path.resolve(flags.out ?? flags.resume ?? `mnist-${run.model}`) : undefined;
-  if (outDir !== undefined) checkOutDir(outDir);
+  if (outDir !== undefined) {
+    checkOutDir({ dir: outDir, overwrite: flags.overwrite === true, resumeDir: flags.resume !== undefined ? path.resolve(flags.resume) : undefined });
+  }
   const reportFile = trainReportFile(flags.report, outDir);
 
   // 2. Data.
@@ -202,7 +207,9 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   }
   const loss = new SoftmaxCrossEntropy();
   const optimizer: Optimizer = resumed?.optimizer ?? createOptimizer(run.optimizer, { lr: run.lr, weightDecay: run.weightDecay });
-  const batchesPerEpoch = Math.ceil(run.trainCount / run.batchSize);
+  const batches = epochBatches(run.trainCount, run.batchSize);
+  const batchesPerEpoch = batches.count;
+  const lastBatch = batches.size(batchesPerEpoch - 1);
   const schedule = scheduleFromSpec(run.schedule, run.lr, run.epochs, batchesPerEpoch);
   const metadata: MnistMetadata = { dataset: 'mnist', model: run.model, normalization, run };
   // Shifted-in pixels are background: 0 before scaling, whatever that becomes after it.
@@ -221,7 +228,8 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   );
   out.line(
     `data: ${data.dir}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
-      `${testCount.toLocaleString('en-US')} test images; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}, ` +
+      `${testCount.toLocaleString('en-US')} test images; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
+      `${lastBatch !== run.batchSize ? ` (the last of ${lastBatch})` : ''}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
   );
 
@@ -292,7 +300,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
         ? `the checkpoint in ${outDir} is from epoch ${savedEpoch}, before the divergence`
         : 'nothing was saved';
       throw new CliError(
-        `training diverged: the loss became ${error.loss} at epoch ${error.epoch}, batch ${error.batch} of ${error.batchesPerEpoch} ` +
+        `training diverged: ${divergedQuantity(error.loss, error.gradNorm).replace(' is ', ' became ')} at epoch ${error.epoch}, batch ${error.batch} of ${error.batchesPerEpoch} ` +
           `(learning rate ${error.lr}). Try a lower --lr, e.g. --lr ${lower}; ${kept}.`,
       );
     }
@@ -331,16 +339,6 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
         `total ${formatDuration((performance.now() - started) / 1000)}${outDir ? `; saved to ${path.relative(process.cwd(), outDir) || '.'}` : ''}` +
         `${reportFile ? `; report: ${path.relative(process.cwd(), reportFile)}` : ''}`,
     );
-  }
-}
-
-/** Refuses an --out that is a file, or a non-empty directory that is not a model (it would mix files in). */
-function checkOutDir(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) throw new CliError(`--out ${dir} is a file; give a directory to save the model in`);
-  const entries = fs.readdirSync(dir);
-  if (entries.length > 0 && !entries.includes('model.json')) {
-    throw new CliError(`--out ${dir} is a non-empty directory that holds no model; choose a new or empty directory`);
   }
 }
 

@@ -151,10 +151,10 @@ describe('bad model directories', () => {
 });
 
 describe('divergence', () => {
-  test('NaN loss: one line suggesting a lower --lr; the model already in --out is not overwritten', () => {
+  test('NaN loss: one line suggesting a lower --lr; the model already in --out is not overwritten, even with --overwrite', () => {
     const before = fs.readFileSync(path.join(model, 'weights.bin'));
     const beforeJson = fs.readFileSync(path.join(model, 'model.json'));
-    const result = nn(['train', 'mnist', '--model', 'mlp', '--optimizer', 'sgd', '--lr', '10000', '--limit', '1000', '--epochs', '1', '--validation', '100', '--out', model]);
+    const result = nn(['train', 'mnist', '--model', 'mlp', '--optimizer', 'sgd', '--lr', '10000', '--limit', '1000', '--epochs', '1', '--validation', '100', '--out', model, '--overwrite']);
     expect(result.status).not.toBe(0);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -1,0 +1,128 @@
+/** @jest-environment ./test/helpers/ort-environment.js */
+/**
+ * Every built-in layer kind, on random shapes and params: toOnnx's graph run by onnxruntime-node agrees with
+ * our forward within 1e-5·max(1, |a|, |b|), and fromOnnx(toOnnx(net)) gives bit-identical outputs and params.
+ */
+import fc from 'fast-check';
+import {
+  Affine, AvgPool, BatchNorm, Conv2D, Dropout, Flatten, LocalResponseNorm, MaxPool, ReLU, Rng, Sequential, Sigmoid, Tanh,
+  cloneTensor, tensor, type Layer, type Shape,
+} from '../../src/index';
+import { fromOnnx, toOnnx } from '../../src/onnx/index';
+import { runOrt, worstRelative } from './ort';
+
+const RUNS = 25;
+const TOLERANCE = 1e-5;
+
+/** Fills every param and buffer with random values (variances positive) so no layer is at its initial state. */
+function randomise(net: Sequential, seed: number): void {
+  const rng = new Rng(seed);
+  for (const p of net.params()) for (let i = 0; i < p.value.length; i++) p.value[i] = rng.uniform(-1, 1);
+  for (const b of net.namedBuffers()) {
+    const positive = /Var/.test(b.name);
+    for (let i = 0; i < b.buffer.value.length; i++) b.buffer.value[i] = positive ? rng.uniform(0.2, 2) : rng.uniform(-1, 1);
+  }
+}
+
+function randomInput(shape: Shape, batch: number, seed: number): ReturnType<typeof tensor> {
+  const rng = new Rng(seed);
+  const size = batch * shape.reduce((a, b) => a * b, 1);
+  return tensor([batch, ...shape], Array.from({ length: size }, () => rng.uniform(-2, 2)));
+}
+
+/** The net of one layer on `shape`, or undefined when the window does not fit (the generator's problem, not the layer's). */
+function tryNet(layers: Layer[], shape: Shape): Sequential | undefined {
+  try {
+    return new Sequential(layers, { inputShape: shape, seed: 1 });
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkNet(net: Sequential, batch: number, seed: number): Promise<void> {
+  randomise(net, seed);
+  const x = randomInput(net.inputShape, batch, seed + 1);
+  const ours = cloneTensor(net.forward(x));
+  const bytes = toOnnx(net);
+
+  const theirs = await runOrt(bytes, x);
+  expect(theirs.shape).toEqual(ours.shape);
+  const { error, index } = worstRelative(ours.data, theirs.data);
+  if (!(error <= TOLERANCE)) {
+    throw new Error(`${net.layers.map((l) => `${l.kind}${JSON.stringify(l.config())}`).join(' → ')} on [${x.shape}]: ` +
+      `relative error ${error} at ${index} (ours ${ours.data[index]}, onnxruntime ${theirs.data[index]})`);
+  }
+
+  const back = fromOnnx(bytes);
+  expect(Array.from(back.forward(x).data)).toEqual(Array.from(ours.data));
+  const values = (n: Sequential) => [...n.params().map((p) => Array.from(p.value)), ...n.buffers().map((b) => Array.from(b.value))];
+  expect(values(back)).toEqual(values(net));
+}
+
+const image = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }));
+const pairOf = (min: number, max: number) => fc.oneof(fc.integer({ min, max }), fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })));
+const batch = fc.integer({ min: 1, max: 3 });
+const seed = fc.integer({ min: 1, max: 1_000_000 });
+
+async function property<T>(arb: fc.Arbitrary<T>, make: (v: T) => { net: Sequential | undefined; batch: number; seed: number }): Promise<void> {
+  let checked = 0;
+  await fc.assert(fc.asyncProperty(arb, async (v) => {
+    const { net, batch: n, seed: s } = make(v);
+    if (!net) return;
+    checked++;
+    await checkNet(net, n, s);
+  }), { numRuns: RUNS, seed: 12 });
+  expect(checked).toBeGreaterThan(RUNS / 3);
+}
+
+describe('each layer kind against onnxruntime and back', () => {
+  test('Affine (dense and image inputs, with and without bias) → Gemm', async () => {
+    const shape = fc.oneof(fc.tuple(fc.integer({ min: 1, max: 20 })).map((t) => [t[0]] as Shape), image.map((t) => [...t] as Shape));
+    await property(fc.record({ shape, units: fc.integer({ min: 1, max: 9 }), useBias: fc.boolean(), batch, seed }),
+      (v) => ({ net: tryNet([new Affine({ units: v.units, useBias: v.useBias })], v.shape), batch: v.batch, seed: v.seed }));
+  });
+
+  test('ReLU, Sigmoid, Tanh, Flatten', async () => {
+    const kinds = [() => new ReLU(), () => new Sigmoid(), () => new Tanh(), () => new Flatten()];
+    await property(fc.record({ shape: image, kind: fc.integer({ min: 0, max: 3 }), batch, seed }),
+      (v) => ({ net: tryNet([kinds[v.kind]()], [...v.shape]), batch: v.batch, seed: v.seed }));
+  });
+
+  test("Conv2D: kernels, strides, symmetric padding, 'same' (asymmetric), 'valid', bias or not", async () => {
+    const padding = fc.oneof(pairOf(0, 2), fc.constantFrom('same' as const, 'valid' as const));
+    await property(fc.record({ shape: image, filters: fc.integer({ min: 1, max: 4 }), kernelSize: pairOf(1, 4), stride: pairOf(1, 3), padding, useBias: fc.boolean(), batch, seed }),
+      (v) => ({ net: tryNet([new Conv2D({ filters: v.filters, kernelSize: v.kernelSize, stride: v.stride, padding: v.padding, useBias: v.useBias })], [...v.shape]), batch: v.batch, seed: v.seed }));
+  });
+
+  test("MaxPool and AvgPool: windows, strides, padding, 'same', countIncludePad", async () => {
+    const padding = fc.oneof(pairOf(0, 1), fc.constantFrom('same' as const, 'valid' as const));
+    await property(fc.record({ shape: image, max: fc.boolean(), size: pairOf(1, 3), stride: pairOf(1, 3), padding, countIncludePad: fc.boolean(), batch, seed }),
+      (v) => {
+        let layer: Layer | undefined;
+        try {
+          layer = v.max ? new MaxPool({ size: v.size, stride: v.stride, padding: v.padding })
+            : new AvgPool({ size: v.size, stride: v.stride, padding: v.padding, countIncludePad: v.countIncludePad });
+        } catch {
+          layer = undefined; // padding not smaller than the window: refused by the layer itself
+        }
+        return { net: layer && tryNet([layer], [...v.shape]), batch: v.batch, seed: v.seed };
+      });
+  });
+
+  test('BatchNorm at inference, dense and spatial', async () => {
+    const shape = fc.oneof(fc.tuple(fc.integer({ min: 1, max: 12 })).map((t) => [t[0]] as Shape), image.map((t) => [...t] as Shape));
+    await property(fc.record({ shape, eps: fc.constantFrom(1e-5, 1e-3, 0.1), momentum: fc.constantFrom(0.9, 0.99), batch, seed }),
+      (v) => ({ net: tryNet([new BatchNorm({ eps: v.eps, momentum: v.momentum })], v.shape), batch: v.batch, seed: v.seed }));
+  });
+
+  test('LocalResponseNorm with an odd window → LRN', async () => {
+    const channels = fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }));
+    await property(fc.record({ shape: channels, size: fc.constantFrom(1, 3, 5, 7, 9), alpha: fc.constantFrom(1e-4, 0.01, 0.5), beta: fc.constantFrom(0.5, 0.75, 1.3), k: fc.constantFrom(1, 2, 0.5), batch, seed }),
+      (v) => ({ net: tryNet([new LocalResponseNorm({ size: v.size, alpha: v.alpha, beta: v.beta, k: v.k })], [...v.shape]), batch: v.batch, seed: v.seed }));
+  });
+
+  test('Dropout is left out of the graph (the identity at inference) and the net around it still matches', async () => {
+    const net = new Sequential([new Affine({ units: 6 }), new Dropout({ rate: 0.5 }), new ReLU(), new Affine({ units: 3 })], { inputShape: [5], seed: 1 });
+    await checkNet(net, 4, 7);
+  });
+});
