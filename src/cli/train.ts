@@ -240,7 +240,7 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   );
   const noun = data.testImages ? 'images' : 'rows';
   out.line(
-    `data: ${data.title === data.where || data.dataset === 'csv' ? data.where : `${data.title} in ${data.where}`}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
+    `data: ${data.dataset === 'csv' || data.dataset === 'idx' ? data.where : `${data.title} in ${data.where}`}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
       `${testCount.toLocaleString('en-US')} test ${noun}${data.dataset === 'csv' || data.dataset === 'idx' ? ` (${data.testOrigin}), ${plural(data.classNames.length, 'class', 'classes')}` : ''}; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
       `${lastBatch !== run.batchSize ? ` (the last of ${lastBatch})` : ''}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
