@@ -35,7 +35,7 @@ export { heNormal, xavierUniform, initWeights, assertInitName, INIT_NAMES } from
 export type { InitName } from './net/init';
 // Optimizers, schedules, training, model files (issue 4)
 export { OptionError, TrainingDivergedError, ModelFileError } from './net/errors';
-export { Optimizer } from './optimizers/optimizer';
+export { Optimizer, globalGradNorm } from './optimizers/optimizer';
 export type { OptimizerOptions, OptimizerState, OptimizerConfig } from './optimizers/optimizer';
 export { SGD } from './optimizers/sgd';
 export type { SGDOptions } from './optimizers/sgd';
@@ -57,12 +57,15 @@ export {
 export type { Schedule, ScheduleConfig, ScheduleKind } from './optimizers/schedules';
 export { fit, evaluate, predict, argmaxRows } from './net/train';
 export type { FitOptions, BatchInfo, EpochInfo, History, TrainingState } from './net/train';
-export { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail } from './data/batches';
+export { BatchGatherer, epochBatches, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail } from './data/batches';
+export type { EpochBatches } from './data/batches';
+export { NonFiniteDataError, assertFiniteTensor, assertFiniteDataset } from './data/finite';
 export type { Dataset } from './data/batches';
 // Models in memory (model.json text + weights bytes); save/load of directories are in millefeuille/node.
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './net/model-bytes';
 export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest, SerializedModel, ModelParts, ModelSource } from './net/model-bytes';
-export { layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export { layerExample, layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export type { LayerExample, LayerExampleFactory } from './layers/registry';
 export type { LayerFactory } from './layers/registry';
 // Convolution and regularisation layers, window kernels (issue 3)
 export { Conv2D } from './layers/conv2d';
