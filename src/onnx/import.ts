@@ -198,7 +198,7 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
     }, () => {
       consumedNext = true;
     });
-    checkDataInputs(node, value, constants, ctx);
+    checkDataInputs(node, value, constants, producers, input.name!, ctx);
     if (imported.length === 0 && node.opType === 'Reshape' && (node.domain ?? '') === '') {
       // A reshape before any layer only says how the net sees its input ([784] as [1, 28, 28]): it becomes
       // the net's input shape (a batch of the graph's input reshaped the same way is what the net takes).
@@ -335,15 +335,23 @@ function perSampleShape(info: { name?: string; type?: { tensorType?: { elemType?
   return perSample;
 }
 
-function checkDataInputs(node: NodeProto, value: string, constants: Map<string, TensorProto>, ctx: OnnxImportContext): void {
+function checkDataInputs(
+  node: NodeProto, value: string, constants: Map<string, TensorProto>, producers: Map<string, NodeProto>, graphInput: string, ctx: OnnxImportContext,
+): void {
   const inputs = node.input ?? [];
   if (inputs[0] !== value) {
     throw new OnnxError(`${describeNode(node)} reads "${value}" as input ${inputs.indexOf(value)}, not as its first (data) input; the graph is not a chain of layers`);
   }
   for (let i = 1; i < inputs.length; i++) {
-    if (inputs[i] !== '' && !constants.has(inputs[i])) {
-      throw ctx.error(`input ${i} "${inputs[i]}" is neither an initializer nor a Constant (a missing initializer, or a second branch joining here)`);
+    if (inputs[i] === '' || constants.has(inputs[i])) continue;
+    const producer = producers.get(inputs[i]);
+    if (producer || inputs[i] === graphInput) {
+      throw new OnnxError(
+        `the graph branches: ${describeNode(node)} joins "${inputs[i]}" (from ${producer ? describeNode(producer) : 'the graph input'}) ` +
+          'to its data input; only a chain of layers can become a Sequential',
+      );
     }
+    throw ctx.error(`input ${i} "${inputs[i]}" is missing: no initializer, Constant or node gives it`);
   }
 }
 
