@@ -16,7 +16,7 @@
  *   --browser     instead of the above: SimpleConvNet training samples/s in headless Chromium (the page's main
  *                 thread, a Worker on 1 and on 2 threads) next to Node's, in one run (bench/browser.ts)
  * Data: NN_DATA_DIR, else the repo's sibling ../shared/data/mnist. NN_KERNELS=reference|ts|wasm picks the kernels;
- * NN_WASM_FMA=1 with `node --experimental-wasm-relaxed-simd` (Node 20) the fused multiply-add build.
+ * NN_WASM_FMA=0|1 pins the plain or the fused multiply-add build (default: FMA where the engine has relaxed SIMD).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,7 +33,7 @@ import { Sequential } from '../src/net/sequential';
 import { fit } from '../src/net/train';
 import { sliceRows } from '../src/data/batches';
 import { imagesToTensor, labelsToInt32, pixelStats, readMnist } from '../src/data/mnist';
-import { allocFloat32 } from '../src/memory';
+import { MemoryOwner } from '../src/memory';
 import { matmul } from '../src/kernels/gemm';
 import { kernelBackend, wasmStatus } from '../src/kernels/backend';
 import { getThreads, setThreads } from '../src/kernels/wasm/threads';
@@ -70,7 +70,8 @@ function parseArgs(argv: string[]): Args {
 
 /** GFLOP/s of C = A·B (m×k)·(k×n) through the public matmul, operands allocated as layers allocate them. */
 function benchGemm(m: number, k: number, n: number, windows: number, windowSeconds: number): { wall: Stat; cpu: Stat } {
-  const a = allocFloat32(m * k), b = allocFloat32(k * n), c = allocFloat32(m * n);
+  const memory = new MemoryOwner('bench');
+  const a = memory.float32(m * k), b = memory.float32(k * n), c = memory.float32(m * n);
   for (let i = 0; i < a.length; i++) a[i] = ((i * 7919) % 1000) / 1000 - 0.5;
   for (let i = 0; i < b.length; i++) b[i] = ((i * 104729) % 1000) / 1000 - 0.5;
   const flops = 2 * m * k * n;
@@ -95,6 +96,7 @@ function benchGemm(m: number, k: number, n: number, windows: number, windowSecon
     rates.push((flops * reps) / ((performance.now() - t0) / 1000) / 1e9);
     cpuRates.push((flops * reps) / cpuSeconds(c0) / 1e9);
   }
+  memory.dispose();
   return { wall: stat(rates), cpu: stat(cpuRates) };
 }
 

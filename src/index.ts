@@ -35,7 +35,7 @@ export { heNormal, xavierUniform, initWeights, assertInitName, INIT_NAMES } from
 export type { InitName } from './net/init';
 // Optimizers, schedules, training, model files (issue 4)
 export { OptionError, TrainingDivergedError, ModelFileError } from './net/errors';
-export { Optimizer } from './optimizers/optimizer';
+export { Optimizer, globalGradNorm } from './optimizers/optimizer';
 export type { OptimizerOptions, OptimizerState, OptimizerConfig } from './optimizers/optimizer';
 export { SGD } from './optimizers/sgd';
 export type { SGDOptions } from './optimizers/sgd';
@@ -57,7 +57,9 @@ export {
 export type { Schedule, ScheduleConfig, ScheduleKind } from './optimizers/schedules';
 export { fit, evaluate, predict, argmaxRows } from './net/train';
 export type { FitOptions, BatchInfo, EpochInfo, History, TrainingState } from './net/train';
-export { BatchGatherer, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail } from './data/batches';
+export { BatchGatherer, epochBatches, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail } from './data/batches';
+export type { EpochBatches } from './data/batches';
+export { NonFiniteDataError, assertFiniteTensor, assertFiniteDataset } from './data/finite';
 export type { Dataset } from './data/batches';
 // Models in memory (model.json text + weights bytes); save/load of directories are in millefeuille/node.
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './net/model-bytes';
@@ -94,8 +96,13 @@ export { MNIST_MODELS, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from './
 export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist';
 // Kernels: backend choice and threads (issue 6)
 export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
+export type { FmaChoice } from './kernels/wasm/loader';
 export type { KernelBackend } from './kernels/backend';
 export { setThreads, getThreads, threadStatus, threadsReady } from './kernels/wasm/threads';
+// Memory with an owner (issue 9): dispose(), the kernels' arena and its figures; docs/memory.md.
+export { MemoryOwner, DisposedError, OwnedFloat32Array, OwnedInt32Array } from './memory';
+export { memoryStats, setMemoryLimit, KernelMemoryError } from './kernels/wasm/arena';
+export type { MemoryStats } from './kernels/wasm/arena';
 export { ThreadsUnavailableError } from './kernels/wasm/thread-host';
 // Training report: SVG charts, evaluation summary, the self-contained HTML page (issue 15).
 // chart.ts, curves.ts, evaluation.ts, png.ts and html.ts are pure (browser-safe); writeReport/machineInfo are in millefeuille/node.

@@ -3,7 +3,7 @@
  * Dense data is [N, D]; images are NCHW [N, C, H, W]. A layer describes itself by its
  * per-sample shape ([D] or [C, H, W]); the batch size may change from call to call.
  */
-import { allocFloat32, releaseFloat32 } from './memory';
+import type { MemoryOwner } from './memory';
 
 /** A shape: one non-negative integer per axis. */
 export type Shape = readonly number[];
@@ -111,17 +111,12 @@ export function cloneTensor(t: Tensor): Tensor {
 
 /**
  * A layer's reusable buffer: returns `previous` when it already has `shape`, else a new zeroed tensor.
- * Layers keep their outputs and gradients in such buffers, allocated once per batch size.
+ * Layers keep their outputs and gradients in such buffers, allocated once per batch size. With the layer's
+ * `owner` the buffer lives in the kernels' memory (and the one it replaces goes back there, see memory.ts);
+ * without, it is a plain heap array.
  */
-/** Tensors that `reuse` allocated: only these does it give back when it replaces them. */
-const reusedTensors = new WeakSet<Tensor>();
-
-export function reuse(previous: Tensor | undefined, shape: Shape): Tensor {
+export function reuse(previous: Tensor | undefined, shape: Shape, owner?: MemoryOwner): Tensor {
+  if (owner !== undefined) return owner.reuse(previous, shape);
   if (previous !== undefined && shapesEqual(previous.shape, shape)) return previous;
-  // The buffer being replaced is given back (see memory.ts), if reuse made it: a layer's buffers are
-  // valid until its next call, so the next batch of that size can have the block again.
-  if (previous !== undefined && reusedTensors.delete(previous)) releaseFloat32(previous.data);
-  const fresh: Tensor = { shape: [...shape], data: allocFloat32(sizeOf(shape)) };
-  reusedTensors.add(fresh);
-  return fresh;
+  return { shape: [...shape], data: new Float32Array(sizeOf(shape)) };
 }

@@ -6,7 +6,7 @@ import type { Targets } from '../losses/loss';
 import { OptionError } from '../errors';
 import type { Rng } from '../random';
 import { ShapeError, formatShape, type Tensor } from '../tensor';
-import { allocFloat32 } from '../memory';
+import { MemoryOwner } from '../memory';
 
 /** Inputs `x` [N, …] and their targets: N class indices, or a tensor [N, …] (one-hot, regression). */
 export interface Dataset {
@@ -108,14 +108,18 @@ export function fillOrder(order: Int32Array, rng: Rng, shuffle: boolean): Int32A
 /**
  * Copies the samples named by a slice of an index order into batch buffers. There are at most two batch
  * sizes per epoch (full batches and the last one, see epochBatches), so at most two sets of buffers, allocated on
- * first use and reused for the rest of training: gathering allocates nothing.
+ * first use and reused for the rest of training: gathering allocates nothing. The buffers are the
+ * gatherer's blocks of the kernels' memory: `dispose()` gives them back (fit does, in a finally).
  */
 export class BatchGatherer {
   private readonly rowSize: number;
   private readonly targetRowSize: number;
   private readonly buffers = new Map<number, { x: Tensor; y: Targets }>();
+  private readonly memory: MemoryOwner;
 
-  constructor(private readonly data: Dataset) {
+  /** @param memory the owner of the batch buffers (fit passes its own, for all its temporaries) */
+  constructor(private readonly data: Dataset, memory = new MemoryOwner('BatchGatherer')) {
+    this.memory = memory;
     const n = data.x.shape[0];
     this.rowSize = data.x.data.length / n;
     this.targetRowSize = data.y instanceof Int32Array ? 1 : data.y.data.length / n;
@@ -123,6 +127,7 @@ export class BatchGatherer {
 
   /** The batch of samples order[start … start + count), in that order. Valid until the next gather of that size. */
   gather(order: Int32Array, start: number, count: number): { x: Tensor; y: Targets } {
+    this.memory.assertLive();
     const batch = this.buffersFor(count);
     const rowSize = this.rowSize;
     const xs = this.data.x.data;
@@ -146,14 +151,20 @@ export class BatchGatherer {
     return batch;
   }
 
+  /** Gives back the batch buffers (disposes its owner; idempotent); batches gathered before must not be used afterwards. */
+  dispose(): void {
+    this.buffers.clear();
+    this.memory.dispose();
+  }
+
   private buffersFor(count: number): { x: Tensor; y: Targets } {
     let batch = this.buffers.get(count);
     if (batch === undefined) {
-      const x: Tensor = { shape: [count, ...this.data.x.shape.slice(1)], data: allocFloat32(count * this.rowSize) };
+      const x: Tensor = { shape: [count, ...this.data.x.shape.slice(1)], data: this.memory.float32(count * this.rowSize) };
       const y: Targets =
         this.data.y instanceof Int32Array
           ? new Int32Array(count)
-          : { shape: [count, ...this.data.y.shape.slice(1)], data: allocFloat32(count * this.targetRowSize) };
+          : { shape: [count, ...this.data.y.shape.slice(1)], data: this.memory.float32(count * this.targetRowSize) };
       batch = { x, y };
       this.buffers.set(count, batch);
     }

@@ -12,8 +12,9 @@
  *
  * The wasm kernel accumulates each element in float32 in order p = 0..k−1 (starting from C when
  * accumulating), the same way on any number of threads; the reference sums in float64. They agree
- * within k·eps·Σ|a||b| (test/kernels/gemm.test.ts). If the wasm memory is ever exhausted, a call
- * quietly runs the TypeScript loop instead.
+ * within k·eps·Σ|a||b| (test/kernels/gemm.test.ts). If the wasm memory is ever exhausted, the call
+ * throws a KernelMemoryError (kernels/wasm/arena.ts); it never switches to the TypeScript loop, which
+ * rounds differently.
  */
 import { kernelState } from './backend';
 import { matmulReference, matmulTransAReference, matmulTransBReference } from './reference';

@@ -6,6 +6,7 @@
  *   forward   y[N×U]  = x[N×D] · W[D×U] + b
  *   backward  dW     += xᵀ · dy        db += Σₙ dy        dx = dy · Wᵀ
  */
+import { MemoryOwner } from '../memory';
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
@@ -25,6 +26,8 @@ export interface AffineOptions {
 
 export class Affine implements Layer {
   readonly kind = 'Affine';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('Affine');
   readonly units: number;
   readonly init: InitName;
   readonly useBias: boolean;
@@ -52,12 +55,13 @@ export class Affine implements Layer {
     this.inputSize = sizeOf(inputShape);
     const weights = new Float32Array(this.inputSize * this.units);
     initWeights(this.init, rng, this.inputSize, this.units, weights);
-    this.weights = makeParam('weights', [this.inputSize, this.units], weights, true);
-    this.bias = this.useBias ? makeParam('bias', [this.units], new Float32Array(this.units), false) : undefined;
+    this.weights = makeParam('weights', [this.inputSize, this.units], weights, true, this.memory);
+    this.bias = this.useBias ? makeParam('bias', [this.units], new Float32Array(this.units), false, this.memory) : undefined;
     return [this.units];
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     const weights = this.built();
     const n = x.shape[0];
     if (x.shape.length < 2 || x.data.length !== n * this.inputSize) {
@@ -66,7 +70,7 @@ export class Affine implements Layer {
       );
     }
     this.x = x;
-    const y = (this.y = reuse(this.y, [n, this.units]));
+    const y = (this.y = reuse(this.y, [n, this.units], this.memory));
     matmul(x.data, weights.value, y.data, n, this.inputSize, this.units, false);
     if (this.bias) {
       const b = this.bias.value;
@@ -79,6 +83,7 @@ export class Affine implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     const weights = this.built();
     const x = this.x;
     if (x === undefined) throw new Error('Affine.backward called before forward');
@@ -94,7 +99,7 @@ export class Affine implements Layer {
       }
     }
     // dx[N×D] = dy·Wᵀ, W stored [D×U]; dx keeps the input's shape (it may have been [N, C, H, W]).
-    const dx = (this.dx = reuse(this.dx, x.shape));
+    const dx = (this.dx = reuse(this.dx, x.shape, this.memory));
     if (this.inputGradient) matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
     else dx.data.fill(0);
     return dx;
@@ -107,6 +112,11 @@ export class Affine implements Layer {
   params(): Param[] {
     const weights = this.built();
     return this.bias ? [weights, this.bias] : [weights];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): AffineOptions {

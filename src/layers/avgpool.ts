@@ -8,6 +8,7 @@
  * `countIncludePad: true` divides every window by kh·kw, padding counted as zeros (PyTorch's
  * default). Without padding the two agree.
  */
+import { MemoryOwner } from '../memory';
 import {
   copyWindowOption, imageShape, poolWindow, windowGeometry,
   type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
@@ -36,6 +37,8 @@ export interface AvgPoolConfig extends PoolWindowConfig {
 
 export class AvgPool implements Layer {
   readonly kind = 'AvgPool';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('AvgPool');
   private readonly options: AvgPoolConfig;
   private readonly size: [number, number];
   private readonly stride: [number, number];
@@ -66,11 +69,12 @@ export class AvgPool implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     const g = this.requireBuilt();
     const batch = checkBatch('AvgPool', x, this.inputShape);
     if (batch !== this.batch) {
-      this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
-      this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
+      this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW], this.memory);
+      this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width], this.memory);
       this.batch = batch;
     }
     avgPoolForward(x.data, this.output!.data, batch * this.channels, this.height, this.width,
@@ -79,6 +83,7 @@ export class AvgPool implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     const g = this.requireBuilt();
     if (this.batch < 0) throw new Error('AvgPool.backward called before forward');
     checkUpstreamGradient('AvgPool', dy, this.output!.shape);
@@ -89,6 +94,11 @@ export class AvgPool implements Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): AvgPoolConfig {

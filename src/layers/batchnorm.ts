@@ -20,6 +20,7 @@
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/(m·√(σ² + ε)) · (m·dy − Σ dy − x̂·Σ dy·x̂)
  * and after an inference-mode forward simply dx = γ·dy/√(runningVar + ε).
  */
+import { MemoryOwner } from '../memory';
 import { OptionError, formatValue, notBuiltError } from '../errors';
 import { batchNormBackward, batchNormForward } from '../kernels/batchnorm';
 import { optionsObject, positiveOption } from '../options';
@@ -41,6 +42,8 @@ export interface BatchNormConfig {
 
 export class BatchNorm implements Layer {
   readonly kind = 'BatchNorm';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('BatchNorm');
   private readonly options: BatchNormConfig;
   private frozen = false;
 
@@ -83,8 +86,8 @@ export class BatchNorm implements Layer {
     this.channels = inputShape[0];
     this.spatial = inputShape.length === 3 ? inputShape[1] * inputShape[2] : 1;
     const c = this.channels;
-    this.gamma = makeParam('gamma', [c], new Float32Array(c).fill(1), false);
-    this.beta = makeParam('beta', [c], new Float32Array(c), false);
+    this.gamma = makeParam('gamma', [c], new Float32Array(c).fill(1), false, this.memory);
+    this.beta = makeParam('beta', [c], new Float32Array(c), false, this.memory);
     this.runningMean = { name: 'runningMean', shape: [c], value: new Float32Array(c) };
     this.runningVar = { name: 'runningVar', shape: [c], value: new Float32Array(c).fill(1) };
     this.mean = new Float32Array(c);
@@ -97,6 +100,7 @@ export class BatchNorm implements Layer {
   }
 
   forward(x: Tensor, training: boolean): Tensor {
+    this.memory.assertLive();
     if (!this.gamma) throw notBuiltError('BatchNorm');
     const batch = checkBatch('BatchNorm', x, this.inputShape);
     const { channels: C, spatial: S } = this;
@@ -110,9 +114,9 @@ export class BatchNorm implements Layer {
       );
     }
     if (batch !== this.batch) {
-      this.xhat = reuse(this.xhat, x.shape);
-      this.output = reuse(this.output, x.shape);
-      this.dInput = reuse(this.dInput, x.shape);
+      this.xhat = reuse(this.xhat, x.shape, this.memory);
+      this.output = reuse(this.output, x.shape, this.memory);
+      this.dInput = reuse(this.dInput, x.shape, this.memory);
       this.batch = batch;
     }
     const runningMean = this.runningMean!.value;
@@ -135,6 +139,7 @@ export class BatchNorm implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     if (!this.gamma) throw notBuiltError('BatchNorm');
     if (this.batch < 0) throw new Error('BatchNorm.backward called before forward');
     checkUpstreamGradient('BatchNorm', dy, this.output!.shape);
@@ -159,6 +164,11 @@ export class BatchNorm implements Layer {
 
   setFrozen(frozen: boolean): void {
     this.frozen = frozen;
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): BatchNormConfig {

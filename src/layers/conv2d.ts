@@ -16,6 +16,7 @@
  *             dx = col2im(Wᵀ · dY)             [N, C, H, W]
  * Every buffer (including the column matrix) is allocated once per batch size.
  */
+import { MemoryOwner } from '../memory';
 import {
   checkPaddingOption, copyWindowOption, imageShape, pairOption, windowGeometry,
   type PaddingOption, type PairOption, type WindowGeometry,
@@ -57,6 +58,8 @@ export interface Conv2DConfig {
 
 export class Conv2D implements Layer {
   readonly kind = 'Conv2D';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('Conv2D');
   private readonly options: Conv2DConfig;
   private readonly kernel: [number, number];
   private readonly stride: [number, number];
@@ -106,14 +109,15 @@ export class Conv2D implements Layer {
     const weightShape = [filters, channels, kh, kw];
     const w = new Float32Array(filters * channels * kh * kw);
     initWeights(init, rng, channels * kh * kw, filters * kh * kw, w);
-    this.weights = makeParam('weights', weightShape, w, true);
-    this.bias = useBias ? makeParam('bias', [filters], new Float32Array(filters), false) : undefined;
+    this.weights = makeParam('weights', weightShape, w, true, this.memory);
+    this.bias = useBias ? makeParam('bias', [filters], new Float32Array(filters), false, this.memory) : undefined;
     this.batch = -1;
     this.backwardBatch = -1;
     return [filters, geometry.outH, geometry.outW];
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     const g = this.requireBuilt();
     const w = this.weights!;
     const batch = checkBatch('Conv2D', x, this.inputShape);
@@ -134,6 +138,7 @@ export class Conv2D implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     const g = this.requireBuilt();
     if (this.batch < 0) throw new Error('Conv2D.backward called before forward');
     const batch = this.batch;
@@ -168,6 +173,11 @@ export class Conv2D implements Layer {
     return this.bias ? [this.weights, this.bias] : [this.weights];
   }
 
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
+  }
+
   config(): Conv2DConfig {
     const { filters, kernelSize, stride, padding, useBias, init } = this.options;
     return {
@@ -183,17 +193,17 @@ export class Conv2D implements Layer {
   private allocate(batch: number, rows: number, columns: number): void {
     if (batch === this.batch) return;
     const g = this.geometry!;
-    this.cols = reuse(this.cols, [rows, columns]);
-    this.product = reuse(this.product, [this.options.filters, columns]);
-    this.output = reuse(this.output, [batch, this.options.filters, g.outH, g.outW]);
+    this.cols = reuse(this.cols, [rows, columns], this.memory);
+    this.product = reuse(this.product, [this.options.filters, columns], this.memory);
+    this.output = reuse(this.output, [batch, this.options.filters, g.outH, g.outW], this.memory);
     this.batch = batch;
   }
 
   /** Backward's own buffers, allocated on the first backward for this batch size (inference never needs them). */
   private allocateBackward(batch: number, rows: number, columns: number): void {
     if (batch === this.backwardBatch) return;
-    this.dCols = reuse(this.dCols, [rows, columns]);
-    this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
+    this.dCols = reuse(this.dCols, [rows, columns], this.memory);
+    this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width], this.memory);
     this.backwardBatch = batch;
   }
 }

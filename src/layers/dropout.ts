@@ -8,6 +8,7 @@
  * training forward reuses the last mask, so repeated forwards are one deterministic function;
  * a frozen layer without a mask for this input size draws one once and keeps it.
  */
+import { MemoryOwner } from '../memory';
 import { OptionError, formatValue, notBuiltError } from '../errors';
 import { optionsObject } from '../options';
 import type { Rng } from '../random';
@@ -25,6 +26,8 @@ export interface DropoutConfig {
 
 export class Dropout implements Layer {
   readonly kind = 'Dropout';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('Dropout');
   private readonly rate: number;
   private rng: Rng | undefined;
   private inputShape: Shape = [];
@@ -56,6 +59,7 @@ export class Dropout implements Layer {
   }
 
   forward(x: Tensor, training: boolean): Tensor {
+    this.memory.assertLive();
     if (!this.rng) throw notBuiltError('Dropout');
     checkBatch('Dropout', x, this.inputShape);
     this.lastTraining = training;
@@ -63,8 +67,8 @@ export class Dropout implements Layer {
     if (!training) return x; // the identity: no copy (the caller's tensor passes through)
     const size = x.data.length;
     if (this.output === undefined || this.output.data.length !== size) {
-      this.output = reuse(this.output, x.shape);
-      this.dInput = reuse(this.dInput, x.shape);
+      this.output = reuse(this.output, x.shape, this.memory);
+      this.dInput = reuse(this.dInput, x.shape, this.memory);
       this.mask = new Float32Array(size);
       this.hasMask = false;
     }
@@ -83,6 +87,7 @@ export class Dropout implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     if (!this.forwarded) throw new Error('Dropout.backward called before forward');
     if (!this.lastTraining) return dy; // the identity's gradient
     checkUpstreamGradient('Dropout', dy, this.output!.shape);
@@ -99,6 +104,11 @@ export class Dropout implements Layer {
 
   setFrozen(frozen: boolean): void {
     this.frozen = frozen;
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): DropoutConfig {

@@ -3,6 +3,7 @@
  * so forward and backward are views of the same buffer (no copy); the view objects are cached so
  * that a batch allocates nothing.
  */
+import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
@@ -11,6 +12,8 @@ import type { Layer, Param } from './layer';
 
 export class Flatten implements Layer {
   readonly kind = 'Flatten';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('Flatten');
   private size = 0;
   private inputShape: Shape = [];
   private y: Tensor | undefined;
@@ -29,6 +32,7 @@ export class Flatten implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     if (this.size === 0) throw notBuiltError('Flatten');
     const n = x.shape[0];
     if (x.shape.length < 2 || x.data.length !== n * this.size) {
@@ -40,6 +44,7 @@ export class Flatten implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     const shape = this.lastInputShape;
     if (shape === undefined) throw new Error('Flatten.backward called before forward');
     checkUpstreamGradient('Flatten', dy, this.y!.shape);
@@ -49,6 +54,11 @@ export class Flatten implements Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): object {

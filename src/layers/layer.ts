@@ -4,7 +4,7 @@
  */
 import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
-import { adoptFloat32, allocFloat32 } from '../memory';
+import type { MemoryOwner } from '../memory';
 
 /** A learnable tensor and its gradient, side by side. */
 export interface Param {
@@ -62,11 +62,20 @@ export interface Layer {
    * input's shape instead. Default: needed.
    */
   setInputGradient?(needed: boolean): void;
+  /**
+   * Gives back every block of the kernels' memory the layer owns (its params, grads and buffers; see
+   * docs/memory.md). Idempotent; afterwards forward/backward throw a DisposedError. Sequential.dispose()
+   * calls it on every layer.
+   */
+  dispose?(): void;
 }
 
-/** A param with a zero-filled gradient of the same size. */
-export function makeParam(name: string, shape: Shape, value: Float32Array, decay: boolean): Param {
-  // Large params live where the kernels work (memory.ts): `value` may be copied there, so a layer
-  // must use the returned param's value, not the array it passed in.
-  return { name, shape: [...shape], value: adoptFloat32(value), grad: allocFloat32(value.length), decay };
+/**
+ * A param with a zero-filled gradient of the same size. With the layer's `owner`, large params live where
+ * the kernels work (memory.ts): `value` may be copied there, so a layer must use the returned param's value,
+ * not the array it passed in. Without an owner both are heap arrays.
+ */
+export function makeParam(name: string, shape: Shape, value: Float32Array, decay: boolean, owner?: MemoryOwner): Param {
+  const grad = owner === undefined ? new Float32Array(value.length) : owner.float32(value.length);
+  return { name, shape: [...shape], value: owner === undefined ? value : owner.adopt(value), grad, decay };
 }

@@ -20,6 +20,7 @@
  * (default 1e-4). No params. The loops (separable blur, float64 reference) are in
  * kernels/local-contrast-norm.ts.
  */
+import { MemoryOwner } from '../memory';
 import { notBuiltError } from '../errors';
 import { imageShape } from '../kernels/conv-geometry';
 import { LcnWorkspace, lcnBackward, lcnForward } from '../kernels/local-contrast-norm';
@@ -41,6 +42,8 @@ export type LocalContrastNormConfig = Required<LocalContrastNormOptions>;
 
 export class LocalContrastNorm implements Layer {
   readonly kind = 'LocalContrastNorm';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('LocalContrastNorm');
   private readonly options: LocalContrastNormConfig;
   private inputShape: Shape = [];
   private workspace: LcnWorkspace | undefined;
@@ -77,13 +80,14 @@ export class LocalContrastNorm implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     const ws = this.requireBuilt();
     const batch = checkBatch('LocalContrastNorm', x, this.inputShape);
     if (batch !== this.batch) {
       const shape = [batch, ...this.inputShape], pixels = batch * ws.height * ws.width;
-      this.output = reuse(this.output, shape);
-      this.centred = reuse(this.centred, shape);
-      this.dInput = reuse(this.dInput, shape);
+      this.output = reuse(this.output, shape, this.memory);
+      this.centred = reuse(this.centred, shape, this.memory);
+      this.dInput = reuse(this.dInput, shape, this.memory);
       this.deviation = new Float64Array(pixels);
       this.divisor = new Float64Array(pixels);
       this.imageMean = new Float64Array(batch);
@@ -94,6 +98,7 @@ export class LocalContrastNorm implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     const ws = this.requireBuilt();
     if (this.batch < 0) throw new Error('LocalContrastNorm.backward called before forward');
     checkUpstreamGradient('LocalContrastNorm', dy, this.output!.shape);
@@ -104,6 +109,11 @@ export class LocalContrastNorm implements Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): LocalContrastNormConfig {

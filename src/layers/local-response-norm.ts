@@ -12,6 +12,7 @@
  *
  * No params. The loops (running window sums, the float64 reference) are in kernels/local-response-norm.ts.
  */
+import { MemoryOwner } from '../memory';
 import { notBuiltError } from '../errors';
 import { lrnBackward, lrnForward, type LrnConstants } from '../kernels/local-response-norm';
 import { imageShape } from '../kernels/conv-geometry';
@@ -35,6 +36,8 @@ export type LocalResponseNormConfig = Required<LocalResponseNormOptions>;
 
 export class LocalResponseNorm implements Layer {
   readonly kind = 'LocalResponseNorm';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('LocalResponseNorm');
   private readonly options: LocalResponseNormConfig;
   private inputShape: Shape = [];
   private channels = 0;
@@ -74,14 +77,15 @@ export class LocalResponseNorm implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     if (!this.built) throw notBuiltError('LocalResponseNorm');
     const batch = checkBatch('LocalResponseNorm', x, this.inputShape);
     if (batch !== this.batch) {
       const shape = [batch, ...this.inputShape];
-      this.output = reuse(this.output, shape);
-      this.denominator = reuse(this.denominator, shape);
-      this.scale = reuse(this.scale, shape);
-      this.dInput = reuse(this.dInput, shape);
+      this.output = reuse(this.output, shape, this.memory);
+      this.denominator = reuse(this.denominator, shape, this.memory);
+      this.scale = reuse(this.scale, shape, this.memory);
+      this.dInput = reuse(this.dInput, shape, this.memory);
       this.batch = batch;
     }
     this.x = x;
@@ -90,6 +94,7 @@ export class LocalResponseNorm implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     if (this.x === undefined) throw new Error('LocalResponseNorm.backward called before forward');
     checkUpstreamGradient('LocalResponseNorm', dy, this.output!.shape);
     lrnBackward(this.x.data, this.output!.data, this.denominator!.data, this.scale!.data, dy.data, this.dInput!.data,
@@ -99,6 +104,11 @@ export class LocalResponseNorm implements Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): LocalResponseNormConfig {

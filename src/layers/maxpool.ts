@@ -5,13 +5,13 @@
  * window in row-major order wins. Padding cells count as −∞, so they never win; padding must be
  * smaller than the window (so every window holds a real cell). Output size ⌊(n + 2p − f)/s⌋ + 1.
  */
+import { MemoryOwner } from '../memory';
 import {
   copyWindowOption, imageShape, poolWindow, windowGeometry,
   type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
 } from '../kernels/conv-geometry';
 import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
-import { allocInt32, releaseFloat32 } from '../memory';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
@@ -30,6 +30,8 @@ export type MaxPoolConfig = PoolWindowConfig;
 
 export class MaxPool implements Layer {
   readonly kind = 'MaxPool';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('MaxPool');
   private readonly options: MaxPoolConfig;
   private readonly size: [number, number];
   private readonly stride: [number, number];
@@ -58,14 +60,15 @@ export class MaxPool implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     const g = this.requireBuilt();
     const batch = checkBatch('MaxPool', x, this.inputShape);
     if (batch !== this.batch) {
-      this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW]);
-      this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width]);
+      this.output = reuse(this.output, [batch, this.channels, g.outH, g.outW], this.memory);
+      this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width], this.memory);
       // Give the old winners' block back: the batch size changes every epoch (last partial batch, evaluation).
-      releaseFloat32(this.argmax);
-      this.argmax = allocInt32(this.output.data.length);
+      this.memory.release(this.argmax);
+      this.argmax = this.memory.int32(this.output.data.length);
       this.batch = batch;
     }
     maxPoolForward(x.data, this.output!.data, this.argmax, batch * this.channels, this.height, this.width,
@@ -74,6 +77,7 @@ export class MaxPool implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     this.requireBuilt();
     if (this.batch < 0) throw new Error('MaxPool.backward called before forward');
     checkUpstreamGradient('MaxPool', dy, this.output!.shape);
@@ -84,6 +88,11 @@ export class MaxPool implements Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): MaxPoolConfig {

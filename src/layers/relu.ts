@@ -2,6 +2,7 @@
  * ReLU: y = max(0, x), elementwise on any shape. The gradient passes where the input was positive
  * (at exactly 0 it is taken as 0, the usual subgradient).
  */
+import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
@@ -11,6 +12,8 @@ import { reluBackward, reluForward } from '../kernels/activation';
 
 export class ReLU implements Layer {
   readonly kind = 'ReLU';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('ReLU');
   private x: Tensor | undefined;
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
@@ -25,18 +28,20 @@ export class ReLU implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
+    this.memory.assertLive();
     this.x = x;
-    const y = (this.y = reuse(this.y, x.shape));
+    const y = (this.y = reuse(this.y, x.shape, this.memory));
     const xs = x.data, ys = y.data;
     reluForward(xs, ys, xs.length);
     return y;
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     const x = this.x;
     if (x === undefined) throw new Error('ReLU.backward called before forward');
     checkUpstreamGradient('ReLU', dy, x.shape);
-    const dx = (this.dx = reuse(this.dx, x.shape));
+    const dx = (this.dx = reuse(this.dx, x.shape, this.memory));
     const xs = x.data, g = dy.data, d = dx.data;
     reluBackward(xs, g, d, xs.length);
     return dx;
@@ -44,6 +49,11 @@ export class ReLU implements Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): object {

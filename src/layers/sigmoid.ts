@@ -2,6 +2,7 @@
  * Sigmoid: y = 1 / (1 + e^(−x)), elementwise on any shape; dx = dy · y · (1 − y).
  * For x < 0 it is computed as eˣ / (1 + eˣ) so that e^(−x) never overflows.
  */
+import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, assertValidShape, reuse, type Shape, type Tensor } from '../tensor';
@@ -9,6 +10,8 @@ import type { Layer, Param } from './layer';
 
 export class Sigmoid implements Layer {
   readonly kind = 'Sigmoid';
+  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('Sigmoid');
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
 
@@ -22,7 +25,8 @@ export class Sigmoid implements Layer {
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
-    const y = (this.y = reuse(this.y, x.shape));
+    this.memory.assertLive();
+    const y = (this.y = reuse(this.y, x.shape, this.memory));
     const xs = x.data, ys = y.data;
     for (let i = 0; i < xs.length; i++) {
       const v = xs[i];
@@ -37,10 +41,11 @@ export class Sigmoid implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.memory.assertLive();
     const y = this.y;
     if (y === undefined) throw new Error('Sigmoid.backward called before forward');
     checkUpstreamGradient('Sigmoid', dy, y.shape);
-    const dx = (this.dx = reuse(this.dx, y.shape));
+    const dx = (this.dx = reuse(this.dx, y.shape, this.memory));
     const ys = y.data, g = dy.data, d = dx.data;
     for (let i = 0; i < ys.length; i++) d[i] = g[i] * ys[i] * (1 - ys[i]);
     return dx;
@@ -48,6 +53,11 @@ export class Sigmoid implements Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): object {

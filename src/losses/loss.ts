@@ -14,4 +14,6 @@ export interface Loss {
   /** dLoss/dScores for the last forward (already divided by the batch size). */
   backward(): Tensor;
   config(): object;
+  /** Gives back the loss's blocks of the kernels' memory (idempotent; docs/memory.md). */
+  dispose?(): void;
 }

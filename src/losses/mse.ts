@@ -8,6 +8,7 @@
  * scores' shape, or class labels for [N, classes] scores (read as one-hot vectors).
  * Sums are accumulated in float64.
  */
+import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import { ShapeError, formatShape, reuse, sizeOf, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
@@ -15,6 +16,8 @@ import { checkTargets, isTensor } from './targets';
 
 export class MeanSquaredError implements Loss {
   readonly kind = 'MeanSquaredError';
+  /** Owns this loss's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('MeanSquaredError');
   private scores: Tensor | undefined;
   private targets: Targets | undefined;
   private dScores: Tensor | undefined;
@@ -24,6 +27,7 @@ export class MeanSquaredError implements Loss {
   }
 
   forward(scores: Tensor, targets: Targets): number {
+    this.memory.assertLive();
     const n = scores.shape[0];
     if (scores.shape.length < 2 || !(n >= 1) || scores.data.length !== sizeOf(scores.shape) || scores.data.length === 0) {
       throw new ShapeError(`MeanSquaredError: expected scores [N, …] with N ≥ 1 and no empty axis, got ${formatShape(scores.shape)}`);
@@ -55,12 +59,13 @@ export class MeanSquaredError implements Loss {
   }
 
   backward(): Tensor {
+    this.memory.assertLive();
     const scores = this.scores;
     const targets = this.targets;
     if (scores === undefined || targets === undefined) throw new Error('MeanSquaredError.backward called before forward');
     const n = scores.shape[0];
     const width = scores.data.length / n;
-    const d = (this.dScores = reuse(this.dScores, scores.shape)).data;
+    const d = (this.dScores = reuse(this.dScores, scores.shape, this.memory)).data;
     const y = scores.data;
     if (isTensor(targets)) {
       const t = (targets as Tensor).data;
@@ -72,6 +77,11 @@ export class MeanSquaredError implements Loss {
       }
     }
     return this.dScores!;
+  }
+
+  /** Gives back the loss's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): object {

@@ -8,6 +8,7 @@
  * with m = max z, so the exponentials are ≤ 1 and the loss stays finite for logits of any size.
  * The per-row sums are accumulated in float64.
  */
+import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import { ShapeError, formatShape, reuse, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
@@ -15,6 +16,8 @@ import { checkTargets, isTensor } from './targets';
 
 export class SoftmaxCrossEntropy implements Loss {
   readonly kind = 'SoftmaxCrossEntropy';
+  /** Owns this loss's blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory = new MemoryOwner('SoftmaxCrossEntropy');
   private probs: Tensor | undefined;
   private dScores: Tensor | undefined;
   private targets: Targets | undefined;
@@ -24,13 +27,14 @@ export class SoftmaxCrossEntropy implements Loss {
   }
 
   forward(scores: Tensor, targets: Targets): number {
+    this.memory.assertLive();
     if (scores.shape.length !== 2 || scores.shape[0] < 1 || scores.shape[1] < 1) {
       throw new ShapeError(`SoftmaxCrossEntropy: expected scores [N, classes] with N, classes ≥ 1, got ${formatShape(scores.shape)}`);
     }
     const [n, classes] = scores.shape;
     const labels = checkTargets(targets, n, classes, scores.shape, this.kind);
     const z = scores.data;
-    const p = (this.probs = reuse(this.probs, scores.shape)).data;
+    const p = (this.probs = reuse(this.probs, scores.shape, this.memory)).data;
     let total = 0;
     for (let i = 0; i < n; i++) {
       const row = i * classes;
@@ -53,11 +57,12 @@ export class SoftmaxCrossEntropy implements Loss {
   }
 
   backward(): Tensor {
+    this.memory.assertLive();
     const probs = this.probs;
     const targets = this.targets;
     if (probs === undefined || targets === undefined) throw new Error('SoftmaxCrossEntropy.backward called before forward');
     const [n, classes] = probs.shape;
-    const d = (this.dScores = reuse(this.dScores, probs.shape)).data;
+    const d = (this.dScores = reuse(this.dScores, probs.shape, this.memory)).data;
     const p = probs.data;
     if (isTensor(targets)) {
       const t = targets.data;
@@ -81,6 +86,11 @@ export class SoftmaxCrossEntropy implements Loss {
   probabilities(): Tensor {
     if (this.probs === undefined) throw new Error('SoftmaxCrossEntropy.probabilities called before forward');
     return this.probs;
+  }
+
+  /** Gives back the loss's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
+  dispose(): void {
+    this.memory.dispose();
   }
 
   config(): object {

@@ -6,6 +6,7 @@
  */
 import type { Layer, NamedArray, Param } from '../layers/layer';
 import { OptionError, formatValue } from '../errors';
+import { DisposedError } from '../memory';
 import { optionsObject } from '../options';
 import { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, shapesEqual, sizeOf, type Shape, type Tensor } from '../tensor';
@@ -44,6 +45,7 @@ export class Sequential {
   private readonly namedParamList: NamedParam[];
   private readonly namedBufferList: NamedBuffer[];
   private lastOutputShape: Shape | undefined;
+  private isDisposed = false;
 
   constructor(layers: Layer[], options: SequentialOptions) {
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
@@ -55,6 +57,7 @@ export class Sequential {
         }
       }
     });
+    checkOwnership(layers);
     optionsObject('Sequential', options, ['inputShape', 'seed'], '{ inputShape: [784], seed: 1 }');
     assertValidShape(options.inputShape, 'Sequential inputShape');
     const seed = options.seed ?? 0;
@@ -90,6 +93,7 @@ export class Sequential {
     });
     this.layerShapes = shapes;
     this.outputShape = shape;
+    for (const layer of this.layers) owners.set(layer, this);
 
     this.paramList = [];
     this.namedParamList = [];
@@ -107,6 +111,7 @@ export class Sequential {
 
   /** Runs the batch through every layer. The result belongs to the last layer (valid until the next forward). */
   forward(x: Tensor, training = false): Tensor {
+    this.assertLive();
     this.checkInput(x);
     let y = x;
     for (const layer of this.layers) y = layer.forward(y, training);
@@ -116,6 +121,7 @@ export class Sequential {
 
   /** Back-propagates dLoss/dOutput; accumulates every param's grad and returns dLoss/dInput. */
   backward(dy: Tensor, inputGradient = true): Tensor {
+    this.assertLive();
     const expected = this.lastOutputShape;
     if (expected === undefined) throw new Error('Sequential.backward called before forward');
     if (!shapesEqual(dy.shape, expected) || dy.data.length !== sizeOf(expected)) {
@@ -137,23 +143,28 @@ export class Sequential {
 
   /** Every learnable param, in layer order (the same objects on every call). */
   params(): Param[] {
+    this.assertLive();
     return this.paramList;
   }
 
   namedParams(): NamedParam[] {
+    this.assertLive();
     return this.namedParamList;
   }
 
   /** Every non-learned buffer (BatchNorm running statistics), in layer order. */
   buffers(): NamedArray[] {
+    this.assertLive();
     return this.namedBufferList.map((b) => b.buffer);
   }
 
   namedBuffers(): NamedBuffer[] {
+    this.assertLive();
     return this.namedBufferList;
   }
 
   zeroGrad(): void {
+    this.assertLive();
     for (const p of this.paramList) p.grad.fill(0);
   }
 
@@ -184,6 +195,25 @@ export class Sequential {
     return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, `total parameters: ${this.parameterCount()}`].join('\n');
   }
 
+  /**
+   * Gives back the kernels' memory of every layer — params, grads, outputs, gradients (docs/memory.md).
+   * Idempotent; afterwards every method that touches the layers throws DisposedError. Tensors the net
+   * returned earlier must not be used after it: their blocks may hold another owner's numbers.
+   */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    for (const layer of this.layers) layer.dispose?.();
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  private assertLive(): void {
+    if (this.isDisposed) throw new DisposedError(`Sequential (${this.layers.map((l) => l.kind).join(', ')})`);
+  }
+
   private checkInput(x: Tensor): void {
     if (x === null || typeof x !== 'object' || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
       throw new TypeError('Sequential.forward: x must be a Tensor { shape, data: Float32Array }');
@@ -201,6 +231,33 @@ export class Sequential {
       throw new ShapeError(`Sequential.forward: input data has ${x.data.length} values but shape ${formatShape(x.shape)} needs ${sizeOf(x.shape)}`);
     }
   }
+}
+
+/**
+ * The net each layer instance belongs to. A layer holds its own weights, gradients and forward cache, so one
+ * instance in two places cannot work: twice in one net, the second use overwrites the cache the first one's
+ * backward needs (wrong gradients); in a second net, building it re-initialises the first net's weights.
+ */
+const owners = new WeakMap<Layer, Sequential>();
+
+function checkOwnership(layers: readonly Layer[]): void {
+  const seen = new Map<Layer, number>();
+  layers.forEach((layer, i) => {
+    const first = seen.get(layer);
+    if (first !== undefined) {
+      throw new OptionError(
+        `Sequential: layers[${i}] is the same ${layer.kind} instance as layers[${first}]; a layer holds its own weights, ` +
+          `so each place needs its own instance (new ${layer.kind}(…))`,
+      );
+    }
+    seen.set(layer, i);
+    if (owners.has(layer)) {
+      throw new OptionError(
+        `Sequential: layers[${i}] (${layer.kind}) already belongs to another Sequential; building it again would ` +
+          `re-initialise that net's weights — give this net a new instance (new ${layer.kind}(…))`,
+      );
+    }
+  });
 }
 
 function describe(value: unknown): string {

@@ -20,12 +20,14 @@
 import type { Loss, Targets } from '../losses/loss';
 import type { Optimizer } from '../optimizers/optimizer';
 import { scheduleFromConfig, type Schedule, type ScheduleConfig } from '../optimizers/schedules';
-import { allocFloat32 } from '../memory';
+import { MemoryOwner } from '../memory';
 import { yieldToEventLoop } from '../platform';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
 import { BatchGatherer, epochBatches, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail, type Dataset } from '../data/batches';
+import { assertFiniteDataset, assertFiniteTensor } from '../data/finite';
 import { OptionError } from '../errors';
+import { globalGradNorm } from '../optimizers/optimizer';
 import { checkOptionNames, nonNegativeIntegerOption, nonNegativeOption, positiveIntegerOption } from '../options';
 import { TrainingDivergedError } from './errors';
 import type { Sequential } from './sequential';
@@ -148,10 +150,29 @@ const FIT_OPTIONS = [
 const YIELD_EVERY_MS = 50;
 
 /**
- * Train `net` on `data` and return the per-epoch history. Throws `TrainingDivergedError` (naming epoch and
- * batch) as soon as a batch's loss is NaN or infinite, before that batch's update.
+ * Train `net` on `data` and return the per-epoch history. Refuses data holding NaN or ±Infinity
+ * (NonFiniteDataError naming the first bad sample). Throws `TrainingDivergedError` (naming epoch and batch)
+ * as soon as a batch's loss or gradient norm is NaN or infinite, before that batch's update.
  */
 export async function fit(
+  net: Sequential,
+  loss: Loss,
+  optimizer: Optimizer,
+  data: Dataset,
+  options: FitOptions,
+): Promise<History> {
+  // fit's temporaries (the batch buffers, the best epoch's weights) are one owner's blocks, given back
+  // however the run ends (docs/memory.md).
+  const temporaries = new MemoryOwner('fit');
+  try {
+    return await fitWith(temporaries, net, loss, optimizer, data, options);
+  } finally {
+    temporaries.dispose();
+  }
+}
+
+async function fitWith(
+  temporaries: MemoryOwner,
   net: Sequential,
   loss: Loss,
   optimizer: Optimizer,
@@ -176,9 +197,11 @@ export async function fit(
   }
   const n = sampleCount(train, 'training data');
   checkInputShape(net, train.x, 'training data');
+  assertFiniteDataset(train, 'training data');
   if (validation !== undefined) {
     sampleCount(validation, 'validation data');
     checkInputShape(net, validation.x, 'validation data');
+    assertFiniteDataset(validation, 'validation data');
   }
   if (patience !== undefined && validation === undefined) {
     throw new OptionError('fit: "patience" (early stopping) watches the validation loss: give "validation" or "validationSplit"');
@@ -219,11 +242,11 @@ export async function fit(
   }
 
   const params = net.params();
-  const best = patience !== undefined && restoreBest ? new WeightSnapshot(net) : undefined;
+  const best = patience !== undefined && restoreBest ? new WeightSnapshot(net, temporaries) : undefined;
   // A run resumed right after its best epoch holds the best weights now; an older best is not in the
   // checkpoint, so early stopping then keeps the last weights instead of restoring.
   if (resume !== undefined && bestEpoch === resume.epoch) best?.take();
-  const gatherer = new BatchGatherer(train);
+  const gatherer = new BatchGatherer(train, temporaries);
   const order = new Int32Array(n);
   let lastYield = performance.now();
 
@@ -258,7 +281,14 @@ export async function fit(
       }
       correct += countCorrect(scores, batch.y, count);
       net.backward(loss.backward(), false); // no dLoss/dInput needed: the first layer may skip it
-      optimizer.step(params, lr);
+      // A finite loss does not prove finite gradients (a ReLU maps NaN to 0 forward, not backward): one
+      // non-finite gradient would make every weight it touches NaN. The global norm (also what clipping
+      // needs) is finite exactly when every gradient is.
+      const gradNorm = globalGradNorm(params);
+      if (!Number.isFinite(gradNorm)) {
+        throw new TrainingDivergedError(epoch + 1, b + 1, batchesPerEpoch, batchLoss, lr, gradNorm);
+      }
+      optimizer.step(params, lr, gradNorm);
       step++;
 
       lossSum += batchLoss * count;
@@ -280,7 +310,7 @@ export async function fit(
     const epochLoss = lossSum / seen;
     const epochAccuracy = correct / seen;
     let valResult: { loss: number; accuracy: number } | undefined;
-    if (validation !== undefined) valResult = evaluate(net, loss, validation, Math.max(batchSize, 256));
+    if (validation !== undefined) valResult = evaluateChecked(net, loss, validation, Math.max(batchSize, 256));
     const seconds = (performance.now() - started) / 1000;
     history.loss.push(epochLoss);
     history.accuracy.push(classAccuracy(epochAccuracy, train.y));
@@ -333,9 +363,16 @@ export async function fit(
 
 /** Mean loss and accuracy over a dataset, in inference mode, in batches of contiguous rows. */
 export function evaluate(net: Sequential, loss: Loss, data: Dataset, batchSize = 256): { loss: number; accuracy: number } {
-  const n = sampleCount(data, 'evaluation data');
+  sampleCount(data, 'evaluation data');
   positiveIntegerOption('evaluate', 'batchSize', batchSize);
   checkInputShape(net, data.x, 'evaluation data');
+  assertFiniteDataset(data, 'evaluation data');
+  return evaluateChecked(net, loss, data, batchSize);
+}
+
+/** evaluate on data already checked (fit's validation set, once per epoch). */
+function evaluateChecked(net: Sequential, loss: Loss, data: Dataset, batchSize: number): { loss: number; accuracy: number } {
+  const n = data.x.shape[0];
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < n; start += batchSize) {
@@ -356,6 +393,7 @@ export function evaluate(net: Sequential, loss: Loss, data: Dataset, batchSize =
 export function predict(net: Sequential, x: Tensor, batchSize = 256): Tensor {
   positiveIntegerOption('predict', 'batchSize', batchSize);
   checkInputShape(net, x, 'predict input');
+  assertFiniteTensor(x, 'predict input');
   const n = x.shape[0];
   // A heap array: the caller keeps it, and the garbage collector (not the kernels' arena) takes it back.
   const out: Tensor = { shape: [n, ...net.outputShape], data: new Float32Array(n * sizeOf(net.outputShape)) };
@@ -419,9 +457,9 @@ class WeightSnapshot {
   private readonly sources: Float32Array[];
   private readonly copies: Float32Array[];
 
-  constructor(net: Sequential) {
+  constructor(net: Sequential, memory: MemoryOwner) {
     this.sources = [...net.params().map((p) => p.value), ...net.buffers().map((b) => b.value)];
-    this.copies = this.sources.map((s) => allocFloat32(s.length));
+    this.copies = this.sources.map((s) => memory.float32(s.length));
   }
 
   take(): void {

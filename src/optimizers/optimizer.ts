@@ -13,7 +13,7 @@
  * transformed g exists only inside the update loop (no allocation, no extra pass over memory).
  */
 import type { Param } from '../layers/layer';
-import { allocFloat32 } from '../memory';
+import { MemoryOwner } from '../memory';
 import { OptionError } from '../errors';
 import { checkOptionNames, nonNegativeOption, positiveOption } from '../options';
 
@@ -54,6 +54,8 @@ export abstract class Optimizer {
 
   private readonly slotsByParam = new Map<Param, Float32Array[]>();
   private steps = 0;
+  /** Owns the slots' blocks of the kernels' memory (docs/memory.md). */
+  private readonly memory: MemoryOwner;
 
   /**
    * @param kind the subclass name, for error messages (the `kind` field is not yet set while the base runs)
@@ -68,6 +70,7 @@ export abstract class Optimizer {
     protected readonly slotNames: readonly string[],
   ) {
     checkOptionNames(kind, options, ['lr', 'weightDecay', 'clipNorm', ...extraOptionNames]);
+    this.memory = new MemoryOwner(kind);
     this.lr = positiveOption(kind, 'lr', options.lr, defaultLr);
     this.weightDecay = nonNegativeOption(kind, 'weightDecay', options.weightDecay, 0);
     this.clipNorm = options.clipNorm === undefined ? undefined : positiveOption(kind, 'clipNorm', options.clipNorm, 0);
@@ -81,12 +84,15 @@ export abstract class Optimizer {
   /**
    * Update every param from its gradient, after backward has finished for the whole net.
    * @param lr this step's learning rate (from a schedule); defaults to the optimizer's `lr`
+   * @param gradNorm globalGradNorm(params), when the caller has already measured it (fit does, for its
+   *   divergence guard), so that clipping need not pass over every gradient again
    */
-  step(params: readonly Param[], lr: number = this.lr): void {
+  step(params: readonly Param[], lr: number = this.lr, gradNorm?: number): void {
+    this.memory.assertLive();
     if (!Number.isFinite(lr) || lr < 0) {
       throw new OptionError(`${this.kind}.step: the learning rate must be a finite number ≥ 0, got ${lr}`);
     }
-    const gradScale = this.clipNorm === undefined ? 1 : this.clipScale(params, this.clipNorm);
+    const gradScale = this.clipNorm === undefined ? 1 : this.clipScale(gradNorm ?? globalGradNorm(params), this.clipNorm);
     this.steps++;
     for (let i = 0; i < params.length; i++) {
       const param = params[i];
@@ -122,12 +128,14 @@ export abstract class Optimizer {
    * not been stepped yet gets zero slots, which is exactly the state it would start from.
    */
   state(params: readonly Param[]): OptimizerState {
+    this.memory.assertLive();
     return {
       kind: this.kind,
       config: this.config(),
       step: this.steps,
       slotNames: [...this.slotNames],
-      slots: params.map((p) => (this.slotsByParam.get(p) ?? this.freshSlots(p)).map((s) => s.slice())),
+      // Plain heap copies (a zero slot for a param not stepped yet): the state outlives the optimizer.
+      slots: params.map((p) => this.slotsByParam.get(p)?.map((s) => s.slice()) ?? this.slotNames.map(() => new Float32Array(p.value.length))),
     };
   }
 
@@ -136,6 +144,7 @@ export abstract class Optimizer {
    * kind, the slot names and every array length, and names what does not match.
    */
   loadState(state: OptimizerState, params: readonly Param[]): void {
+    this.memory.assertLive();
     if (state.kind !== this.kind) {
       throw new OptionError(`cannot load ${state.kind} optimizer state into a ${this.kind} optimizer`);
     }
@@ -163,15 +172,31 @@ export abstract class Optimizer {
         }
       });
     });
-    this.slotsByParam.clear();
-    params.forEach((p, i) => this.slotsByParam.set(p, state.slots[i].map((s) => Float32Array.from(s))));
+    this.releaseSlots();
+    params.forEach((p, i) => this.slotsByParam.set(p, state.slots[i].map((saved) => {
+      const slot = this.memory.float32(saved.length);
+      slot.set(saved);
+      return slot;
+    })));
     this.steps = state.step;
   }
 
-  /** Forget all state (a fresh start with the same options). */
+  /** Forget all state (a fresh start with the same options); the slots' memory goes back to the arena. */
   reset(): void {
-    this.slotsByParam.clear();
+    this.memory.assertLive();
+    this.releaseSlots();
     this.steps = 0;
+  }
+
+  /** Gives back the slots' blocks of the kernels' memory (idempotent); using the optimizer afterwards throws DisposedError. */
+  dispose(): void {
+    this.slotsByParam.clear();
+    this.memory.dispose();
+  }
+
+  private releaseSlots(): void {
+    for (const slots of this.slotsByParam.values()) for (const slot of slots) this.memory.release(slot);
+    this.slotsByParam.clear();
   }
 
   private slotsFor(param: Param): Float32Array[] {
@@ -184,19 +209,26 @@ export abstract class Optimizer {
   }
 
   private freshSlots(param: Param): Float32Array[] {
-    return this.slotNames.map(() => allocFloat32(param.value.length));
+    return this.slotNames.map(() => this.memory.float32(param.value.length));
   }
 
   /** The factor c/‖G‖ (≤ 1) that brings the global gradient norm down to c; 1 when it is already below. */
-  private clipScale(params: readonly Param[], clipNorm: number): number {
-    let sumSquares = 0;
-    for (let i = 0; i < params.length; i++) {
-      const grad = params[i].grad;
-      for (let j = 0; j < grad.length; j++) sumSquares += grad[j] * grad[j];
-    }
-    const norm = Math.sqrt(sumSquares);
+  private clipScale(norm: number, clipNorm: number): number {
     this.lastGradNorm = norm;
-    // A non-finite norm is left alone: the loss check in fit reports divergence with a clearer message.
+    // A non-finite norm is left alone: fit's divergence guard stops before such a step, with a clearer message.
     return norm > clipNorm && Number.isFinite(norm) ? clipNorm / norm : 1;
   }
+}
+
+/**
+ * ‖G‖ = √(Σ over every param of Σ gᵢ²), the global norm of the raw gradients; NaN or Infinity exactly when
+ * some gradient is (or the sum of squares overflows, which clipping could not rescue either).
+ */
+export function globalGradNorm(params: readonly Param[]): number {
+  let sumSquares = 0;
+  for (let i = 0; i < params.length; i++) {
+    const grad = params[i].grad;
+    for (let j = 0; j < grad.length; j++) sumSquares += grad[j] * grad[j];
+  }
+  return Math.sqrt(sumSquares);
 }

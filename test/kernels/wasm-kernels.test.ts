@@ -6,7 +6,8 @@ import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { matmul } from '../../src/kernels/gemm';
-import { allocResident, isResident, releaseResident } from '../../src/kernels/wasm/arena';
+import { isResident } from '../../src/kernels/wasm/arena';
+import { MemoryOwner } from '../../src/memory';
 import { Rng } from '../../src/random';
 
 /** Runs `body` once with the TypeScript kernels and once with wasm; returns both results. */
@@ -206,6 +207,9 @@ test('Adam (wasm): gradients below 1e-15 count as 0, m and v below 1e-30 are sto
 });
 
 describe('resident arrays (views into the wasm memory)', () => {
+  const owner = new MemoryOwner('test');
+  const allocResident = (length: number) => owner.arenaFloat32(length);
+  const releaseResident = (view: Float32Array) => owner.release(view);
   test('allocResident gives zeroed views, recognised as resident; plain arrays are not', () => {
     const a = allocResident(1000)!;
     expect(a).not.toBeNull();

@@ -20,9 +20,7 @@ const workspaces: number[] = [];
 
 function workspace(t: number): number {
   while (workspaces.length <= t) {
-    const offset = allocBlock(workspaceBytes);
-    if (offset < 0) throw new RangeError('WebAssembly kernels: no memory left for a GEMM workspace');
-    workspaces.push(offset);
+    workspaces.push(allocBlock(workspaceBytes, 'GEMM workspace'));
   }
   return workspaces[t];
 }
@@ -38,14 +36,13 @@ export const FORM_ABT = 2;
 
 /**
  * C[m×n] (+)= op(A)·op(B) on the wasm kernel; arguments already validated by the caller.
- * Returns false (having done nothing) when the wasm memory is exhausted.
+ * Returns true; when the wasm memory is exhausted, staging throws a KernelMemoryError (arena.ts).
  */
 export function gemmWasm(
   form: GemmForm, a: Float32Array, b: Float32Array, c: Float32Array,
   m: number, k: number, n: number, accumulate: boolean,
 ): boolean {
   if (m === 0 || n === 0) return true;
-  // No wasm memory left to stage the operands: the caller runs the TypeScript kernel instead.
   if (!beginStaging(stagedBytes(a, m * k) + stagedBytes(b, k * n) + stagedBytes(c, m * n))) return false;
   const aOff = place(a, m * k, true);
   const bOff = place(b, k * n, true);

@@ -1,8 +1,9 @@
 /**
  * JS side of the memory-bound wasm kernels (everything but the GEMM: im2col/col2im, 2×2 max pooling,
  * ReLU, the Conv2D layouts, the Adam update): stage the operands (resident arrays in place, others
- * copied), split the work over the threads, copy results back. Each returns false, having done
- * nothing, when the wasm memory is exhausted (the caller then runs its TypeScript loop).
+ * copied), split the work over the threads, copy results back. Each returns true; when the wasm
+ * memory is exhausted, staging throws a KernelMemoryError (arena.ts) rather than letting the caller
+ * run its TypeScript loop, which would round differently.
  */
 import { wasmKernels } from './loader';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';

@@ -4,7 +4,7 @@
  * Calls are synchronous, so one scratch block, grown when a call needs more, serves them all.
  */
 import { alignUp, heapF32 } from './loader';
-import { allocBlock, isResident, release } from './arena';
+import { allocBlock, freeBlock, isResident } from './arena';
 
 let scratchOffset = -1;
 let scratchBytes = 0;
@@ -14,16 +14,18 @@ let scratchEnd = 0;
 
 /**
  * Starts a call that stages at most `bytes` (sum over the non-resident operands, each rounded up
- * to 64). Returns false if the scratch cannot be had (wasm memory exhausted): use the TS kernel.
+ * to 64). Always true: when the scratch cannot be had, the arena throws a KernelMemoryError (a
+ * kernel never falls back to other code that would round differently).
  */
 export function beginStaging(bytes: number): boolean {
   if (bytes > scratchBytes) {
-    if (scratchOffset >= 0) release(scratchOffset, scratchBytes);
+    if (scratchOffset >= 0) freeBlock(scratchOffset);
+    scratchOffset = -1;
+    scratchBytes = 0;
     let size = 1 << 16;
     while (size < bytes) size *= 2;
-    scratchOffset = allocBlock(size);
-    scratchBytes = scratchOffset < 0 ? 0 : size;
-    if (scratchOffset < 0) return false;
+    scratchOffset = allocBlock(size, 'kernel scratch');
+    scratchBytes = size;
   }
   cursor = scratchOffset;
   scratchEnd = scratchOffset + scratchBytes;
