@@ -11,6 +11,7 @@
  * Nothing is guessed: an op, an attribute or a form that is not understood is an OnnxError naming the node.
  */
 import type { Layer } from '../layers/layer';
+import { layerFromConfig } from '../layers/registry';
 import { Sequential } from '../net/sequential';
 import { Rng } from '../random';
 import { formatShape, type Shape } from '../tensor';
@@ -223,7 +224,7 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
     checkSingleOutput(last, consumers);
     for (const item of result === null ? [] : Array.isArray(result) ? result : [result]) {
       try {
-        shape = item.layer.build(shape, rng);
+        shape = outputShape(item.layer, shape, rng);
       } catch (err) {
         throw new OnnxError(`${describeNode(node)} cannot take its input ${formatShape(shape)}: ${(err as Error).message}`);
       }
@@ -245,6 +246,25 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
   }
   imported.forEach((item, index) => loadValues(item, index));
   return { net, normalization, producer };
+}
+
+/**
+ * The layer's output shape on `shape`, found by building a copy (from its kind and config) and disposing it:
+ * the layer itself is built once, by the net, so no weights are allocated twice. A kind the registry does
+ * not know (a custom layer without registerLayer) is built itself; the net's build replaces that.
+ */
+function outputShape(layer: Layer, shape: Shape, rng: Rng): Shape {
+  let probe: Layer;
+  try {
+    probe = layerFromConfig(layer.kind, layer.config());
+  } catch {
+    return layer.build(shape, rng);
+  }
+  try {
+    return probe.build(shape, rng);
+  } finally {
+    probe.dispose?.();
+  }
 }
 
 function loadValues(item: ImportedLayer, index: number): void {
