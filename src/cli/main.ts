@@ -3,6 +3,7 @@
  * one file per command. Every failure ends here as ONE line on stderr and a non-zero exit code.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDatasets } from './datasets';
 import { registerDemo } from './demo';
 import { registerEval } from './eval';
 import { registerOnnx } from './onnx';
@@ -17,7 +18,7 @@ import '../kernels/wasm/node-threads';
 export function buildProgram(): Command {
   const program = new Command('nn');
   program
-    .description('millefeuille: train, evaluate and use layer-separated neural networks (MNIST built in)')
+    .description('millefeuille: train, evaluate and use layer-separated neural networks (MNIST, Fashion-MNIST, KMNIST built in; or your own CSV/IDX data)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
@@ -35,6 +36,8 @@ Examples:
   nn summary mnist-best                  layers, shapes and parameter counts
   nn export mnist-best model.onnx        the model as ONNX (takes pixels/255, like nn predict)
   nn import model.onnx my-model          an ONNX model as a model directory (then nn eval my-model mnist)
+  nn train fashion-mnist --model cnn     another dataset by name (nn datasets lists them)
+  nn train --data data.csv --label-column species --model spec.json   your CSV, your layers
   nn demo                                a page to draw digits on and train in the browser
 
 Run "nn <command> --help" for the options of a command.`);
@@ -43,6 +46,7 @@ Run "nn <command> --help" for the options of a command.`);
   registerPredict(program);
   registerSummary(program);
   registerOnnx(program);
+  registerDatasets(program);
   registerDemo(program);
   return program;
 }
