@@ -100,9 +100,10 @@ export function runImport(file: string, dir: string, flags: { normalize?: Normal
   const normalization = imported.normalization ?? flags.normalize ?? UNIT_SCALING;
   const { net } = imported;
   const mnistShaped = sizeOf(net.inputShape) === 28 * 28 && sizeOf(net.outputShape) === 10;
+  // Greyscale images ([1, H, W], or 784 values) get the pixel normalisation nn eval and nn predict apply.
+  const images = mnistShaped || (net.inputShape.length === 3 && net.inputShape[0] === 1);
   const metadata: Record<string, unknown> = {
-    ...(mnistShaped ? { dataset: 'mnist', model: 'onnx' } : {}),
-    normalization,
+    ...(images ? { dataset: mnistShaped ? 'mnist' : 'onnx', model: 'onnx', normalization } : {}),
     importedFrom: { file: path.basename(file), producer: imported.producer },
   };
   save(net, dir, { metadata });
