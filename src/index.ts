@@ -64,7 +64,8 @@ export type { Dataset } from './data/batches';
 // Models in memory (model.json text + weights bytes); save/load of directories are in millefeuille/node.
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './net/model-bytes';
 export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest, SerializedModel, ModelParts, ModelSource } from './net/model-bytes';
-export { layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export { layerExample, layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export type { LayerExample, LayerExampleFactory } from './layers/registry';
 export type { LayerFactory } from './layers/registry';
 // Convolution and regularisation layers, window kernels (issue 3)
 export { Conv2D } from './layers/conv2d';
