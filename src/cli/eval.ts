@@ -3,12 +3,13 @@
  * it was trained with, and the 10×10 confusion matrix (rows: true digit, columns: predicted digit).
  */
 import { Argument, Command } from 'commander';
-import { imagesToTensor, labelsToInt32, loadMnist } from '../data/mnist';
+import { imagesToInputs, labelsToInt32, loadMnist } from '../data/mnist';
 import { SoftmaxCrossEntropy } from '../losses/softmax-cross-entropy';
 import { argmaxRows, predict } from '../net/train';
 import { CliError } from './errors';
 import { asModelInput, loadMnistModel } from './model-dir';
 import type { Sequential } from '../net/sequential';
+import type { Inputs } from '../data/batches';
 import type { Tensor } from '../tensor';
 import { positiveInt } from './options';
 import { formatPercent } from './progress';
@@ -23,7 +24,11 @@ export interface EvalFlags {
 }
 
 /** The batch size of every test-set pass (nn train's final evaluation uses the same, so results agree bit for bit). */
-export const TEST_BATCH_SIZE = 500;
+/**
+ * Images per forward pass of nn eval and nn predict. A sample's scores do not depend on the batch it is in, so
+ * this only trades speed for memory: the layers' buffers grow with it (SimpleConvNet ~0.3 MB per image).
+ */
+export const TEST_BATCH_SIZE = 100;
 
 export function registerEval(program: Command): void {
   program
@@ -54,7 +59,7 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<void> {
   const model = loadMnistModel(dir);
   const data = await loadMnist({ dataDir: flags.dataDir });
   const count = Math.min(flags.testLimit ?? data.test.count, data.test.count);
-  const images = imagesToTensor(data.test.images, data.test.rows, data.test.cols, 0, count, model.normalization);
+  const images = imagesToInputs(data.test.images, data.test.rows, data.test.cols, 0, count, model.normalization);
   const labels = labelsToInt32(data.test.labels, 0, count);
   const result = evaluateWithConfusion(model.net, images, labels, model.net.inputShape);
   const reportFile = flags.report === undefined || flags.report === false
@@ -82,13 +87,16 @@ export async function runEval(dir: string, flags: EvalFlags): Promise<void> {
 
 export function evaluateWithConfusion(
   net: Sequential,
-  images: Tensor,
+  images: Inputs,
   labels: Int32Array,
   inputShape: readonly number[],
+  batchSize = TEST_BATCH_SIZE,
 ): EvalResult {
   if (images.shape[0] === 0) throw new CliError('no test images to evaluate');
-  const scores = predict(net, asModelInput(images, inputShape), TEST_BATCH_SIZE);
-  const loss = new SoftmaxCrossEntropy().forward(scores, labels);
+  const scores = predict(net, asModelInput(images, inputShape), batchSize);
+  const crossEntropy = new SoftmaxCrossEntropy();
+  const loss = crossEntropy.forward(scores, labels);
+  crossEntropy.dispose();
   const predicted = argmaxRows(scores);
   const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   let correct = 0;

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import { UNIT_SCALING, type Normalization } from '../data/mnist';
 import { load, type LoadedModel } from '../net/serialize';
-import { formatShape, reshape, sizeOf, type Tensor } from '../tensor';
+import { isByteInputs, type Inputs } from '../data/batches';
+import { ShapeError, formatShape, reshape, sizeOf, type Tensor } from '../tensor';
 import { CliError } from './errors';
 
 /** Everything `nn train mnist` decided, stored in the model so that eval, predict and --resume agree. */
@@ -74,6 +75,9 @@ function mnistMetadata(metadata: Record<string, unknown> | undefined, dir: strin
 }
 
 /** [N, 1, 28, 28] images seen with the model's own per-sample input shape ([1, 28, 28] or [784]). */
-export function asModelInput(images: Tensor, inputShape: readonly number[]): Tensor {
-  return reshape(images, [images.shape[0], ...inputShape]);
+export function asModelInput<X extends Inputs>(images: X, inputShape: readonly number[]): X {
+  if (!isByteInputs(images)) return reshape(images as Tensor, [images.shape[0], ...inputShape]) as X;
+  const shape = [images.shape[0], ...inputShape];
+  if (sizeOf(shape) !== images.bytes.length) throw new ShapeError(`cannot see images ${formatShape(images.shape)} as ${formatShape(shape)}`);
+  return { ...images, shape } as X;
 }

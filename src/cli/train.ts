@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { randomShift } from '../data/augment';
 import { epochBatches } from '../data/batches';
-import { imagesToTensor, labelsToInt32, loadMnist, pixelStats, UNIT_SCALING, type MnistData, type Normalization } from '../data/mnist';
+import { imagesToInputs, labelsToInt32, loadMnist, pixelStats, UNIT_SCALING, type MnistData, type Normalization } from '../data/mnist';
 import { SoftmaxCrossEntropy } from '../losses/softmax-cross-entropy';
 import { MNIST_INPUT_SHAPE, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from '../models/mnist';
 import { TrainingDivergedError } from '../net/errors';
@@ -187,8 +187,9 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   const pixels = data.train.rows * data.train.cols;
   const normalization: Normalization = resumed?.mnist?.normalization
     ?? (run.normalize === 'standardize' ? pixelStats(data.train.images, pixels, 0, run.trainCount) : UNIT_SCALING);
+  // The images stay bytes (views of the files' pixels); fit and evaluate normalise them a batch at a time.
   const toX = (images: Uint8Array, start: number, count: number) =>
-    imagesToTensor(images, data.train.rows, data.train.cols, start, count, normalization);
+    imagesToInputs(images, data.train.rows, data.train.cols, start, count, normalization);
   const train = { x: toX(data.train.images, 0, run.trainCount), y: labelsToInt32(data.train.labels, 0, run.trainCount) };
   const valStart = TRAIN_FILE_COUNT - run.validation;
   const validation = run.validation > 0
@@ -196,7 +197,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
     : undefined;
   const testCount = Math.min(flags.testLimit ?? data.test.count, data.test.count);
   const test = {
-    x: imagesToTensor(data.test.images, data.test.rows, data.test.cols, 0, testCount, normalization),
+    x: imagesToInputs(data.test.images, data.test.rows, data.test.cols, 0, testCount, normalization),
     y: labelsToInt32(data.test.labels, 0, testCount),
   };
 
@@ -318,8 +319,10 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   }
 
   // 5. Test, save the final model with its test accuracy, report.
-  // The same pass as `nn eval` (same batches, same argmax), so that eval reproduces this number exactly.
-  const result = evaluateWithConfusion(net, test.x, test.y, net.inputShape);
+  // The same pass as `nn eval` (same argmax, same loss over all the scores at once), so that eval reproduces
+  // this number exactly; in training-size batches, whose buffers the layers have already (a sample's scores
+  // do not depend on its batch).
+  const result = evaluateWithConfusion(net, test.x, test.y, net.inputShape, run.batchSize);
   if (outDir !== undefined) {
     // fit has returned, so the last checkpoint holds these weights; add the test result to it.
     save(net, outDir, {
