@@ -16,7 +16,7 @@
  *   --browser     instead of the above: SimpleConvNet training samples/s in headless Chromium (the page's main
  *                 thread, a Worker on 1 and on 2 threads) next to Node's, in one run (bench/browser.ts)
  * Data: NN_DATA_DIR, else the repo's sibling ../shared/data/mnist. NN_KERNELS=reference|ts|wasm picks the kernels;
- * NN_WASM_FMA=1 with `node --experimental-wasm-relaxed-simd` (Node 20) the fused multiply-add build.
+ * NN_WASM_FMA=0|1 pins the plain or the fused multiply-add build (default: FMA where the engine has relaxed SIMD).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -5,7 +5,8 @@
 // Called by scripts/build.js before tsc; `node scripts/build-wasm.js --if-stale` (npm test's pretest)
 // only recompiles when a kernel source is newer than the generated file.
 //
-// Flags: plain SIMD128 (relaxed-SIMD FMA needs an engine flag on Node 20), the stub runtime (the
+// Two builds: plain SIMD128 and relaxed SIMD (fused multiply-add; the loader picks it where the engine
+// validates it, see src/kernels/wasm/loader.ts). Flags: the stub runtime (the
 // kernels allocate nothing: the JS side owns the memory layout), no assertions, and an IMPORTED
 // SHARED memory so that worker threads can instantiate the same module over the same memory.
 'use strict';
@@ -27,8 +28,8 @@ function buildWasm(root) {
   const plain = path.join(outDir, 'kernels.wasm');
   const fma = path.join(outDir, 'kernels-fma.wasm');
   compile(root, entry, plain, []);
-  // The opt-in variant with fused multiply-adds (relaxed SIMD): the loader uses it only when asked
-  // (NN_WASM_FMA=1) and the engine validates it (Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd).
+  // The variant with fused multiply-adds (relaxed SIMD): the loader's default where the engine validates it
+  // (Node ≥ 22, browsers; Node 20 after the loader sets V8's relaxed-SIMD flag); NN_WASM_FMA=0|1 pins one.
   compile(root, entry, fma, ['--enable', 'relaxed-simd']);
   writeGenerated(root, fs.readFileSync(plain), fs.readFileSync(fma));
 }

@@ -25,7 +25,7 @@ if (!fs.existsSync(path.join(dist, 'node.js'))) {
   console.error('demo-model: dist/ is missing; run "npm run build" first');
   process.exit(1);
 }
-const { load, save } = require(path.join(dist, 'node.js'));
+const { load, serializeModel } = require(path.join(dist, 'node.js'));
 
 const args = process.argv.slice(2);
 const fromAt = args.indexOf('--from');
@@ -51,7 +51,12 @@ if (model.metadata?.testAccuracy === undefined) {
   process.exit(1);
 }
 fs.rmSync(target, { recursive: true, force: true });
-save(model.net, target, { metadata: model.metadata });
+// Under the plain name weights.bin (not save()'s content name): dist/demo is also hosted as static files, where
+// the page fetches model/weights.bin. The manifest names the file, so load() reads it all the same.
+const parts = serializeModel(model.net, { metadata: model.metadata });
+fs.mkdirSync(target, { recursive: true });
+fs.writeFileSync(path.join(target, 'weights.bin'), parts.weights);
+fs.writeFileSync(path.join(target, 'model.json'), parts.json.replace(/"file": "weights-[0-9a-f]{16}\.bin"/, '"file": "weights.bin"'));
 if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 const size = fs.statSync(path.join(target, 'weights.bin')).size;
 console.log(`demo-model: wrote ${path.relative(root, target)} (weights ${(size / 1e6).toFixed(2)} MB, test accuracy ${(100 * model.metadata.testAccuracy).toFixed(2)} %)`);

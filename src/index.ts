@@ -35,7 +35,7 @@ export { heNormal, xavierUniform, initWeights, assertInitName, INIT_NAMES } from
 export type { InitName } from './net/init';
 // Optimizers, schedules, training, model files (issue 4)
 export { OptionError, TrainingDivergedError, ModelFileError } from './net/errors';
-export { Optimizer } from './optimizers/optimizer';
+export { Optimizer, globalGradNorm } from './optimizers/optimizer';
 export type { OptimizerOptions, OptimizerState, OptimizerConfig } from './optimizers/optimizer';
 export { SGD } from './optimizers/sgd';
 export type { SGDOptions } from './optimizers/sgd';
@@ -57,12 +57,14 @@ export {
 export type { Schedule, ScheduleConfig, ScheduleKind } from './optimizers/schedules';
 export { fit, evaluate, predict, argmaxRows } from './net/train';
 export type { FitOptions, BatchInfo, EpochInfo, History, TrainingState } from './net/train';
-export { BatchGatherer, RowReader, fillOrder, isByteInputs, sampleCount, sliceInputs, sliceRows, sliceTargets, splitTail } from './data/batches';
-export type { ByteInputs, Dataset, Inputs } from './data/batches';
+export { BatchGatherer, RowReader, epochBatches, fillOrder, isByteInputs, sampleCount, sliceInputs, sliceRows, sliceTargets, splitTail } from './data/batches';
+export type { ByteInputs, Dataset, EpochBatches, Inputs } from './data/batches';
+export { NonFiniteDataError, assertFiniteTensor, assertFiniteInputs, assertFiniteDataset } from './data/finite';
 // Models in memory (model.json text + weights bytes); save/load of directories are in millefeuille/node.
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './net/model-bytes';
 export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest, SerializedModel, ModelParts, ModelSource } from './net/model-bytes';
-export { layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export { layerExample, layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export type { LayerExample, LayerExampleFactory } from './layers/registry';
 export type { LayerFactory } from './layers/registry';
 // Convolution and regularisation layers, window kernels (issue 3)
 export { Conv2D } from './layers/conv2d';
@@ -94,6 +96,7 @@ export { MNIST_MODELS, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from './
 export type { MnistModel, MnistModelName, TrainingRecipe } from './models/mnist';
 // Kernels: backend choice and threads (issue 6)
 export { kernelBackend, setKernelBackend, wasmStatus } from './kernels/backend';
+export type { FmaChoice } from './kernels/wasm/loader';
 export type { KernelBackend } from './kernels/backend';
 export { setThreads, getThreads, threadStatus, threadsReady } from './kernels/wasm/threads';
 // Memory with an owner (issue 9): dispose(), the kernels' arena and its figures; docs/memory.md.

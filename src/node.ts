@@ -8,8 +8,8 @@ import './kernels/wasm/node-threads';
 
 export * from './index';
 
-// Model directories (issue 4): model.json + weights.bin (+ optimizer.bin), written atomically.
-export { save, load } from './net/serialize';
+// Model directories (issue 4): model.json + content-named weights (+ optimizer) files, switched atomically (issue 10).
+export { save, load, modelFiles } from './net/serialize';
 // Data: IDX files, MNIST (locate, download, verify) (issue 5)
 export { IdxError, parseIdx, readIdxFile, readIdxImages, readIdxLabels, encodeIdx, isGzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './data/idx';
 export type { IdxArray, IdxImages } from './data/idx';

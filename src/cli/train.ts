@@ -13,7 +13,7 @@ import { epochBatches } from '../data/batches';
 import { imagesToInputs, labelsToInt32, loadMnist, pixelStats, UNIT_SCALING, type MnistData, type Normalization } from '../data/mnist';
 import { SoftmaxCrossEntropy } from '../losses/softmax-cross-entropy';
 import { MNIST_INPUT_SHAPE, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from '../models/mnist';
-import { TrainingDivergedError } from '../net/errors';
+import { TrainingDivergedError, divergedQuantity } from '../net/errors';
 import { save } from '../net/serialize';
 import { fit, type BatchInfo, type EpochInfo, type History, type TrainingState } from '../net/train';
 import type { Sequential } from '../net/sequential';
@@ -301,7 +301,7 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
         ? `the checkpoint in ${outDir} is from epoch ${savedEpoch}, before the divergence`
         : 'nothing was saved';
       throw new CliError(
-        `training diverged: the loss became ${error.loss} at epoch ${error.epoch}, batch ${error.batch} of ${error.batchesPerEpoch} ` +
+        `training diverged: ${divergedQuantity(error.loss, error.gradNorm).replace(' is ', ' became ')} at epoch ${error.epoch}, batch ${error.batch} of ${error.batchesPerEpoch} ` +
           `(learning rate ${error.lr}). Try a lower --lr, e.g. --lr ${lower}; ${kept}.`,
       );
     }

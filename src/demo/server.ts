@@ -18,6 +18,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { MNIST_FILES, findMnistFile } from '../data/mnist';
+import { modelFiles } from '../net/serialize';
 
 /** The port tried first when none is given, then the next few. */
 export const DEFAULT_DEMO_PORT = 8377;
@@ -59,7 +60,7 @@ export class DemoServerError extends Error {
 export interface DemoServerOptions {
   /** The static site (dist/demo). */
   siteDir: string;
-  /** A directory holding model.json and weights.bin. */
+  /** A model directory (model.json and the weights file it names; served as /model/model.json and /model/weights.bin). */
   modelDir: string;
   /** The MNIST directory; its files may be missing (the page then says how to get them). */
   dataDir: string;
@@ -166,7 +167,17 @@ function requestHandler(options: Required<Pick<DemoServerOptions, 'siteDir' | 'm
     if (pathname.startsWith('/model/')) {
       const name = pathname.slice('/model/'.length);
       if (!MODEL_FILES.has(name)) return plain(res, 404, 'not found');
-      return sendFile(req, res, path.join(options.modelDir, name), 'model file');
+      // /model/weights.bin is whichever weights file model.json names (weights-<sha16>.bin since save()
+      // names them by content; weights.bin in older models), read when asked, so a retrained model shows.
+      let file = path.join(options.modelDir, name);
+      if (name === 'weights.bin') {
+        try {
+          file = modelFiles(options.modelDir).weights;
+        } catch {
+          // No readable model.json: the page's request for it says so.
+        }
+      }
+      return sendFile(req, res, file, 'model file');
     }
     if (pathname.startsWith(DATA_PREFIX)) {
       const name = pathname.slice(DATA_PREFIX.length).replace(/\.gz$/, '');

@@ -8,7 +8,7 @@
  * warning and the default), changeable at run time with setKernelBackend.
  */
 import { envVar, warn } from '../platform';
-import { wasmKernels, wasmUnavailableReason } from './wasm/loader';
+import { wasmFmaChoice, wasmKernels, wasmUnavailableReason, type FmaChoice } from './wasm/loader';
 
 export type KernelBackend = 'reference' | 'ts' | 'wasm';
 const BACKENDS: readonly KernelBackend[] = ['reference', 'ts', 'wasm'];
@@ -50,7 +50,10 @@ export function setKernelBackend(backend: KernelBackend): void {
   kernelState.backend = checked(backend, 'setKernelBackend');
 }
 
-/** Whether the WebAssembly SIMD kernels loaded, and if not, why. */
-export function wasmStatus(): { available: boolean; reason: string | null; file: string | null } {
-  return { available: wasmKernels !== null, reason: wasmUnavailableReason, file: wasmKernels?.file ?? null };
+/**
+ * Whether the WebAssembly SIMD kernels loaded (and if not, why), which build ('kernels-fma.wasm' with fused
+ * multiply-adds where the engine has relaxed SIMD, else 'kernels.wasm'), and how that build was chosen.
+ */
+export function wasmStatus(): { available: boolean; reason: string | null; file: string | null; fma: FmaChoice | null } {
+  return { available: wasmKernels !== null, reason: wasmUnavailableReason, file: wasmKernels?.file ?? null, fma: wasmFmaChoice };
 }

@@ -14,6 +14,7 @@ import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse
 import { assertInitName, initWeights, type InitName } from '../net/init';
 import { booleanOption, optionsObject, positiveIntegerOption } from '../options';
 import { makeParam, type Layer, type Param } from './layer';
+import { paramValues } from './param-budget';
 
 export interface AffineOptions {
   /** Output width (number of units). */
@@ -53,10 +54,10 @@ export class Affine implements Layer {
   build(inputShape: Shape, rng: Rng): Shape {
     assertValidShape(inputShape, 'Affine input shape');
     this.inputSize = sizeOf(inputShape);
-    const weights = new Float32Array(this.inputSize * this.units);
+    const weights = paramValues(this.inputSize * this.units);
     initWeights(this.init, rng, this.inputSize, this.units, weights);
     this.weights = makeParam('weights', [this.inputSize, this.units], weights, true, this.memory);
-    this.bias = this.useBias ? makeParam('bias', [this.units], new Float32Array(this.units), false, this.memory) : undefined;
+    this.bias = this.useBias ? makeParam('bias', [this.units], paramValues(this.units), false, this.memory) : undefined;
     return [this.units];
   }
 

@@ -27,6 +27,7 @@ import { optionsObject, positiveOption } from '../options';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, ShapeError, checkBatch, formatShape, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type NamedArray, type Param } from './layer';
+import { paramValues } from './param-budget';
 
 export interface BatchNormOptions {
   /** Weight of the old running statistic in each update, in [0, 1]. Default 0.9. */
@@ -86,10 +87,10 @@ export class BatchNorm implements Layer {
     this.channels = inputShape[0];
     this.spatial = inputShape.length === 3 ? inputShape[1] * inputShape[2] : 1;
     const c = this.channels;
-    this.gamma = makeParam('gamma', [c], new Float32Array(c).fill(1), false, this.memory);
-    this.beta = makeParam('beta', [c], new Float32Array(c), false, this.memory);
-    this.runningMean = { name: 'runningMean', shape: [c], value: new Float32Array(c) };
-    this.runningVar = { name: 'runningVar', shape: [c], value: new Float32Array(c).fill(1) };
+    this.gamma = makeParam('gamma', [c], paramValues(c).fill(1), false, this.memory);
+    this.beta = makeParam('beta', [c], paramValues(c), false, this.memory);
+    this.runningMean = { name: 'runningMean', shape: [c], value: paramValues(c) };
+    this.runningVar = { name: 'runningVar', shape: [c], value: paramValues(c).fill(1) };
     this.mean = new Float32Array(c);
     this.variance = new Float32Array(c);
     this.invStd = new Float32Array(c);

@@ -30,6 +30,7 @@ import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type Param } from './layer';
+import { paramValues } from './param-budget';
 
 export interface Conv2DOptions {
   /** Number of output channels F. */
@@ -107,10 +108,10 @@ export class Conv2D implements Layer {
     this.width = width;
     this.geometry = geometry;
     const weightShape = [filters, channels, kh, kw];
-    const w = new Float32Array(filters * channels * kh * kw);
+    const w = paramValues(filters * channels * kh * kw);
     initWeights(init, rng, channels * kh * kw, filters * kh * kw, w);
     this.weights = makeParam('weights', weightShape, w, true, this.memory);
-    this.bias = useBias ? makeParam('bias', [filters], new Float32Array(filters), false, this.memory) : undefined;
+    this.bias = useBias ? makeParam('bias', [filters], paramValues(filters), false, this.memory) : undefined;
     this.batch = -1;
     this.backwardBatch = -1;
     return [filters, geometry.outH, geometry.outW];

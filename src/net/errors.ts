@@ -7,7 +7,10 @@
 // re-exported here for the modules that have always imported it from this file.
 export { OptionError } from '../errors';
 
-/** The loss became NaN or infinite: the weights are no longer meaningful, so training stops. */
+/**
+ * The loss, or the global gradient norm, became NaN or infinite: the weights are no longer meaningful, so
+ * training stops before that batch's update.
+ */
 export class TrainingDivergedError extends Error {
   constructor(
     readonly epoch: number,
@@ -15,9 +18,11 @@ export class TrainingDivergedError extends Error {
     readonly batchesPerEpoch: number,
     readonly loss: number,
     readonly lr: number,
+    /** Set when the loss was finite but the gradients were not (their global norm). */
+    readonly gradNorm?: number,
   ) {
     super(
-      `training diverged: the loss is ${loss} at epoch ${epoch}, batch ${batch} of ${batchesPerEpoch} ` +
+      `training diverged: ${divergedQuantity(loss, gradNorm)} at epoch ${epoch}, batch ${batch} of ${batchesPerEpoch} ` +
         `(learning rate ${lr}). Try a lower learning rate (e.g. ${formatLowerLr(lr)}), gradient clipping ` +
         `(clipNorm) or a warm-up; nothing was saved from this run after the last completed checkpoint.`,
     );
@@ -31,6 +36,13 @@ export class ModelFileError extends Error {
     super(message);
     this.name = 'ModelFileError';
   }
+}
+
+/** "the loss is NaN", or "the gradient norm is Infinity (the loss was 2.31)". */
+export function divergedQuantity(loss: number, gradNorm: number | undefined): string {
+  return gradNorm === undefined || !Number.isFinite(loss)
+    ? `the loss is ${loss}`
+    : `the gradient norm is ${gradNorm} (the loss was ${Number(loss.toPrecision(4))})`;
 }
 
 function formatLowerLr(lr: number): string {

@@ -5,12 +5,14 @@
  * from `fetch`, exactly as `save`/`load` (millefeuille/node) do with a directory. The SHA-256 of each binary
  * part is computed by a pure implementation (sha256.ts) so that this stays synchronous everywhere.
  */
+import { withParamBudget } from '../layers/param-budget';
 import { layerFromConfig } from '../layers/registry';
 import type { Layer } from '../layers/layer';
 import { createOptimizer } from '../optimizers/factory';
 import type { Optimizer, OptimizerConfig } from '../optimizers/optimizer';
-import { formatShape, shapesEqual, sizeOf, type Shape } from '../tensor';
+import { formatShape, shapesEqual, type Shape } from '../tensor';
 import { ModelFileError } from './errors';
+import { capMessage, checkFiniteValues, checkJsonDepth, checkModelFile, checkPlainJson, FieldChecker, quote } from './model-check';
 import { Sequential } from './sequential';
 import { sha256Hex } from './sha256';
 import type { TrainingState } from './train';
@@ -89,8 +91,8 @@ export interface SerializedModel {
  */
 export interface ModelParts {
   json: string | ModelFile;
-  weights: Uint8Array | ((name: string) => Uint8Array);
-  optimizer?: Uint8Array | ((name: string) => Uint8Array);
+  weights: Uint8Array | ((name: string, byteLength: number) => Uint8Array);
+  optimizer?: Uint8Array | ((name: string, byteLength: number) => Uint8Array);
 }
 
 /** Where the parts came from, for error messages: the model file's name and each binary file's location. */
@@ -102,10 +104,26 @@ export interface ModelSource {
 }
 
 /**
+ * The name a binary part is saved under: "weights-<first 16 hex digits of its SHA-256>.bin". Named by content,
+ * a new checkpoint's files never overwrite the ones the current model.json names, so that renaming model.json
+ * is the one step that switches from the old checkpoint to the new (serialize.ts); models saved before this
+ * used the plain names WEIGHTS_FILE and OPTIMIZER_FILE, which load still reads.
+ */
+export function contentFileName(prefix: 'weights' | 'optimizer', sha256: string): string {
+  return `${prefix}-${sha256.slice(0, 16)}.bin`;
+}
+
+/**
  * The net (and optionally optimizer state, training state, metadata) as model.json text and binary bytes.
- * `where` names the destination in the error thrown when a weight is not finite.
+ * `where` names the destination in the error thrown when a weight is not finite. Everything is checked and
+ * produced here, before a caller touches any file: a failed save leaves the previous model as it was.
  */
 export function serializeModel(net: Sequential, extras: SaveExtras = {}, where = 'a model'): SerializedModel {
+  if (extras.metadata !== undefined && (extras.metadata === null || typeof extras.metadata !== 'object' || Array.isArray(extras.metadata))) {
+    throw new ModelFileError(`refusing to save to ${where}: metadata must be a plain object, got ${quote(extras.metadata)}`);
+  }
+  if (extras.metadata !== undefined) checkPlainJson(extras.metadata, 'metadata');
+  if (extras.training !== undefined) checkPlainJson(extras.training, 'training');
   const named = [
     ...net.namedParams().map(({ name, param }) => ({ name, role: 'param', shape: param.shape, value: param.value })),
     ...net.namedBuffers().map(({ name, buffer }) => ({ name, role: 'buffer', shape: buffer.shape, value: buffer.value })),
@@ -126,9 +144,14 @@ export function serializeModel(net: Sequential, extras: SaveExtras = {}, where =
         name: `${paramNames[i]}:${state.slotNames[j]}`, role: state.slotNames[j], shape: net.params()[i].shape, value,
       })),
     );
+    for (const t of slots) {
+      const bad = t.value.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ModelFileError(`refusing to save to ${where}: the optimizer state ${t.name} holds ${t.value[bad]} at index ${bad}`);
+    }
+    checkPlainJson(state.config, 'optimizer.config');
     const packed = packFloat32(slots);
     optimizerPart = {
-      manifest: { kind: state.kind, config: state.config, step: state.step, slotNames: state.slotNames, ...manifestOf(OPTIMIZER_FILE, packed) },
+      manifest: { kind: state.kind, config: state.config, step: state.step, slotNames: state.slotNames, ...manifestOf('optimizer', packed) },
       bytes: packed.bytes,
     };
   }
@@ -139,55 +162,66 @@ export function serializeModel(net: Sequential, extras: SaveExtras = {}, where =
     inputShape: [...net.inputShape],
     seed: net.seed,
     layers: net.layers.map((layer: Layer) => ({ kind: layer.kind, config: layer.config() })),
-    weights: manifestOf(WEIGHTS_FILE, weights),
+    weights: manifestOf('weights', weights),
     ...(optimizerPart ? { optimizer: optimizerPart.manifest } : {}),
     ...(extras.training !== undefined ? { training: extras.training } : {}),
     ...(extras.metadata !== undefined ? { metadata: extras.metadata } : {}),
   };
+  checkPlainJson(model.layers, 'layers');
   return { model, json: readableJson(model), weights: weights.bytes, ...(optimizerPart ? { optimizer: optimizerPart.bytes } : {}) };
 }
 
 /**
  * Rebuilds a net from model.json (text or parsed) and its binary parts; every inconsistency is a
  * ModelFileError saying what and where. `optimizer` is needed only when model.json describes one.
+ *
+ * The order matters: model.json is checked field by field (checkModelFile) and every layer constructed from
+ * its config before any binary part is asked for; a binary part must have exactly the length its manifest
+ * says and the recorded SHA-256 before the net is built, and building may allocate no more values than the
+ * weights file holds (param-budget.ts); every value read must be finite.
  */
 export function deserializeModel(parts: ModelParts, source: ModelSource = {}): LoadedModel {
   const modelPath = source.modelPath ?? MODEL_FILE;
   const location = source.fileLocation ?? ((name: string) => name);
-  let model: ModelFile;
+  const check = new FieldChecker(modelPath);
+  let parsed: unknown;
   if (typeof parts.json === 'string') {
+    checkJsonDepth(parts.json, modelPath);
     try {
-      model = JSON.parse(parts.json);
+      parsed = JSON.parse(parts.json);
     } catch (err) {
-      throw new ModelFileError(`${modelPath} is not valid JSON (${(err as Error).message})`);
+      throw new ModelFileError(`${modelPath} is not valid JSON (${capMessage((err as Error).message)})`);
     }
   } else {
-    model = parts.json;
+    parsed = parts.json;
   }
-  checkHeader(model, modelPath);
+  const model = checkModelFile(parsed, check);
 
   const layers = model.layers.map((entry, i) => {
     try {
       return layerFromConfig(entry.kind, entry.config);
     } catch (err) {
-      throw new ModelFileError(`${modelPath}: layers[${i}] (${entry.kind}) cannot be rebuilt: ${(err as Error).message}`);
+      throw new ModelFileError(`${modelPath}: layers[${i}] (${entry.kind}) cannot be rebuilt: ${capMessage((err as Error).message)}`);
     }
   });
+
+  const weightsName = model.weights.file;
+  const weights = readPart(parts.weights, model.weights, location);
   let net: Sequential;
   try {
-    net = new Sequential(layers, { inputShape: model.inputShape, seed: model.seed });
+    // Room for a small mismatch to be reported by name and shape below; a gross one (units: 1e6) stops here.
+    const held = model.weights.byteLength / 4;
+    const why = `twice the ${held} values in ${weightsName}, plus 2^20`;
+    net = withParamBudget(2 * held + 2 ** 20, why, () => new Sequential(layers, { inputShape: model.inputShape, seed: model.seed }));
   } catch (err) {
-    throw new ModelFileError(`${modelPath}: the layers do not build: ${(err as Error).message}`);
+    throw new ModelFileError(`${modelPath}: the layers do not build: ${capMessage((err as Error).message)}`);
   }
 
   const expected = [
     ...net.namedParams().map(({ name, param }) => ({ name, role: 'param', shape: param.shape, value: param.value })),
     ...net.namedBuffers().map(({ name, buffer }) => ({ name, role: 'buffer', shape: buffer.shape, value: buffer.value })),
   ];
-  const weightsName = binaryFileName(model.weights, modelPath, WEIGHTS_FILE);
-  const weights = typeof parts.weights === 'function' ? parts.weights(weightsName) : parts.weights;
-  checkBinary(weights, model.weights, weightsName, location(weightsName));
-  unpackFloat32(model.weights, weights, expected, modelPath);
+  unpackFloat32(model.weights, weights, expected, modelPath, 'weights');
 
   let optimizer: Optimizer | undefined;
   if (model.optimizer !== undefined) {
@@ -195,23 +229,20 @@ export function deserializeModel(parts: ModelParts, source: ModelSource = {}): L
     try {
       optimizer = createOptimizer(o.kind, o.config);
     } catch (err) {
-      throw new ModelFileError(`${modelPath}: the saved optimizer cannot be rebuilt: ${(err as Error).message}`);
+      throw new ModelFileError(`${modelPath}: the saved optimizer cannot be rebuilt: ${capMessage((err as Error).message)}`);
     }
     const params = net.namedParams();
-    if (!Array.isArray(o.slotNames)) throw new ModelFileError(`${modelPath}: optimizer.slotNames is missing`);
     const slots = params.map(({ param }) => o.slotNames.map(() => new Float32Array(param.value.length)));
     const targets = params.flatMap(({ name, param }, i) =>
       o.slotNames.map((slot, j) => ({ name: `${name}:${slot}`, role: slot, shape: param.shape, value: slots[i][j] })),
     );
-    const optimizerName = binaryFileName(o, modelPath, OPTIMIZER_FILE);
-    if (parts.optimizer === undefined) throw new ModelFileError(`${location(optimizerName)} is missing (${modelPath} refers to it)`);
-    const bytes = typeof parts.optimizer === 'function' ? parts.optimizer(optimizerName) : parts.optimizer;
-    checkBinary(bytes, o, optimizerName, location(optimizerName));
-    unpackFloat32(o, bytes, targets, modelPath);
+    if (parts.optimizer === undefined) throw new ModelFileError(`${location(o.file)} is missing (${modelPath} refers to it)`);
+    const bytes = readPart(parts.optimizer, o, location);
+    unpackFloat32(o, bytes, targets, modelPath, 'optimizer');
     try {
       optimizer.loadState({ kind: o.kind, config: o.config, step: o.step, slotNames: o.slotNames, slots }, net.params());
     } catch (err) {
-      throw new ModelFileError(`${modelPath}: the optimizer state does not fit: ${(err as Error).message}`);
+      throw new ModelFileError(`${modelPath}: the optimizer state does not fit: ${capMessage((err as Error).message)}`);
     }
   }
 
@@ -221,6 +252,13 @@ export function deserializeModel(parts: ModelParts, source: ModelSource = {}): L
     ...(model.training !== undefined ? { training: model.training } : {}),
     ...(model.metadata !== undefined ? { metadata: model.metadata } : {}),
   };
+}
+
+/** A binary part, asked for (when it is a function) only with a manifest already checked; then its length and SHA-256. */
+function readPart(part: Uint8Array | ((name: string, byteLength: number) => Uint8Array), manifest: BinaryManifest, location: (name: string) => string): Uint8Array {
+  const bytes = typeof part === 'function' ? part(manifest.file, manifest.byteLength) : part;
+  checkBinary(bytes, manifest, manifest.file, location(manifest.file));
+  return bytes;
 }
 
 // ---- binary packing ----
@@ -247,99 +285,74 @@ function packFloat32(tensors: NamedValues[]): { bytes: Uint8Array; tensors: Tens
   return { bytes, tensors: entries };
 }
 
-function manifestOf(file: string, packed: { bytes: Uint8Array; tensors: TensorEntry[] }): BinaryManifest {
+function manifestOf(prefix: 'weights' | 'optimizer', packed: { bytes: Uint8Array; tensors: TensorEntry[] }): BinaryManifest {
+  const sha256 = sha256Hex(packed.bytes);
   return {
-    file,
+    file: contentFileName(prefix, sha256),
     dtype: 'float32',
     byteOrder: 'little-endian',
     byteLength: packed.bytes.length,
-    sha256: sha256Hex(packed.bytes),
+    sha256,
     tensors: packed.tensors,
   };
 }
 
-/** Check the manifest against what the rebuilt net expects, then copy every tensor's values in. */
-function unpackFloat32(manifest: BinaryManifest, bytes: Uint8Array, expected: NamedValues[], modelPath: string): void {
+/**
+ * Checks the manifest's tensors against what the rebuilt net expects (the same names, the same shapes),
+ * then copies every tensor's values in, refusing any that is not finite. The layout (back to back, in
+ * order) was checked with the manifest (checkManifest).
+ */
+function unpackFloat32(manifest: BinaryManifest, bytes: Uint8Array, expected: NamedValues[], modelPath: string, field: string): void {
   const file = manifest.file;
-  const listed = manifest.tensors;
-  const names = new Set(listed.map((t) => t.name));
-  const missing = expected.filter((e) => !names.has(e.name)).map((e) => e.name);
+  const listed = new Map(manifest.tensors.map((t) => [t.name, t]));
+  const missing = expected.filter((e) => !listed.has(e.name)).map((e) => e.name);
   const expectedNames = new Set(expected.map((e) => e.name));
-  const extra = listed.filter((t) => !expectedNames.has(t.name)).map((t) => t.name);
+  const extra = manifest.tensors.filter((t) => !expectedNames.has(t.name)).map((t) => quote(t.name));
   if (missing.length > 0 || extra.length > 0) {
     throw new ModelFileError(
       `${modelPath}: the manifest of ${file} does not match the layers: ` +
         [
-          missing.length ? `the layers need ${missing.join(', ')} which the manifest lacks` : '',
-          extra.length ? `the manifest lists ${extra.join(', ')} which no layer has` : '',
+          missing.length ? `the layers need ${listOf(missing)} which the manifest lacks` : '',
+          extra.length ? `the manifest lists ${listOf(extra)} which no layer has` : '',
         ].filter(Boolean).join('; '),
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const target of expected) {
-    const entry = listed.find((t) => t.name === target.name)!;
-    if (!Array.isArray(entry.shape) || !shapesEqual(entry.shape, target.shape)) {
+    const entry = listed.get(target.name)!;
+    if (!shapesEqual(entry.shape, target.shape)) {
       throw new ModelFileError(
-        `${modelPath}: the manifest gives ${entry.name} the shape ${formatShape(entry.shape ?? [])} but the layers build ${formatShape(target.shape)}`,
+        `${modelPath}: the manifest gives ${entry.name} the shape ${formatShape(entry.shape)} but the layers build ${formatShape(target.shape)}`,
       );
     }
-    const length = sizeOf(target.shape);
-    if (entry.length !== length || !Number.isInteger(entry.offset) || entry.offset < 0 || entry.offset % 4 !== 0) {
-      throw new ModelFileError(`${modelPath}: the manifest entry of ${entry.name} is damaged (offset ${entry.offset}, length ${entry.length}, shape needs ${length})`);
-    }
-    if (entry.offset + 4 * length > bytes.length) {
-      throw new ModelFileError(`${modelPath}: ${entry.name} lies at bytes ${entry.offset}–${entry.offset + 4 * length} but ${file} has ${bytes.length}`);
-    }
-    for (let i = 0; i < length; i++) target.value[i] = view.getFloat32(entry.offset + 4 * i, true);
+    for (let i = 0; i < entry.length; i++) target.value[i] = view.getFloat32(entry.offset + 4 * i, true);
+    checkFiniteValues(target.value, entry.name, file, modelPath);
   }
 }
 
-/**
- * The file name a binary manifest gives (a bare name; anything with a directory part falls back to the
- * default, so a hostile model.json cannot point outside its directory), after checking the manifest's form.
- */
-export function binaryFileName(manifest: BinaryManifest, modelPath: string, defaultName: string): string {
-  if (manifest === undefined || typeof manifest !== 'object' || !Array.isArray(manifest.tensors)) {
-    throw new ModelFileError(`${modelPath}: the manifest of ${defaultName} is missing or damaged`);
-  }
-  if (manifest.dtype !== 'float32' || manifest.byteOrder !== 'little-endian') {
-    throw new ModelFileError(`${modelPath}: ${manifest.file} is ${manifest.dtype}/${manifest.byteOrder}; only float32/little-endian is supported`);
-  }
-  const file = manifest.file;
-  const bare = typeof file === 'string' && file !== '' && file !== '.' && file !== '..' && !/[\\/]/.test(file);
-  return bare ? file : defaultName;
+/** At most 12 names, then how many more. */
+function listOf(names: string[]): string {
+  return names.length <= 12 ? names.join(', ') : `${names.slice(0, 12).join(', ')} and ${names.length - 12} more`;
 }
 
 /** Checks a binary part's length and SHA-256 against its manifest (`filePath` says where it came from). */
 function checkBinary(bytes: Uint8Array, manifest: BinaryManifest, name: string, filePath: string): void {
-  const needed = manifest.tensors.reduce((sum, t) => Math.max(sum, t.offset + 4 * t.length), 0);
-  if (bytes.length !== manifest.byteLength || bytes.length < needed) {
-    throw new ModelFileError(
-      `${name} is ${bytes.length} bytes but ${MODEL_FILE}'s manifest needs ${manifest.byteLength}; ` +
-        `the file is ${bytes.length < manifest.byteLength ? 'truncated' : 'longer than written'} or from another model (${filePath})`,
-    );
-  }
+  if (bytes.length !== manifest.byteLength) throw wrongLengthError(name, bytes.length, manifest.byteLength, filePath);
   const digest = sha256Hex(bytes);
   if (digest !== manifest.sha256) {
     throw new ModelFileError(
-      `${name} does not match ${MODEL_FILE}: its SHA-256 is ${digest.slice(0, 12)}… but the manifest records ${String(manifest.sha256).slice(0, 12)}…; ` +
+      `${name} does not match ${MODEL_FILE}: its SHA-256 is ${digest.slice(0, 12)}… but the manifest records ${manifest.sha256.slice(0, 12)}…; ` +
         `the file was edited, damaged, or written by another save (${filePath})`,
     );
   }
 }
 
-export function checkHeader(model: ModelFile, modelPath: string): void {
-  if (model === null || typeof model !== 'object' || model.format !== MODEL_FORMAT) {
-    throw new ModelFileError(`${modelPath} is not a millefeuille model (its "format" is ${JSON.stringify((model as { format?: unknown })?.format)}, expected "${MODEL_FORMAT}")`);
-  }
-  if (model.version !== MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(
-      `${modelPath} has format version ${JSON.stringify(model.version)}; this millefeuille reads version ${MODEL_FORMAT_VERSION}`,
-    );
-  }
-  if (!Array.isArray(model.layers) || model.layers.length === 0) throw new ModelFileError(`${modelPath}: "layers" must be a non-empty array`);
-  if (!Array.isArray(model.inputShape)) throw new ModelFileError(`${modelPath}: "inputShape" is missing`);
-  if (!Number.isInteger(model.seed)) throw new ModelFileError(`${modelPath}: "seed" must be an integer, got ${JSON.stringify(model.seed)}`);
+/** A binary file whose length is not the manifest's (also raised by load before reading such a file). */
+export function wrongLengthError(name: string, actual: number, needed: number, filePath: string): ModelFileError {
+  return new ModelFileError(
+    `${name} is ${actual} bytes but ${MODEL_FILE}'s manifest needs ${needed}; ` +
+      `the file is ${actual < needed ? 'truncated' : 'longer than written'} or from another model (${filePath})`,
+  );
 }
 
 /** Indented JSON with every array of numbers (shapes, rng states) kept on one line, for people reading it. */

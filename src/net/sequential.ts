@@ -57,6 +57,7 @@ export class Sequential {
         }
       }
     });
+    checkOwnership(layers);
     optionsObject('Sequential', options, ['inputShape', 'seed'], '{ inputShape: [784], seed: 1 }');
     assertValidShape(options.inputShape, 'Sequential inputShape');
     const seed = options.seed ?? 0;
@@ -92,6 +93,7 @@ export class Sequential {
     });
     this.layerShapes = shapes;
     this.outputShape = shape;
+    for (const layer of this.layers) owners.set(layer, this);
 
     this.paramList = [];
     this.namedParamList = [];
@@ -229,6 +231,33 @@ export class Sequential {
       throw new ShapeError(`Sequential.forward: input data has ${x.data.length} values but shape ${formatShape(x.shape)} needs ${sizeOf(x.shape)}`);
     }
   }
+}
+
+/**
+ * The net each layer instance belongs to. A layer holds its own weights, gradients and forward cache, so one
+ * instance in two places cannot work: twice in one net, the second use overwrites the cache the first one's
+ * backward needs (wrong gradients); in a second net, building it re-initialises the first net's weights.
+ */
+const owners = new WeakMap<Layer, Sequential>();
+
+function checkOwnership(layers: readonly Layer[]): void {
+  const seen = new Map<Layer, number>();
+  layers.forEach((layer, i) => {
+    const first = seen.get(layer);
+    if (first !== undefined) {
+      throw new OptionError(
+        `Sequential: layers[${i}] is the same ${layer.kind} instance as layers[${first}]; a layer holds its own weights, ` +
+          `so each place needs its own instance (new ${layer.kind}(…))`,
+      );
+    }
+    seen.set(layer, i);
+    if (owners.has(layer)) {
+      throw new OptionError(
+        `Sequential: layers[${i}] (${layer.kind}) already belongs to another Sequential; building it again would ` +
+          `re-initialise that net's weights — give this net a new instance (new ${layer.kind}(…))`,
+      );
+    }
+  });
 }
 
 function describe(value: unknown): string {

@@ -25,7 +25,9 @@ import { yieldToEventLoop } from '../platform';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
 import { BatchGatherer, RowReader, epochBatches, fillOrder, sampleCount, sliceTargets, splitTail, type Dataset, type Inputs } from '../data/batches';
+import { assertFiniteDataset, assertFiniteInputs } from '../data/finite';
 import { OptionError } from '../errors';
+import { globalGradNorm } from '../optimizers/optimizer';
 import { checkOptionNames, nonNegativeIntegerOption, nonNegativeOption, positiveIntegerOption } from '../options';
 import { TrainingDivergedError } from './errors';
 import type { Sequential } from './sequential';
@@ -148,8 +150,9 @@ const FIT_OPTIONS = [
 const YIELD_EVERY_MS = 50;
 
 /**
- * Train `net` on `data` and return the per-epoch history. Throws `TrainingDivergedError` (naming epoch and
- * batch) as soon as a batch's loss is NaN or infinite, before that batch's update.
+ * Train `net` on `data` and return the per-epoch history. Refuses data holding NaN or ±Infinity
+ * (NonFiniteDataError naming the first bad sample). Throws `TrainingDivergedError` (naming epoch and batch)
+ * as soon as a batch's loss or gradient norm is NaN or infinite, before that batch's update.
  */
 export async function fit(
   net: Sequential,
@@ -194,9 +197,11 @@ async function fitWith(
   }
   const n = sampleCount(train, 'training data');
   checkInputShape(net, train.x, 'training data');
+  assertFiniteDataset(train, 'training data');
   if (validation !== undefined) {
     sampleCount(validation, 'validation data');
     checkInputShape(net, validation.x, 'validation data');
+    assertFiniteDataset(validation, 'validation data');
   }
   if (patience !== undefined && validation === undefined) {
     throw new OptionError('fit: "patience" (early stopping) watches the validation loss: give "validation" or "validationSplit"');
@@ -276,7 +281,14 @@ async function fitWith(
       }
       correct += countCorrect(scores, batch.y, count);
       net.backward(loss.backward(), false); // no dLoss/dInput needed: the first layer may skip it
-      optimizer.step(params, lr);
+      // A finite loss does not prove finite gradients (a ReLU maps NaN to 0 forward, not backward): one
+      // non-finite gradient would make every weight it touches NaN. The global norm (also what clipping
+      // needs) is finite exactly when every gradient is.
+      const gradNorm = globalGradNorm(params);
+      if (!Number.isFinite(gradNorm)) {
+        throw new TrainingDivergedError(epoch + 1, b + 1, batchesPerEpoch, batchLoss, lr, gradNorm);
+      }
+      optimizer.step(params, lr, gradNorm);
       step++;
 
       lossSum += batchLoss * count;
@@ -300,7 +312,7 @@ async function fitWith(
     let valResult: { loss: number; accuracy: number } | undefined;
     // In batches of the training size: the layers' buffers for it are there already, so validation costs no
     // second set of blocks (a sample's outputs do not depend on the batch it is in).
-    if (validation !== undefined) valResult = evaluate(net, loss, validation, batchSize);
+    if (validation !== undefined) valResult = evaluateChecked(net, loss, validation, batchSize);
     const seconds = (performance.now() - started) / 1000;
     history.loss.push(epochLoss);
     history.accuracy.push(classAccuracy(epochAccuracy, train.y));
@@ -353,9 +365,16 @@ async function fitWith(
 
 /** Mean loss and accuracy over a dataset, in inference mode, in batches of contiguous rows. */
 export function evaluate(net: Sequential, loss: Loss, data: Dataset, batchSize = 256): { loss: number; accuracy: number } {
-  const n = sampleCount(data, 'evaluation data');
+  sampleCount(data, 'evaluation data');
   positiveIntegerOption('evaluate', 'batchSize', batchSize);
   checkInputShape(net, data.x, 'evaluation data');
+  assertFiniteDataset(data, 'evaluation data');
+  return evaluateChecked(net, loss, data, batchSize);
+}
+
+/** evaluate on data already checked (fit's validation set, once per epoch). */
+function evaluateChecked(net: Sequential, loss: Loss, data: Dataset, batchSize: number): { loss: number; accuracy: number } {
+  const n = data.x.shape[0];
   let lossSum = 0;
   let correct = 0;
   // Byte inputs are decoded a batch at a time into a buffer of evaluate's own, given back at the end.
@@ -383,6 +402,7 @@ export function evaluate(net: Sequential, loss: Loss, data: Dataset, batchSize =
 export function predict(net: Sequential, x: Inputs, batchSize = 256): Tensor {
   positiveIntegerOption('predict', 'batchSize', batchSize);
   checkInputShape(net, x, 'predict input');
+  assertFiniteInputs(x, 'predict input');
   const n = x.shape[0];
   // A heap array: the caller keeps it, and the garbage collector (not the kernels' arena) takes it back.
   const out: Tensor = { shape: [n, ...net.outputShape], data: new Float32Array(n * sizeOf(net.outputShape)) };

@@ -84,13 +84,15 @@ export abstract class Optimizer {
   /**
    * Update every param from its gradient, after backward has finished for the whole net.
    * @param lr this step's learning rate (from a schedule); defaults to the optimizer's `lr`
+   * @param gradNorm globalGradNorm(params), when the caller has already measured it (fit does, for its
+   *   divergence guard), so that clipping need not pass over every gradient again
    */
-  step(params: readonly Param[], lr: number = this.lr): void {
+  step(params: readonly Param[], lr: number = this.lr, gradNorm?: number): void {
     this.memory.assertLive();
     if (!Number.isFinite(lr) || lr < 0) {
       throw new OptionError(`${this.kind}.step: the learning rate must be a finite number ≥ 0, got ${lr}`);
     }
-    const gradScale = this.clipNorm === undefined ? 1 : this.clipScale(params, this.clipNorm);
+    const gradScale = this.clipNorm === undefined ? 1 : this.clipScale(gradNorm ?? globalGradNorm(params), this.clipNorm);
     this.steps++;
     for (let i = 0; i < params.length; i++) {
       const param = params[i];
@@ -211,15 +213,22 @@ export abstract class Optimizer {
   }
 
   /** The factor c/‖G‖ (≤ 1) that brings the global gradient norm down to c; 1 when it is already below. */
-  private clipScale(params: readonly Param[], clipNorm: number): number {
-    let sumSquares = 0;
-    for (let i = 0; i < params.length; i++) {
-      const grad = params[i].grad;
-      for (let j = 0; j < grad.length; j++) sumSquares += grad[j] * grad[j];
-    }
-    const norm = Math.sqrt(sumSquares);
+  private clipScale(norm: number, clipNorm: number): number {
     this.lastGradNorm = norm;
-    // A non-finite norm is left alone: the loss check in fit reports divergence with a clearer message.
+    // A non-finite norm is left alone: fit's divergence guard stops before such a step, with a clearer message.
     return norm > clipNorm && Number.isFinite(norm) ? clipNorm / norm : 1;
   }
+}
+
+/**
+ * ‖G‖ = √(Σ over every param of Σ gᵢ²), the global norm of the raw gradients; NaN or Infinity exactly when
+ * some gradient is (or the sum of squares overflows, which clipping could not rescue either).
+ */
+export function globalGradNorm(params: readonly Param[]): number {
+  let sumSquares = 0;
+  for (let i = 0; i < params.length; i++) {
+    const grad = params[i].grad;
+    for (let j = 0; j < grad.length; j++) sumSquares += grad[j] * grad[j];
+  }
+  return Math.sqrt(sumSquares);
 }

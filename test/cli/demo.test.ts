@@ -1,5 +1,5 @@
 /**
- * `nn demo` as a user and an attacker meet it: the real command (bin/nn → dist/) on a free port, asked over
+ * `nn demo` as a user and an attacker meet it: the real command (src/cli bundled for the tests, see run-nn.ts) on a free port, asked over
  * HTTP for the page, the model, the MNIST files — and for everything it must refuse (paths out of the site,
  * the optimizer file, other methods). Bad input ends as one line, and Ctrl-C ends the server cleanly.
  */
@@ -11,7 +11,7 @@ import { Affine } from '../../src/layers/affine';
 import { Flatten } from '../../src/layers/flatten';
 import { Adam } from '../../src/optimizers/adam';
 import { Sequential } from '../../src/net/sequential';
-import { save } from '../../src/net/serialize';
+import { modelFiles, save } from '../../src/net/serialize';
 import { startDemo, type RunningDemo } from './demo-server';
 import { SHARED_MNIST, assertBuilt, expectOneLineError, nn } from './run-nn';
 
@@ -82,15 +82,17 @@ describe('nn demo DIR (a model directory), cross-origin isolated', () => {
     expect(page).toContain('<canvas id="pad"');
   });
 
-  test('the model named on the command line: model.json and weights.bin exactly, never optimizer.bin', async () => {
+  test('the model named on the command line: model.json and its weights file (as model/weights.bin) exactly, never the optimizer file', async () => {
     const json = await get(`${demo.url}model/model.json`);
     expect(json.status).toBe(200);
     expect(json.body.equals(fs.readFileSync(path.join(modelDir, 'model.json')))).toBe(true);
     const weights = await get(`${demo.url}model/weights.bin`);
     expect(weights.status).toBe(200);
-    expect(weights.body.equals(fs.readFileSync(path.join(modelDir, 'weights.bin')))).toBe(true);
-    expect(fs.existsSync(path.join(modelDir, 'optimizer.bin'))).toBe(true);
+    const files = modelFiles(modelDir);
+    expect(weights.body.equals(fs.readFileSync(files.weights))).toBe(true);
+    expect(fs.existsSync(files.optimizer!)).toBe(true);
     expect((await get(`${demo.url}model/optimizer.bin`)).status).toBe(404);
+    expect((await get(`${demo.url}model/${path.basename(files.optimizer!)}`)).status).toBe(404);
   });
 
   test('the MNIST files from the data directory nn train uses, byte for byte; other names are 404', async () => {

@@ -10,7 +10,7 @@ import { MNIST_FILES } from '../../src/data/mnist';
 import { Affine } from '../../src/layers/affine';
 import { Flatten } from '../../src/layers/flatten';
 import { Sequential } from '../../src/net/sequential';
-import { save } from '../../src/net/serialize';
+import { modelFiles, save } from '../../src/net/serialize';
 import { SHARED_MNIST, assertBuilt, expectOneLineError, nn } from './run-nn';
 
 let tmp: string;
@@ -112,7 +112,7 @@ describe('bad model directories', () => {
   });
 
   test('not a model directory', () => {
-    expectOneLineError(nn(['eval', tmp]), /model\.json is missing: a model directory holds model\.json and weights\.bin/);
+    expectOneLineError(nn(['eval', tmp]), /model\.json is missing: a model directory holds model\.json and its weights file/);
   });
 
   test('a model that does not fit MNIST', () => {
@@ -125,9 +125,9 @@ describe('bad model directories', () => {
   test('damaged weights', () => {
     const damaged = path.join(tmp, 'damaged');
     fs.cpSync(model, damaged, { recursive: true });
-    const weights = path.join(damaged, 'weights.bin');
+    const weights = modelFiles(damaged).weights;
     fs.writeFileSync(weights, fs.readFileSync(weights).subarray(0, 1000));
-    expectOneLineError(nn(['eval', damaged]), /weights\.bin is 1000 bytes but model\.json's manifest needs \d+; the file is truncated/);
+    expectOneLineError(nn(['eval', damaged]), /weights-[0-9a-f]{16}\.bin is 1000 bytes but model\.json's manifest needs \d+; the file is truncated/);
   });
 
   test('predict: missing, unreadable and unknown image files', () => {
@@ -152,7 +152,7 @@ describe('bad model directories', () => {
 
 describe('divergence', () => {
   test('NaN loss: one line suggesting a lower --lr; the model already in --out is not overwritten, even with --overwrite', () => {
-    const before = fs.readFileSync(path.join(model, 'weights.bin'));
+    const before = fs.readFileSync(modelFiles(model).weights);
     const beforeJson = fs.readFileSync(path.join(model, 'model.json'));
     const result = nn(['train', 'mnist', '--model', 'mlp', '--optimizer', 'sgd', '--lr', '10000', '--limit', '1000', '--epochs', '1', '--validation', '100', '--out', model, '--overwrite']);
     expect(result.status).not.toBe(0);
@@ -160,7 +160,7 @@ describe('divergence', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^nn: training diverged: the loss became (NaN|Infinity) at epoch 1, batch \d+ of 10 \(learning rate 10000\)\. Try a lower --lr, e\.g\. --lr 1000; nothing was saved\.$/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
-    expect(fs.readFileSync(path.join(model, 'weights.bin')).equals(before)).toBe(true);
+    expect(fs.readFileSync(modelFiles(model).weights).equals(before)).toBe(true);
     expect(fs.readFileSync(path.join(model, 'model.json')).equals(beforeJson)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { modelFiles } from '../../src/net/serialize';
 import { BIN, DEAD_MIRROR, SHARED_MNIST, assertBuilt, expectOneLineError, nn } from './run-nn';
 
 let tmp: string;
@@ -25,7 +26,7 @@ describe('--out holding a model', () => {
   beforeAll(() => {
     out = path.join(tmp, 'taken');
     expect(nn(['train', 'mnist', ...TINY, '--out', out]).status).toBe(0);
-    weights = fs.readFileSync(path.join(out, 'weights.bin'));
+    weights = fs.readFileSync(modelFiles(out).weights);
     json = fs.readFileSync(path.join(out, 'model.json'));
   });
 
@@ -34,7 +35,7 @@ describe('--out holding a model', () => {
       nn(['train', 'mnist', ...TINY, '--seed', '2', '--out', out]),
       /--out .*taken already holds a model; pass --overwrite to replace it, --resume .*taken to train it further, or choose another --out$/,
     );
-    expect(fs.readFileSync(path.join(out, 'weights.bin')).equals(weights)).toBe(true);
+    expect(fs.readFileSync(modelFiles(out).weights).equals(weights)).toBe(true);
     expect(fs.readFileSync(path.join(out, 'model.json')).equals(json)).toBe(true);
   });
 
@@ -49,7 +50,7 @@ describe('--out holding a model', () => {
     const replaced = nn(['train', 'mnist', ...TINY, '--seed', '2', '--out', out, '--overwrite', '--json']);
     expect(replaced.stderr).toBe('');
     expect(replaced.status).toBe(0);
-    expect(fs.readFileSync(path.join(out, 'weights.bin')).equals(weights)).toBe(false);
+    expect(fs.readFileSync(modelFiles(out).weights).equals(weights)).toBe(false);
     const resumed = nn(['train', 'mnist', '--resume', out, '--epochs', '2', '--test-limit', '100', '--json']);
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { encodeIdx } from '../../src/data/idx';
 import { readMnist } from '../../src/data/mnist';
+import { modelFiles } from '../../src/net/serialize';
 import { SHARED_MNIST, assertBuilt, expectOneLineError, nn } from './run-nn';
 
 let tmp: string;
@@ -46,7 +47,7 @@ describe('nn train mnist (plain output, stdout not a TTY)', () => {
   });
 
   test('writes a model that nn eval loads and that reproduces the reported accuracy', () => {
-    expect(fs.readdirSync(out).sort()).toEqual(['model.json', 'optimizer.bin', 'report.html', 'weights.bin']);
+    expect(fs.readdirSync(out).map((f) => f.replace(/-[0-9a-f]{16}\.bin$/, '.bin')).sort()).toEqual(['model.json', 'optimizer.bin', 'report.html', 'weights.bin']);
     const reported = /test accuracy (\d+\.\d\d)%/.exec(stdout)![1];
     const evaluated = nn(['eval', out, 'mnist', '--test-limit', '1000']);
     expect(evaluated.status).toBe(0);
@@ -152,7 +153,7 @@ describe('nn train mnist --resume', () => {
     const events = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => e.event)).toEqual(['epoch', 'done']);
     expect(events[0].epoch).toBe(2);
-    expect(fs.readFileSync(path.join(split, 'weights.bin')).equals(fs.readFileSync(path.join(whole, 'weights.bin')))).toBe(true);
+    expect(fs.readFileSync(modelFiles(split).weights).equals(fs.readFileSync(modelFiles(whole).weights))).toBe(true);
   });
 
   test('a resumed run keeps its recipe', () => {
@@ -215,7 +216,7 @@ describe('--report / --no-report', () => {
     const result = nn(['train', 'mnist', '--model', 'mlp', '--limit', '300', '--epochs', '1', '--validation', '100', '--test-limit', '100', '--no-report', '--out', out]);
     expect(result.status).toBe(0);
     expect(result.stdout).not.toContain('report:');
-    expect(fs.readdirSync(out).sort()).toEqual(['model.json', 'optimizer.bin', 'weights.bin']);
+    expect(fs.readdirSync(out).map((f) => f.replace(/-[0-9a-f]{16}\.bin$/, '.bin')).sort()).toEqual(['model.json', 'optimizer.bin', 'weights.bin']);
   });
 
   test('--report with --no-save: one line saying the page goes into the model directory', () => {
@@ -242,6 +243,6 @@ describe('--threads', () => {
     const result = nn([...args, '--threads', '2', '--out', two]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(fs.readFileSync(path.join(two, 'weights.bin')).equals(fs.readFileSync(path.join(one, 'weights.bin')))).toBe(true);
+    expect(fs.readFileSync(modelFiles(two).weights).equals(fs.readFileSync(modelFiles(one).weights))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  Adam, ModelFileError, SoftmaxCrossEntropy, fit, load, predict, save, layerKinds, serializeModel, deserializeModel, type Sequential,
+  Adam, ModelFileError, SoftmaxCrossEntropy, fit, load, predict, save, layerKinds, serializeModel, deserializeModel, modelFiles, type Sequential,
 } from '../../src/node';
 import { ALL_KINDS, blobImages, everyLayerNet } from './all-layers.fixture';
 
@@ -43,9 +43,9 @@ function editJson(dir: string, edit: (model: any) => void): void {
   fs.writeFileSync(file, JSON.stringify(model));
 }
 
-test('the fixture net holds every layer kind, and the registry knows them all', () => {
+test('the fixture net holds the twelve built-in kinds, all registered (every registered kind alone: every-kind-save-load.test.ts)', () => {
   expect(new Set(trained.layers.map((l) => l.kind))).toEqual(new Set(ALL_KINDS));
-  expect(layerKinds().sort()).toEqual([...ALL_KINDS].sort());
+  expect(layerKinds()).toEqual(expect.arrayContaining(ALL_KINDS));
 });
 
 test('save → load → predict is bit-identical; params, BatchNorm running stats, optimizer and metadata come back', () => {
@@ -72,16 +72,23 @@ test('save → load → predict is bit-identical; params, BatchNorm running stat
   expect(training).toBeUndefined();
 });
 
-test('the files: documented model.json, little-endian float32 weights.bin, no temporary files left', () => {
-  expect(fs.readdirSync(modelDir).sort()).toEqual(['model.json', 'optimizer.bin', 'weights.bin']);
+/** The file names in a model directory, sorted, with the content part of binary names replaced by <sha16>. */
+function fileNames(dir: string): string[] {
+  return fs.readdirSync(dir).map((f) => f.replace(/-[0-9a-f]{16}\.bin$/, '-<sha16>.bin')).sort();
+}
+
+test('the files: documented model.json, little-endian float32 weights named by content, no temporary files left', () => {
+  expect(fileNames(modelDir)).toEqual(['model.json', 'optimizer-<sha16>.bin', 'weights-<sha16>.bin']);
   const model = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+  expect(model.weights.file).toBe(`weights-${model.weights.sha256.slice(0, 16)}.bin`);
+  expect(model.optimizer.file).toBe(`optimizer-${model.optimizer.sha256.slice(0, 16)}.bin`);
   expect(model.format).toBe('millefeuille-model');
   expect(model.version).toBe(1);
   expect(model.inputShape).toEqual([1, 8, 8]);
   expect(model.seed).toBe(3);
   expect(model.layers[0]).toEqual({ kind: 'LocalContrastNorm', config: trained.layers[0].config() });
   expect(model.layers[1]).toEqual({ kind: 'Conv2D', config: trained.layers[1].config() });
-  const bytes = fs.readFileSync(path.join(modelDir, 'weights.bin'));
+  const bytes = fs.readFileSync(modelFiles(modelDir).weights);
   expect(bytes.length).toBe(model.weights.byteLength);
   const total = [...trained.params(), ...trained.buffers()].reduce((s, p) => s + p.value.length, 0);
   expect(bytes.length).toBe(4 * total);
@@ -102,37 +109,38 @@ test('saving again overwrites in place; training state round-trips', () => {
     netRng: { s: [9, 10, 11, 12], spareGaussian: null }, bestValLoss: null, bestEpoch: null, epochsWithoutImprovement: 0,
     history: { loss: [1, 0.5], accuracy: [0.5, 0.75], valLoss: [], valAccuracy: [], lr: [0.01, 0.01], seconds: [1, 1], stopReason: 'completed' as const } };
   save(trained, dir, { training });
-  expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']); // the old optimizer.bin is no longer described
+  expect(fileNames(dir)).toEqual(['model.json', 'weights-<sha16>.bin']); // the old optimizer file is no longer described
   const loaded = load(dir);
   expect(loaded.training).toEqual(training);
   expect(loaded.optimizer).toBeUndefined();
 });
 
 describe('damaged or missing files are clear errors', () => {
-  test('a truncated weights.bin', () => {
+  test('a truncated weights file', () => {
     const dir = copyOfModel();
-    const file = path.join(dir, 'weights.bin');
+    const file = modelFiles(dir).weights;
     const full = fs.statSync(file).size;
     fs.truncateSync(file, full - 10);
     expect(() => load(dir)).toThrow(ModelFileError);
-    expect(() => load(dir)).toThrow(`weights.bin is ${full - 10} bytes but model.json's manifest needs ${full}; the file is truncated or from another model`);
+    expect(() => load(dir)).toThrow(`${path.basename(file)} is ${full - 10} bytes but model.json's manifest needs ${full}; the file is truncated or from another model`);
   });
 
-  test('an edited weights.bin (same length)', () => {
+  test('an edited weights file (same length)', () => {
     const dir = copyOfModel();
-    const file = path.join(dir, 'weights.bin');
+    const file = modelFiles(dir).weights;
     const bytes = fs.readFileSync(file);
     bytes[100] ^= 0x40;
     fs.writeFileSync(file, bytes);
-    expect(() => load(dir)).toThrow(/weights\.bin does not match model\.json: its SHA-256 is [0-9a-f]{12}… but the manifest records [0-9a-f]{12}…; the file was edited/);
+    expect(() => load(dir)).toThrow(/weights-[0-9a-f]{16}\.bin does not match model\.json: its SHA-256 is [0-9a-f]{12}… but the manifest records [0-9a-f]{12}…; the file was edited/);
   });
 
-  test('a missing weights.bin, model.json, or directory names the path', () => {
+  test('a missing weights file, model.json, or directory names the path', () => {
     const dir = copyOfModel();
-    fs.rmSync(path.join(dir, 'weights.bin'));
-    expect(() => load(dir)).toThrow(`${path.join(dir, 'weights.bin')} is missing (${path.join(dir, 'model.json')} refers to it)`);
+    const weights = modelFiles(dir).weights;
+    fs.rmSync(weights);
+    expect(() => load(dir)).toThrow(`${weights} is missing (${path.join(dir, 'model.json')} refers to it)`);
     fs.rmSync(path.join(dir, 'model.json'));
-    expect(() => load(dir)).toThrow(`${path.join(dir, 'model.json')} is missing: a model directory holds model.json and weights.bin`);
+    expect(() => load(dir)).toThrow(`${path.join(dir, 'model.json')} is missing: a model directory holds model.json and its weights file`);
     expect(() => load(path.join(dir, 'nope'))).toThrow(`model directory ${path.join(dir, 'nope')} does not exist`);
   });
 
@@ -160,7 +168,7 @@ describe('damaged or missing files are clear errors', () => {
     const dir = copyOfModel();
     editJson(dir, (m) => (m.weights.tensors[0].name = '1.Conv2D.kernel'));
     expect(() => load(dir)).toThrow(
-      'the manifest of weights.bin does not match the layers: the layers need 1.Conv2D.weights which the manifest lacks; the manifest lists 1.Conv2D.kernel which no layer has',
+      /the manifest of weights-[0-9a-f]{16}\.bin does not match the layers: the layers need 1\.Conv2D\.weights which the manifest lacks; the manifest lists "1\.Conv2D\.kernel" which no layer has/,
     );
   });
 
@@ -175,23 +183,29 @@ describe('damaged or missing files are clear errors', () => {
     expect(() => load(dir)).toThrow(/layers\[10\] \(Dropout\) cannot be rebuilt: Dropout: option "rate" must be a number in \[0, 1\)/);
   });
 
-  test('a damaged or missing optimizer.bin', () => {
+  test('a damaged or missing optimizer file', () => {
     const dir = copyOfModel();
-    fs.truncateSync(path.join(dir, 'optimizer.bin'), 8);
-    expect(() => load(dir)).toThrow(/optimizer\.bin is 8 bytes but model\.json's manifest needs \d+; the file is truncated/);
-    fs.rmSync(path.join(dir, 'optimizer.bin'));
-    expect(() => load(dir)).toThrow(`${path.join(dir, 'optimizer.bin')} is missing (${path.join(dir, 'model.json')} refers to it)`);
+    const file = modelFiles(dir).optimizer!;
+    fs.truncateSync(file, 8);
+    expect(() => load(dir)).toThrow(/optimizer-[0-9a-f]{16}\.bin is 8 bytes but model\.json's manifest needs \d+; the file is truncated/);
+    fs.rmSync(file);
+    expect(() => load(dir)).toThrow(`${file} is missing (${path.join(dir, 'model.json')} refers to it)`);
   });
 });
 
-describe('files are written under a temporary name and renamed', () => {
+describe('a save switches atomically from one complete checkpoint to the next', () => {
   // The real fs module (not the import wrapper), so that serialize.ts sees the spy.
   const realFs: typeof fs = require('fs');
   afterEach(() => jest.restoreAllMocks());
 
+  /** Every file in `dir` and its bytes. */
+  function snapshot(dir: string): Record<string, Buffer> {
+    return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+  }
+
   test('a write that fails half-way (disk full) leaves the saved model intact and no temporary file behind', () => {
     const dir = copyOfModel();
-    const before = fs.readFileSync(path.join(dir, 'weights.bin'));
+    const before = snapshot(dir);
     const original = realFs.writeFileSync;
     jest.spyOn(realFs, 'writeFileSync').mockImplementation((file, data, ...rest) => {
       const bytes = data as Uint8Array;
@@ -200,24 +214,91 @@ describe('files are written under a temporary name and renamed', () => {
     });
     const other = everyLayerNet(99);
     expect(() => save(other, dir)).toThrow(ModelFileError);
-    expect(() => save(other, dir)).toThrow(`cannot write ${path.join(dir, 'weights.bin')}: ENOSPC`);
+    expect(() => save(other, dir)).toThrow(new RegExp(`^cannot write ${path.join(dir, 'weights-')}[0-9a-f]{16}\\.bin: ENOSPC`));
     jest.restoreAllMocks();
-    expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'optimizer.bin', 'weights.bin']);
-    expect(fs.readFileSync(path.join(dir, 'weights.bin'))).toEqual(before);
+    expect(snapshot(dir)).toEqual(before);
     expect(Array.from(predict(load(dir).net, data.x, 16).data)).toEqual(Array.from(predict(trained, data.x, 16).data));
   });
 
-  test('a save interrupted between its renames is detected on load, never read as a model', () => {
+  test('a save stopped before its switch (model.json not renamed) leaves the old model whole, and its new files are removed', () => {
     const dir = copyOfModel();
-    const original = realFs.writeFileSync;
-    jest.spyOn(realFs, 'writeFileSync').mockImplementation((file, ...rest) => {
-      if (String(file).includes('model.json')) throw new Error('killed');
-      original(file, ...(rest as [Uint8Array]));
+    const before = snapshot(dir);
+    const original = realFs.renameSync;
+    const renamed: string[] = [];
+    jest.spyOn(realFs, 'renameSync').mockImplementation((from, to) => {
+      if (path.basename(String(to)) === 'model.json') throw new Error('killed');
+      renamed.push(path.basename(String(to)));
+      original(from, to);
     });
-    expect(() => save(everyLayerNet(99), dir)).toThrow(/cannot write .*model\.json: killed/);
+    expect(() => save(everyLayerNet(99), dir, { optimizer })).toThrow(/cannot write .*model\.json: killed/);
     jest.restoreAllMocks();
-    // New weights.bin, old model.json: the recorded SHA-256 tells them apart.
-    expect(() => load(dir)).toThrow(/weights\.bin does not match model\.json: its SHA-256/);
+    // The new binaries were in place before the switch; nothing the old model.json names was touched.
+    expect(renamed.map((f) => f.replace(/-[0-9a-f]{16}/, ''))).toEqual(['weights.bin', 'optimizer.bin']);
+    expect(snapshot(dir)).toEqual(before);
+    expect(Array.from(predict(load(dir).net, data.x, 16).data)).toEqual(Array.from(predict(trained, data.x, 16).data));
+  });
+
+  test('the switch is the rename of model.json; the old binaries go only after it, the directory is synced', () => {
+    const dir = copyOfModel();
+    const old = modelFiles(dir);
+    const steps: string[] = [];
+    const rename = realFs.renameSync;
+    const rm = realFs.rmSync;
+    const fsync = realFs.fsyncSync;
+    jest.spyOn(realFs, 'renameSync').mockImplementation((from, to) => (steps.push(`rename ${path.basename(String(to)).replace(/-[0-9a-f]{16}/, '')}`), rename(from, to)));
+    jest.spyOn(realFs, 'rmSync').mockImplementation((file, options) => (steps.push(`remove ${path.basename(String(file)).replace(/-[0-9a-f]{16}/, '')}`), rm(file, options)));
+    jest.spyOn(realFs, 'fsyncSync').mockImplementation((fd) => (steps.push('fsync'), fsync(fd)));
+    save(everyLayerNet(99), dir, { optimizer });
+    jest.restoreAllMocks();
+    expect(steps.slice(0, 7)).toEqual(['fsync', 'rename weights.bin', 'fsync', 'rename optimizer.bin', 'fsync', 'rename model.json', 'fsync']);
+    expect(steps.slice(7).sort()).toEqual(['remove optimizer.bin', 'remove weights.bin']);
+    expect(fs.existsSync(old.weights) || fs.existsSync(old.optimizer!)).toBe(false);
+    expect(fileNames(dir)).toEqual(['model.json', 'optimizer-<sha16>.bin', 'weights-<sha16>.bin']);
+  });
+
+  test('leftovers of a killed save (temporary files, unnamed binaries) are removed by the next save; other files are kept', () => {
+    const dir = copyOfModel();
+    const dead = require('child_process').spawnSync(process.execPath, ['-e', '0']).pid as number; // a pid that has ended
+    const leftovers = [`model.json.tmp-${dead}-0a1b2c3d`, `weights-0123456789abcdef.bin.tmp-${dead}-00000000`, 'weights-0123456789abcdef.bin', 'optimizer.bin'];
+    for (const f of [...leftovers, 'notes.txt']) fs.writeFileSync(path.join(dir, f), 'x');
+    save(trained, dir, { optimizer });
+    expect(fileNames(dir)).toEqual(['model.json', 'notes.txt', 'optimizer-<sha16>.bin', 'weights-<sha16>.bin']);
+  });
+
+  test('a model saved before content names (weights.bin, optimizer.bin) loads, and the next save replaces those files', () => {
+    const dir = copyOfModel();
+    const files = modelFiles(dir);
+    fs.renameSync(files.weights, path.join(dir, 'weights.bin'));
+    fs.renameSync(files.optimizer!, path.join(dir, 'optimizer.bin'));
+    editJson(dir, (m) => {
+      m.weights.file = 'weights.bin';
+      m.optimizer.file = 'optimizer.bin';
+    });
+    const loaded = load(dir);
+    expect(Array.from(predict(loaded.net, data.x, 16).data)).toEqual(Array.from(predict(trained, data.x, 16).data));
+    save(loaded.net, dir, { optimizer: loaded.optimizer });
+    expect(fileNames(dir)).toEqual(['model.json', 'optimizer-<sha16>.bin', 'weights-<sha16>.bin']);
+  });
+
+  test('metadata that is not plain JSON (BigInt, NaN, a cycle, a Date, undefined) is refused before the directory is touched', () => {
+    const dir = copyOfModel();
+    const before = snapshot(dir);
+    const cycle: Record<string, unknown> = { a: 1 };
+    cycle.self = cycle;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ count: BigInt(3) }, /^refusing to save: metadata\.count is a bigint \(3n\); model\.json holds plain JSON only/],
+      [{ run: { lr: NaN } }, /^refusing to save: metadata\.run\.lr is NaN/],
+      [{ std: Infinity }, /^refusing to save: metadata\.std is Infinity/],
+      [cycle, /^refusing to save: metadata\.self refers back to itself \(a cycle\)/],
+      [{ when: new Date(0) }, /^refusing to save: metadata\.when is a Date, not a plain object/],
+      [{ gone: undefined }, /^refusing to save: metadata\.gone is a undefined/],
+      [{ f: () => 1 }, /^refusing to save: metadata\.f is a function/],
+    ];
+    for (const [metadata, message] of cases) {
+      expect(() => save(everyLayerNet(99), dir, { metadata })).toThrow(ModelFileError);
+      expect(() => save(everyLayerNet(99), dir, { metadata })).toThrow(message);
+    }
+    expect(snapshot(dir)).toEqual(before);
   });
 });
 
@@ -225,8 +306,8 @@ describe('in memory (serializeModel / deserializeModel: the core, for pages and 
   test('the parts are byte for byte the files save() wrote, and they rebuild the same net and optimizer', () => {
     const parts = serializeModel(trained, { optimizer, metadata: { name: 'every-layer', mean: 0.5, std: 0.25 } });
     expect(parts.json).toBe(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
-    expect(Buffer.from(parts.weights)).toEqual(fs.readFileSync(path.join(modelDir, 'weights.bin')));
-    expect(Buffer.from(parts.optimizer!)).toEqual(fs.readFileSync(path.join(modelDir, 'optimizer.bin')));
+    expect(Buffer.from(parts.weights)).toEqual(fs.readFileSync(modelFiles(modelDir).weights));
+    expect(Buffer.from(parts.optimizer!)).toEqual(fs.readFileSync(modelFiles(modelDir).optimizer!));
     const back = deserializeModel({ json: parts.json, weights: parts.weights, optimizer: parts.optimizer });
     const fromDir = load(modelDir);
     expect(Array.from(predict(back.net, data.x).data)).toEqual(Array.from(predict(fromDir.net, data.x).data));
@@ -238,22 +319,24 @@ describe('in memory (serializeModel / deserializeModel: the core, for pages and 
     const parts = serializeModel(trained, { optimizer });
     const flipped = parts.weights.slice();
     flipped[7] ^= 1;
-    expect(() => deserializeModel({ json: parts.json, weights: flipped, optimizer: parts.optimizer })).toThrow(/weights\.bin does not match model\.json: its SHA-256/);
+    expect(() => deserializeModel({ json: parts.json, weights: flipped, optimizer: parts.optimizer })).toThrow(/weights-[0-9a-f]{16}\.bin does not match model\.json: its SHA-256/);
     expect(() => deserializeModel({ json: parts.json, weights: parts.weights.subarray(4), optimizer: parts.optimizer })).toThrow(/truncated/);
-    expect(() => deserializeModel({ json: parts.json, weights: parts.weights })).toThrow(/optimizer\.bin is missing/);
+    expect(() => deserializeModel({ json: parts.json, weights: parts.weights })).toThrow(/optimizer-[0-9a-f]{16}\.bin is missing/);
     expect(() => deserializeModel({ json: '{', weights: parts.weights }, { modelPath: 'https://example.org/m/model.json' })).toThrow(
       /^https:\/\/example\.org\/m\/model\.json is not valid JSON/,
     );
     expect(() => deserializeModel({ json: parts.json, weights: parts.weights })).toThrow(ModelFileError);
   });
 
-  test('a manifest naming a file outside its directory is read under the default name', () => {
+  test('a manifest naming a file outside its directory is refused, and nothing is asked for', () => {
     const parts = serializeModel(trained);
     const model = JSON.parse(parts.json);
     model.weights.file = '../../etc/passwd';
     const asked: string[] = [];
-    deserializeModel({ json: model, weights: (name) => (asked.push(name), parts.weights) });
-    expect(asked).toEqual(['weights.bin']);
+    expect(() => deserializeModel({ json: model, weights: (name) => (asked.push(name), parts.weights) })).toThrow(
+      `model.json: weights.file must be a file name in the model's directory, got "../../etc/passwd"`,
+    );
+    expect(asked).toEqual([]);
   });
 
   test('a non-finite weight is refused before anything is produced', () => {

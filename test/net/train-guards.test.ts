@@ -2,7 +2,10 @@
  * What fit must never do silently (issue 10): fail on a last batch of one sample, train on non-finite inputs,
  * or apply a non-finite gradient.
  */
-import { Affine, BatchNorm, ReLU, Rng, SGD, Sequential, SoftmaxCrossEntropy, fit, tensor, type Tensor } from '../../src/node';
+import {
+  Adam, Affine, BatchNorm, MeanSquaredError, NonFiniteDataError, ReLU, Rng, SGD, Sequential, SoftmaxCrossEntropy, TrainingDivergedError,
+  evaluate, fit, predict, tensor, type Loss, type Tensor,
+} from '../../src/node';
 import { epochBatches } from '../../src/data/batches';
 
 function data(n: number, features: number, seed: number): { x: Tensor; y: Int32Array } {
@@ -40,5 +43,84 @@ describe('a last batch of one sample', () => {
     expect(history.stopReason).toBe('completed');
     expect(seen).toEqual([16, 33, 16, 33]);
     expect(history.loss.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('NaN and ±Infinity in the data', () => {
+  const reluNet = (seed: number) =>
+    new Sequential([new Affine({ units: 8 }), new ReLU(), new Affine({ units: 2 })], { inputShape: [4], seed });
+
+  test('fit, evaluate and predict refuse them, naming the first bad sample and feature; fit changes no weight', async () => {
+    const train = data(500, 4, 1);
+    train.x.data[123 * 4 + 2] = NaN;
+    train.x.data[300 * 4] = Infinity;
+    const net = reluNet(1);
+    const before = net.params().map((p) => Array.from(p.value));
+    const run = fit(net, new SoftmaxCrossEntropy(), new Adam(), train, { epochs: 1, batchSize: 50 });
+    await expect(run).rejects.toThrow(NonFiniteDataError);
+    await expect(fit(net, new SoftmaxCrossEntropy(), new Adam(), train, { epochs: 1, batchSize: 50 })).rejects.toThrow(
+      /^training data: x holds NaN at sample 123, feature 2; inputs must be finite numbers/,
+    );
+    expect(net.params().map((p) => Array.from(p.value))).toEqual(before);
+
+    const clean = data(100, 4, 2);
+    const dirty = data(20, 4, 3);
+    dirty.x.data[7 * 4 + 1] = -Infinity;
+    await expect(fit(net, new SoftmaxCrossEntropy(), new Adam(), clean, { epochs: 1, batchSize: 10, validation: dirty })).rejects.toThrow(
+      /^validation data: x holds -Infinity at sample 7, feature 1/,
+    );
+    expect(() => evaluate(net, new SoftmaxCrossEntropy(), dirty)).toThrow(/^evaluation data: x holds -Infinity at sample 7, feature 1/);
+    expect(() => predict(net, dirty.x)).toThrow(/^predict input holds -Infinity at sample 7, feature 1/);
+    try {
+      predict(net, dirty.x);
+    } catch (e) {
+      expect(e).toBeInstanceOf(NonFiniteDataError);
+      expect(e).toMatchObject({ sample: 7, feature: 1, value: -Infinity });
+    }
+  });
+
+  test('an image sample names the pixel as coordinates; regression targets are checked too', async () => {
+    const x = tensor([3, 1, 4, 4]);
+    x.data[2 * 16 + 9] = NaN; // sample 2, row 2, column 1
+    const net = new Sequential([new Affine({ units: 1 })], { inputShape: [1, 4, 4] });
+    expect(() => predict(net, x)).toThrow(/sample 2, feature 9 \(at \[0, 2, 1\] of \[1, 4, 4\]\)/);
+    const y = tensor([3, 1], [0, Infinity, 1]);
+    await expect(fit(net, new MeanSquaredError(), new SGD(), { x: tensor([3, 1, 4, 4]), y }, { epochs: 1, batchSize: 3 })).rejects.toThrow(
+      /^training data: y holds Infinity at sample 1, feature 0/,
+    );
+  });
+});
+
+describe('the divergence guard watches the gradients, not only the loss', () => {
+  test('a finite loss with a non-finite gradient stops before the update, naming the gradient norm', async () => {
+    // A loss whose value is fine but whose gradient is NaN at one batch (the NaN-through-ReLU failure, distilled).
+    const inner = new SoftmaxCrossEntropy();
+    let calls = 0;
+    const poisoned: Loss = {
+      kind: 'Poisoned',
+      forward: (scores: Tensor, y: Int32Array) => inner.forward(scores, y),
+      backward: () => {
+        const d = inner.backward();
+        if (++calls === 3) d.data[0] = NaN;
+        return d;
+      },
+      config: () => ({}),
+    } as unknown as Loss;
+    const net = new Sequential([new Affine({ units: 8 }), new ReLU(), new Affine({ units: 2 })], { inputShape: [4], seed: 1 });
+    const seenWeights: number[][] = [];
+    const run = fit(net, poisoned, new SGD({ lr: 0.1 }), data(100, 4, 1), {
+      epochs: 1, batchSize: 10, shuffle: false,
+      onBatch: () => { seenWeights.splice(0, seenWeights.length, ...net.params().map((p) => Array.from(p.value))); },
+    });
+    await expect(run).rejects.toThrow(TrainingDivergedError);
+    await run.catch((e: TrainingDivergedError) => {
+      expect(e.batch).toBe(3);
+      expect(Number.isNaN(e.gradNorm)).toBe(true);
+      expect(Number.isFinite(e.loss)).toBe(true);
+      expect(e.message).toMatch(/^training diverged: the gradient norm is NaN \(the loss was \d\.\d+\) at epoch 1, batch 3 of 10/);
+    });
+    // Nothing after batch 2 touched the weights: they are still finite and equal to those after batch 2.
+    expect(net.params().map((p) => Array.from(p.value))).toEqual(seenWeights);
+    expect(net.params().every((p) => p.value.every(Number.isFinite))).toBe(true);
   });
 });

@@ -20,9 +20,9 @@ export interface PadModel {
 
 /** Fetches `base`model.json and its weights file and rebuilds the net; throws an Error saying what failed. */
 export async function fetchModel(base: string): Promise<PadModel> {
-  // Both requests at once: the weights file is "weights.bin" in every model nn train or save() writes.
+  // Both requests at once: nn demo serves whichever weights file model.json names as model/weights.bin.
   const [json, weights] = await Promise.all([fetchOk(`${base}model.json`).then((r) => r.text()), fetchOk(`${base}weights.bin`).then((r) => r.arrayBuffer())]);
-  // The library checks the format, every layer, each tensor's name and shape, and weights.bin's SHA-256.
+  // The library checks the format, every layer, each tensor's name and shape, and the weights' SHA-256.
   const { net, metadata: saved } = deserializeModel({ json, weights: new Uint8Array(weights) }, { modelPath: `${base}model.json` });
   const metadata = (saved ?? {}) as { model?: string; testAccuracy?: number; normalization?: Normalization };
   const normalization = metadata.normalization ?? { mean: 0, std: 1 };

@@ -173,8 +173,9 @@ export function gemmDot(
 }
 
 /**
- * acc + a·b. In the default build an f32 multiply then an f32 add; in the relaxed-SIMD build
- * (kernels-fma.wasm, opt-in: NN_WASM_FMA=1 on an engine with relaxed SIMD) a fused multiply-add.
+ * acc + a·b. In the plain build an f32 multiply then an f32 add; in the relaxed-SIMD build
+ * (kernels-fma.wasm, the default where the engine has relaxed SIMD; NN_WASM_FMA=0|1 pins one) a fused
+ * multiply-add where the CPU has one (relaxed_madd may also round twice: the same on every call).
  * Either way one instruction sequence per element, whatever the tiling or thread split.
  */
 // @ts-ignore: decorator

@@ -15,7 +15,7 @@
 // Every element of C is computed by the same instruction sequence whatever the tiling, the block
 // sizes or the part of C a thread was given:  acc = (accumulate ? C : 0);  for p in 0..k-1:
 // acc = madd(acc, a[i,p], b[p,j])  (an f32 multiply, then an f32 add; a fused multiply-add only in
-// the opt-in relaxed-SIMD build, see `madd`). Blocking along k stores and
+// the relaxed-SIMD build, see `madd`). Blocking along k stores and
 // reloads acc through C, which is exact in f32. So a multi-threaded call that splits C by rows or
 // columns gives bit-identical results to one thread.
 //
@@ -307,8 +307,9 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
 }
 
 /**
- * acc + a·b. In the default build an f32 multiply then an f32 add; in the relaxed-SIMD build
- * (kernels-fma.wasm, opt-in: NN_WASM_FMA=1 on an engine with relaxed SIMD) a fused multiply-add.
+ * acc + a·b. In the plain build an f32 multiply then an f32 add; in the relaxed-SIMD build
+ * (kernels-fma.wasm, the default where the engine has relaxed SIMD; NN_WASM_FMA=0|1 pins one) a fused
+ * multiply-add where the CPU has one (relaxed_madd may also round twice: the same on every call).
  * Either way one instruction sequence per element, whatever the tiling or thread split.
  */
 // @ts-ignore: decorator
