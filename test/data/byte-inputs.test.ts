@@ -5,7 +5,7 @@
  */
 import {
   Adam, Conv2D, Flatten, MaxPool, ReLU, Rng, Affine, Sequential, SoftmaxCrossEntropy, evaluate, fit, imagesToInputs, imagesToTensor,
-  memoryStats, predict, sampleCount, splitTail, pixelStats, isByteInputs,
+  memoryStats, predict, sampleCount, splitTail, pixelStats, isByteInputs, assertFiniteInputs, NonFiniteDataError,
 } from '../../src/index';
 
 const COUNT = 90;
@@ -70,4 +70,16 @@ test('byte inputs are checked and split like tensors', () => {
   expect(train.x.shape[0]).toBe(81);
   expect(validation.x.shape[0]).toBe(9);
   expect(isByteInputs(validation.x) && validation.x.bytes.byteOffset).toBe(81 * 784);
+});
+
+test('byte inputs are finite when the values their bytes map to are; otherwise the first sample holding one is named', () => {
+  const bytes = new Uint8Array(4 * 784);
+  bytes[3 * 784 + 29] = 255;
+  const lookup = new Float32Array(256);
+  expect(() => assertFiniteInputs({ shape: [4, 1, 28, 28], bytes, lookup }, 'training data: x')).not.toThrow();
+  lookup[255] = NaN;
+  lookup[7] = Infinity; // never used by these bytes
+  expect(() => assertFiniteInputs({ shape: [4, 1, 28, 28], bytes, lookup }, 'training data: x')).toThrow(NonFiniteDataError);
+  expect(() => assertFiniteInputs({ shape: [4, 1, 28, 28], bytes, lookup }, 'training data: x'))
+    .toThrow(/^training data: x holds NaN at sample 3, feature 29 \(at \[0, 1, 1\] of \[1, 28, 28\]\)/);
 });
