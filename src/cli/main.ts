@@ -3,8 +3,10 @@
  * one file per command. Every failure ends here as ONE line on stderr and a non-zero exit code.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDatasets } from './datasets';
 import { registerDemo } from './demo';
 import { registerEval } from './eval';
+import { registerOnnx } from './onnx';
 import { CliError, reportError } from './errors';
 import { registerPredict } from './predict';
 import { registerSummary } from './summary';
@@ -16,7 +18,7 @@ import '../kernels/wasm/node-threads';
 export function buildProgram(): Command {
   const program = new Command('nn');
   program
-    .description('millefeuille: train, evaluate and use layer-separated neural networks (MNIST built in)')
+    .description('millefeuille: train, evaluate and use layer-separated neural networks (MNIST, Fashion-MNIST, KMNIST built in; or your own CSV/IDX data)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
@@ -32,6 +34,10 @@ Examples:
   nn eval mnist-best mnist               test accuracy and confusion matrix of a saved model
   nn predict mnist-best digit.pgm        classify a 28×28 PGM image (or an IDX image file)
   nn summary mnist-best                  layers, shapes and parameter counts
+  nn export mnist-best model.onnx        the model as ONNX (takes pixels/255, like nn predict)
+  nn import model.onnx my-model          an ONNX model as a model directory (then nn eval my-model mnist)
+  nn train fashion-mnist --model cnn     another dataset by name (nn datasets lists them)
+  nn train --data data.csv --label-column species --model spec.json   your CSV, your layers
   nn demo                                a page to draw digits on and train in the browser
 
 Run "nn <command> --help" for the options of a command.`);
@@ -39,6 +45,8 @@ Run "nn <command> --help" for the options of a command.`);
   registerEval(program);
   registerPredict(program);
   registerSummary(program);
+  registerOnnx(program);
+  registerDatasets(program);
   registerDemo(program);
   return program;
 }
