@@ -3,9 +3,8 @@
  * (gzipped or raw; every image, or the first N) or a 28×28 binary PGM (P5), white digit on black like
  * MNIST. Prints, per image, the predicted class and the ten class probabilities (softmax of the scores).
  */
-import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { IdxError, asImages, parseIdx } from '../data/idx';
+import { IdxError, asImages, parseIdx, readDataFile } from '../data/idx';
 import { imagesToTensor } from '../data/mnist';
 import { predict } from '../net/train';
 import { CliError } from './errors';
@@ -69,13 +68,8 @@ export function runPredict(dir: string, file: string, flags: PredictFlags): void
 
 /** Reads a binary PGM (by its "P5" magic) or an IDX image file. */
 export function readImages(file: string): ImageBytes {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${(e as Error).message})`);
-  }
+  // A regular file only: a FIFO or a device would never end (readDataFile says which it is).
+  const bytes = readDataFile(file, 'an IDX image file or a PGM image');
   if (bytes.length >= 2 && bytes[0] === 0x50 /* P */ && bytes[1] >= 0x31 && bytes[1] <= 0x37) {
     return parsePgm(bytes, file);
   }
