@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { UNIT_SCALING, type Normalization } from '../data/mnist';
+import { quote } from '../net/model-check';
 import { load, type LoadedModel } from '../net/serialize';
 import { formatShape, reshape, sizeOf, type Tensor } from '../tensor';
 import { CliError } from './errors';
@@ -68,7 +69,15 @@ function mnistMetadata(metadata: Record<string, unknown> | undefined, dir: strin
   if (metadata === undefined || metadata.dataset === undefined) return undefined;
   const norm = metadata.normalization as Partial<Normalization> | undefined;
   if (metadata.dataset !== 'mnist' || !norm || typeof norm.mean !== 'number' || typeof norm.std !== 'number' || !(norm.std > 0)) {
-    throw new CliError(`the model in ${dir} was not trained on MNIST by nn train (its metadata says dataset ${JSON.stringify(metadata.dataset)})`);
+    throw new CliError(`the model in ${dir} was not trained on MNIST by nn train (its metadata says dataset ${quote(metadata.dataset)})`);
+  }
+  // Pixels are x = (p/255 − mean) / std: a std like 1e-300 turns every input into ±Infinity (and a mean
+  // of 1e300 into a constant). nn train stores the statistics of pixels in [0, 1]; allow a wide margin.
+  if (!(Math.abs(norm.mean) <= 1e6) || !(norm.std >= 1e-6 && norm.std <= 1e6)) {
+    throw new CliError(
+      `the model in ${dir} has the input normalisation mean ${norm.mean}, std ${norm.std}; ` +
+        'nn train stores |mean| ≤ 1e6 and a std from 1e-6 to 1e6 (model.json was edited or damaged)',
+    );
   }
   return metadata as unknown as MnistMetadata;
 }
