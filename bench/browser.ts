@@ -7,8 +7,9 @@
  * The page is served cross-origin isolated (threads need it) from a temporary directory holding the library's
  * one-file build (dist/browser/millefeuille.mjs, what a page imports) and bench/browser-page.ts bundled against
  * it; the training images go to the page as raw float32/int32 bytes. Chromium is Debian's, driven by
- * playwright-core, as in the browser tests (bench/chromium.ts). The configurations run one after another, so
- * on a busy machine compare neighbouring rows and the ratios rather than single figures.
+ * playwright-core, as in the browser tests (bench/chromium.ts). A full run is three rounds of all five
+ * configurations in turn (a change in the machine's load then touches each of them alike); each figure is the
+ * median of its windows over the rounds. On a busy machine compare the ratios rather than single figures.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,12 +17,14 @@ import * as path from 'node:path';
 import type * as http from 'node:http';
 import { setThreads, threadsReady, type Tensor } from '../src/node';
 import { launchChromium, serveStatic } from './chromium';
-import { simpleConvNetThroughput, throughputPlan, type Stat, type ThroughputPlan, type ThroughputResult } from './train-throughput';
+import { simpleConvNetThroughput, stat, throughputPlan, type Stat, type ThroughputPlan, type ThroughputResult } from './train-throughput';
 
 /** dist/bench/browser.js → the repository root (the bundle is built there, the page's source read there). */
 const ROOT = path.resolve(__dirname, '..', '..');
 const LIBRARY = path.join(ROOT, 'dist', 'browser', 'millefeuille.mjs');
 const PAGE_SOURCE = path.join(ROOT, 'bench', 'browser-page.ts');
+/** Rounds of all configurations in a full run. */
+const ROUNDS = 3;
 
 export interface BrowserBenchOptions {
   quick: boolean;
@@ -47,6 +50,7 @@ const ROWS: Row[] = [
 export async function browserBench(train: { x: Tensor; y: Int32Array }, options: BrowserBenchOptions): Promise<void> {
   if (!fs.existsSync(LIBRARY)) throw new Error(`bench --browser: ${path.relative(ROOT, LIBRARY)} is missing; run "npm run build"`);
   const plan = throughputPlan(options.quick);
+  const rounds = options.quick ? 1 : ROUNDS;
   const log = (line: string): void => {
     if (!options.json) console.log(line);
   };
@@ -65,31 +69,39 @@ export async function browserBench(train: { x: Tensor; y: Int32Array }, options:
     await page.waitForFunction(() => 'benchInWorker' in globalThis);
     if (!(await page.evaluate(() => globalThis.crossOriginIsolated))) throw new Error('bench --browser: the page is not cross-origin isolated');
     log(`Chromium ${browser.version()} (headless), Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`);
-    log(`SimpleConvNet training (Adam, batch 100, ${train.x.shape[0]} real MNIST images), samples/s: median of ${plan.windows} windows of ${plan.windowBatches} updates after ${plan.warmupBatches}, with the range`);
+    log(`SimpleConvNet training (Adam, batch 100, ${train.x.shape[0]} real MNIST images), samples/s: median of ${rounds} rounds × ${plan.windows} windows of ${plan.windowBatches} updates (after ${plan.warmupBatches}), with the range`);
     log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
-    const results = {} as Record<Row['key'], ThroughputResult>;
     const measure: Record<Row['key'], () => Promise<ThroughputResult>> = {
       node1: () => inNode(1, train, plan),
       page: () => page.evaluate((p) => (globalThis as unknown as Bench).benchOnPage(p), plan),
       worker1: () => page.evaluate((p) => (globalThis as unknown as Bench).benchInWorker(1, p), plan),
-      worker2: () => page.evaluate((p) => (globalThis as unknown as Bench).benchInWorker(2, p), plan),
       node2: () => inNode(2, train, plan),
+      worker2: () => page.evaluate((p) => (globalThis as unknown as Bench).benchInWorker(2, p), plan),
     };
+    // Rounds of every configuration in turn, so that a change in the machine's load spreads over all of them.
+    const rates = Object.fromEntries(ROWS.map((r) => [r.key, [] as number[]])) as Record<Row['key'], number[]>;
+    for (let round = 1; round <= rounds; round++) {
+      for (const row of ROWS) {
+        const result = await measure[row.key]();
+        if (errors.length > 0) throw new Error(`bench --browser: the page reported ${errors.join('; ')}`);
+        if (!Number.isFinite(result.loss)) throw new Error(`bench --browser: ${row.label}: the training loss is ${result.loss}`);
+        rates[row.key].push(...result.rates);
+      }
+      log(`round ${round}/${rounds}: ${ROWS.map((r) => `${r.key} ${Math.round(stat(rates[r.key].slice(-plan.windows)).median)}`).join(', ')}`);
+    }
+    const results = Object.fromEntries(ROWS.map((r) => [r.key, stat(rates[r.key])])) as Record<Row['key'], Stat>;
     for (const row of ROWS) {
-      const result = await measure[row.key]();
-      if (errors.length > 0) throw new Error(`bench --browser: the page reported ${errors.join('; ')}`);
-      if (!Number.isFinite(result.loss)) throw new Error(`bench --browser: ${row.label}: the training loss is ${result.loss}`);
-      results[row.key] = result;
-      const versus = row.versus === undefined ? '' : `   ${(result.train.median / results[row.versus].train.median).toFixed(2)}× ${ROWS.find((r) => r.key === row.versus)!.label}`;
-      log(`${row.label.padEnd(30)} ${fmt(result.train)}${versus}`);
+      const result = results[row.key];
+      const versus = row.versus === undefined ? '' : `   ${(result.median / results[row.versus].median).toFixed(2)}× ${ROWS.find((r) => r.key === row.versus)!.label}`;
+      log(`${row.label.padEnd(30)} ${fmt(result)}${versus}`);
     }
     const loadAfter = os.loadavg();
     log(`load average after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
     if (options.json) {
       console.log(JSON.stringify({
         chromium: browser.version(), node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length,
-        trainImages: train.x.shape[0], plan, loadAverage: loadBefore, results, loadAverageAfter: loadAfter,
+        trainImages: train.x.shape[0], plan, rounds, loadAverage: loadBefore, samplesPerSecond: results, loadAverageAfter: loadAfter,
       }));
     }
   } finally {

@@ -33,9 +33,9 @@ export interface ThroughputPlan {
   windows: number;
 }
 
-/** The plan of a full run and of a smoke run (`--quick`). */
+/** The plan of one measurement in a full run (the browser benchmark runs three rounds of it) and in a smoke run (`--quick`). */
 export function throughputPlan(quick: boolean): ThroughputPlan {
-  return quick ? { warmupBatches: 5, windowBatches: 5, windows: 3 } : { warmupBatches: 20, windowBatches: 20, windows: 7 };
+  return quick ? { warmupBatches: 5, windowBatches: 5, windows: 3 } : { warmupBatches: 10, windowBatches: 20, windows: 3 };
 }
 
 /** How many training images a plan needs. */
@@ -46,6 +46,8 @@ export function imagesNeeded(plan: ThroughputPlan): number {
 export interface ThroughputResult {
   /** Training samples per second (wall clock), over the windows. */
   train: Stat;
+  /** The samples/s of each window, in order. */
+  rates: number[];
   /** The kernel threads in use (getThreads()). */
   threads: number;
   /** The mean training loss of the run's last batches: a sanity check that the net learned. */
@@ -73,5 +75,5 @@ export async function simpleConvNetThroughput(train: { x: Tensor; y: Int32Array 
     const end = start + plan.windowBatches;
     rates.push((plan.windowBatches * BATCH) / ((stamps[end] - stamps[start]) / 1000));
   }
-  return { train: stat(rates), threads: getThreads(), loss };
+  return { train: stat(rates), rates, threads: getThreads(), loss };
 }

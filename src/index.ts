@@ -64,7 +64,8 @@ export type { Dataset } from './data/batches';
 // Models in memory (model.json text + weights bytes); save/load of directories are in millefeuille/node.
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './net/model-bytes';
 export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest, SerializedModel, ModelParts, ModelSource } from './net/model-bytes';
-export { layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export { layerExample, layerFromConfig, registerLayer, layerKinds } from './layers/registry';
+export type { LayerExample, LayerExampleFactory } from './layers/registry';
 export type { LayerFactory } from './layers/registry';
 // Convolution and regularisation layers, window kernels (issue 3)
 export { Conv2D } from './layers/conv2d';
@@ -123,7 +124,7 @@ export type { ReportInput, ReportImages, ReportValue } from './report/html';
 // (Reading CSV/IDX files, downloading and reading spec files need Node: millefeuille/node.)
 export { DATASETS, DATASET_NAMES, MNIST, FASHION_MNIST, KMNIST, findDataset, IDX_FILE_KEYS } from './data/datasets';
 export type { IdxDatasetSpec, IdxDatasetFiles, DatasetFile, IdxFileKey } from './data/datasets';
-export { columnStats, featuresToTensor } from './data/features';
+export { columnStats, featuresToTensor, scaleFeaturesInPlace, permuteRowsInPlace } from './data/features';
 export type { FeatureScaling } from './data/features';
 export { modelFromSpec, parseModelSpec, specRecipe, ModelSpecError, DEFAULT_SPEC_RECIPE } from './models/spec';
 export type { ModelSpec, LayerSpec, ModelFromSpecOptions } from './models/spec';

@@ -1,5 +1,5 @@
 /**
- * The demo page in a real headless Chromium, served by the real `nn demo` (bin/nn → dist/, real MNIST):
+ * The demo page in a real headless Chromium, served by the real `nn demo` (src/cli bundled for the tests, see run-nn.ts; real MNIST):
  * - it loads with no console error and no failed request, cross-origin isolated or not;
  * - digits of the MNIST test set, drawn on the pad with the mouse stroke by stroke, are classified as
  *   `nn predict` classifies the original images with the same (built-in) model;

@@ -1,5 +1,5 @@
 /**
- * Starts the real `nn demo` (bin/nn → dist/) as a child process and waits for the address it prints;
+ * Starts the real `nn demo` (src/cli bundled for the tests, see run-nn.ts) as a child process and waits for the address it prints;
  * `stop()` sends it Ctrl-C (SIGINT) and waits for it to end. Used by the CLI test and the browser tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

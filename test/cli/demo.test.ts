@@ -1,5 +1,5 @@
 /**
- * `nn demo` as a user and an attacker meet it: the real command (bin/nn → dist/) on a free port, asked over
+ * `nn demo` as a user and an attacker meet it: the real command (src/cli bundled for the tests, see run-nn.ts) on a free port, asked over
  * HTTP for the page, the model, the MNIST files — and for everything it must refuse (paths out of the site,
  * the optimizer file, other methods). Bad input ends as one line, and Ctrl-C ends the server cleanly.
  */

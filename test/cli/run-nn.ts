@@ -1,13 +1,16 @@
 /**
- * Runs the real `nn` command (bin/nn → dist/) as a subprocess on the repo's sibling ../shared/data/mnist.
- * The CLI tests need the build: `npm run build` locally (in CI `npm ci` builds through `prepare`).
+ * Runs the real `nn` command as a subprocess on the repo's sibling ../shared/data/mnist: src/cli/main.ts
+ * bundled as it is now (jest's global setup rebuilds .test-build/cli/nn.js whenever a source is newer, see
+ * scripts/test-build.js), so a change in src/ is always what the CLI tests check — bin/nn runs dist/, which
+ * only `npm run build` refreshes.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const BIN = path.join(ROOT, 'bin', 'nn');
+/** The command under test: src/cli/main.ts, bundled by jest's global setup. */
+export const BIN = path.join(ROOT, '.test-build', 'cli', 'nn.js');
 export const SHARED_MNIST = path.resolve(ROOT, '../shared/data/mnist');
 /** A mirror nobody answers (port 9, "discard", is closed here): a test must never download from the internet. */
 export const DEAD_MIRROR = 'http://127.0.0.1:9/mnist/';
@@ -19,9 +22,7 @@ export interface NnResult {
 }
 
 export function assertBuilt(): void {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` before the CLI tests');
-  }
+  if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: jest's global setup (scripts/jest-global-setup.js) builds it`);
 }
 
 export function nn(args: string[], env: Record<string, string> = {}, cwd = ROOT): NnResult {

@@ -1,4 +1,8 @@
-/** A small net holding every layer kind, shared by the serialization and layer-separation tests. */
+/**
+ * A small net holding the twelve built-in layer kinds together, shared by the serialization and layer-separation
+ * tests. Suites that must cover every registered kind, a new one included, build it from the registry's example
+ * instead (test/helpers/every-kind.ts).
+ */
 import { Affine, Flatten, ReLU, Rng, Sequential, Sigmoid, Tanh, tensor, type Tensor } from '../../src';
 import { AvgPool } from '../../src/layers/avgpool';
 import { BatchNorm } from '../../src/layers/batchnorm';

@@ -1,18 +1,17 @@
 /**
- * The layer contract (ARCHITECTURE §3) for the dense and local normalisation layers and for nets made of them, as properties
- * over random shapes and inputs:
- * - backward never changes a param value (bit-identical snapshot); an optimizer step afterwards does;
+ * The layer contract (ARCHITECTURE §3) for every registered layer kind, built from its registration's example
+ * (test/helpers/every-kind.ts), and for nets, as properties over random shapes and inputs:
+ * - backward never changes a param or buffer value (bit-identical snapshot); an optimizer step afterwards does;
  * - backward twice after zeroGrad gives identical grads and dx; without zeroGrad grads add up;
  * - a zero upstream gradient gives zero param grads and a zero dx;
- * - forward is a function of its input (repeatable), returns [N, …outputShape], and reuses its buffers;
- * - config() rebuilds an equivalent layer.
+ * - forward returns [N, …outputShape], is a function of its input (repeatable in inference), and reuses its
+ *   output buffer per batch size;
+ * - config() rebuilds an equivalent layer (through the registry, as a model file does).
  */
 import fc from 'fast-check';
 import { Affine } from '../../src/layers/affine';
-import { Flatten } from '../../src/layers/flatten';
 import type { Layer } from '../../src/layers/layer';
-import { LocalContrastNorm } from '../../src/layers/local-contrast-norm';
-import { LocalResponseNorm } from '../../src/layers/local-response-norm';
+import { layerFromConfig } from '../../src/layers/registry';
 import { ReLU } from '../../src/layers/relu';
 import { Sigmoid } from '../../src/layers/sigmoid';
 import { Tanh } from '../../src/layers/tanh';
@@ -21,22 +20,9 @@ import { Sequential } from '../../src/net/sequential';
 import { SGD } from '../../src/optimizers/sgd';
 import { Rng } from '../../src/random';
 import { tensor, type Tensor } from '../../src/tensor';
+import { arbitraryKindSeed, kindCase, kindsWithoutExample } from '../helpers/every-kind';
 
 const RUNS = 100;
-
-type Factory = (config?: object) => Layer;
-const factories: Record<string, Factory> = {
-  Affine: (c) => new Affine((c as { units: number }) ?? { units: 5, init: 'xavier' }),
-  AffineNoBias: (c) => new Affine((c as { units: number }) ?? { units: 3, useBias: false }),
-  Sigmoid: () => new Sigmoid(),
-  Tanh: () => new Tanh(),
-  ReLU: () => new ReLU(),
-  Flatten: () => new Flatten(),
-  LocalResponseNorm: (c) => new LocalResponseNorm((c as { size: number }) ?? { size: 3, alpha: 0.5 }),
-  LocalContrastNorm: (c) => new LocalContrastNorm(c ?? { size: 3 }),
-};
-/** Kinds that take [channels, height, width] samples only. */
-const IMAGE_KINDS = new Set(['LocalResponseNorm', 'LocalContrastNorm']);
 
 function randomTensor(shape: number[], rng: Rng): Tensor {
   return tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-2, 2)));
@@ -46,29 +32,38 @@ function bits(a: Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-const arbitraryCase = fc.constantFrom(...Object.keys(factories)).chain((kind) => fc.record({
-  kind: fc.constant(kind),
-  n: fc.integer({ min: 1, max: 4 }),
-  sampleShape: fc.array(fc.integer({ min: 1, max: 5 }), IMAGE_KINDS.has(kind) ? { minLength: 3, maxLength: 3 } : { minLength: 1, maxLength: 3 }),
-  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-}));
+/** The layer of a random example, built, with its batch shape. */
+function builtCase(kind: string, seed: number): { layer: Layer; input: number[]; outputShape: number[]; rng: Rng } {
+  const rng = new Rng(seed);
+  const { layer, input } = kindCase(kind, rng);
+  const outputShape = layer.build(input.slice(1), rng);
+  return { layer, input, outputShape: [...outputShape], rng };
+}
 
-describe('every dense and local normalisation layer keeps the contract', () => {
-  test('backward never changes a param value, repeats exactly after zeroGrad, accumulates without it', () => {
+/** Params and buffers (running statistics), whose values backward must leave alone. */
+function state(layer: Layer): { value: Float32Array }[] {
+  return [...layer.params(), ...(layer.buffers?.() ?? [])];
+}
+
+describe('every registered layer kind keeps the contract', () => {
+  test('every kind has an example to build it from', () => {
+    expect(kindsWithoutExample()).toEqual([]);
+  });
+
+  test('backward never changes a param or buffer, repeats exactly after zeroGrad, accumulates without it', () => {
     fc.assert(
-      fc.property(arbitraryCase, ({ kind, n, sampleShape, seed }) => {
-        const rng = new Rng(seed);
-        const layer = factories[kind]();
-        const outputShape = layer.build(sampleShape, rng);
-        const x = randomTensor([n, ...sampleShape], rng);
+      fc.property(arbitraryKindSeed(), ({ kind, seed }) => {
+        const { layer, input, outputShape, rng } = builtCase(kind, seed);
+        const x = randomTensor(input, rng);
         const y = layer.forward(x, true);
-        expect(y.shape).toEqual([n, ...outputShape]);
+        expect(y.shape).toEqual([input[0], ...outputShape]);
         const dy = randomTensor([...y.shape], rng);
-        const values = layer.params().map((p) => p.value.slice());
+        const values = state(layer).map((p) => p.value.slice());
+        const unchanged = () => state(layer).forEach((p, i) => expect(bits(p.value)).toEqual(bits(values[i])));
 
         const dx1 = layer.backward(dy).data.slice();
         const grads1 = layer.params().map((p) => p.grad.slice());
-        layer.params().forEach((p, i) => expect(bits(p.value)).toEqual(bits(values[i])));
+        unchanged();
 
         layer.params().forEach((p) => p.grad.fill(0));
         const dx2 = layer.backward(dy).data.slice();
@@ -79,7 +74,7 @@ describe('every dense and local normalisation layer keeps the contract', () => {
         layer.params().forEach((p, i) =>
           p.grad.forEach((v, j) => expect(Math.abs(v - 2 * grads1[i][j])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(2 * grads1[i][j])))),
         );
-        layer.params().forEach((p, i) => expect(bits(p.value)).toEqual(bits(values[i])));
+        unchanged();
       }),
       { numRuns: RUNS, seed: 401 },
     );
@@ -87,13 +82,11 @@ describe('every dense and local normalisation layer keeps the contract', () => {
 
   test('a zero upstream gradient gives zero param grads and a zero dx', () => {
     fc.assert(
-      fc.property(arbitraryCase, ({ kind, n, sampleShape, seed }) => {
-        const rng = new Rng(seed);
-        const layer = factories[kind]();
-        layer.build(sampleShape, rng);
-        const y = layer.forward(randomTensor([n, ...sampleShape], rng), true);
+      fc.property(arbitraryKindSeed(), ({ kind, seed }) => {
+        const { layer, input, rng } = builtCase(kind, seed);
+        const y = layer.forward(randomTensor(input, rng), true);
         const dx = layer.backward(tensor([...y.shape]));
-        expect(dx.shape).toEqual([n, ...sampleShape]);
+        expect(dx.shape).toEqual(input);
         expect(dx.data.every((v) => v === 0)).toBe(true);
         layer.params().forEach((p) => expect(p.grad.every((g) => g === 0)).toBe(true));
       }),
@@ -101,21 +94,25 @@ describe('every dense and local normalisation layer keeps the contract', () => {
     );
   });
 
-  test('forward is repeatable, reuses its output buffer per batch size, and config() rebuilds the same layer', () => {
+  test('forward is repeatable in inference, reuses its output buffer per batch size, and config() rebuilds the same layer', () => {
     fc.assert(
-      fc.property(arbitraryCase, ({ kind, n, sampleShape, seed }) => {
-        const layer = factories[kind]();
-        layer.build(sampleShape, new Rng(seed));
-        const x = randomTensor([n, ...sampleShape], new Rng(seed + 1));
-        const y1 = layer.forward(x, true);
+      fc.property(arbitraryKindSeed(), ({ kind, seed }) => {
+        const { layer, input } = builtCase(kind, seed);
+        const x = randomTensor(input, new Rng(seed + 1));
+        const y1 = layer.forward(x, false);
         const first = y1.data.slice();
-        layer.forward(randomTensor([n, ...sampleShape], new Rng(seed + 2)), false);
+        layer.forward(randomTensor(input, new Rng(seed + 2)), false);
         const y3 = layer.forward(x, false);
         expect(bits(y3.data)).toEqual(bits(first));
-        if (kind !== 'Flatten') expect(y3).toBe(y1); // Flatten returns a view of its input instead
+        // The same buffer again (a layer that passes its input through, or views it, returns x's own buffer).
+        expect(y3.data.buffer).toBe(y1.data.buffer);
+        expect(y3.data.byteOffset).toBe(y1.data.byteOffset);
 
-        const twin = factories[kind](JSON.parse(JSON.stringify(layer.config())));
-        twin.build(sampleShape, new Rng(seed));
+        // A model file stores { kind, config }; the registry makes the layer again. Same seed, same init.
+        const twin = layerFromConfig(kind, JSON.parse(JSON.stringify(layer.config())));
+        const rebuilt = new Rng(seed);
+        kindCase(kind, rebuilt); // the draws the original made before build
+        twin.build(input.slice(1), rebuilt);
         expect(twin.kind).toBe(layer.kind);
         expect(twin.config()).toEqual(layer.config());
         expect(bits(twin.forward(x, false).data)).toEqual(bits(first));

@@ -7,77 +7,12 @@
 import fc from 'fast-check';
 import {
   Affine, AvgPool, BatchNorm, Conv2D, Dropout, Flatten, MaxPool, ReLU, Rng, Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh,
-  Adam, fit, gradCheck, layerFromConfig, layerKinds, kernelBackend, setKernelBackend, serializeModel, setThreads, threadStatus, threadsReady,
+  Adam, fit, kernelBackend, setKernelBackend, serializeModel, setThreads, threadStatus, threadsReady,
   tensor, wasmStatus, type Layer, type Tensor,
 } from '../../../src';
 
-/** A random layer of `kind` and an input shape it takes, or undefined for a kind this table does not know. */
-type Case = { layer: Layer; input: number[] };
-const CASES: Record<string, (rng: Rng) => Case> = {
-  Affine: (r) => ({ layer: new Affine({ units: 1 + r.int(4) }), input: [1 + r.int(3), 1 + r.int(6)] }),
-  ReLU: (r) => ({ layer: new ReLU(), input: [1 + r.int(3), 1 + r.int(3), 1 + r.int(4)] }),
-  Sigmoid: (r) => ({ layer: new Sigmoid(), input: [1 + r.int(3), 1 + r.int(6)] }),
-  Tanh: (r) => ({ layer: new Tanh(), input: [1 + r.int(3), 1 + r.int(6)] }),
-  Flatten: (r) => ({ layer: new Flatten(), input: [1 + r.int(3), 1 + r.int(3), 1 + r.int(3), 1 + r.int(3)] }),
-  Conv2D: (r) => {
-    const k = 1 + r.int(3);
-    return {
-      layer: new Conv2D({ filters: 1 + r.int(3), kernelSize: k, stride: 1 + r.int(2), padding: r.int(2) }),
-      input: [1 + r.int(2), 1 + r.int(3), k + r.int(4), k + r.int(4)],
-    };
-  },
-  MaxPool: (r) => {
-    const size = 2 + r.int(2);
-    return { layer: new MaxPool({ size, stride: 1 + r.int(size) }), input: [1 + r.int(2), 1 + r.int(3), size + r.int(4), size + r.int(4)] };
-  },
-  AvgPool: (r) => {
-    const size = 2 + r.int(2);
-    return { layer: new AvgPool({ size, stride: 1 + r.int(size) }), input: [1 + r.int(2), 1 + r.int(3), size + r.int(4), size + r.int(4)] };
-  },
-  BatchNorm: (r) => ({ layer: new BatchNorm(), input: r.int(2) === 0 ? [2 + r.int(3), 1 + r.int(5)] : [2 + r.int(2), 1 + r.int(3), 1 + r.int(4), 1 + r.int(4)] }),
-  Dropout: (r) => ({ layer: new Dropout({ rate: 0.3 }), input: [1 + r.int(3), 2 + r.int(8)] }),
-  LocalResponseNorm: (r) => ({ layer: layerFromConfig('LocalResponseNorm', { size: 1 + r.int(3), alpha: 0.5 }), input: [1 + r.int(2), 1 + r.int(4), 1 + r.int(4), 1 + r.int(4)] }),
-  LocalContrastNorm: (r) => ({ layer: layerFromConfig('LocalContrastNorm', { size: 3 }), input: [1 + r.int(2), 1 + r.int(3), 2 + r.int(4), 2 + r.int(4)] }),
-};
-
-/** Distinct values 0.04 apart (four finite-difference steps), shuffled, never exactly 0: no ties, no kink at a step. */
-function ladder(shape: number[], rng: Rng): Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tensor(shape, rng.shuffle(Array.from({ length: size }, (_, i) => (i - size / 2 + 0.5) * 0.04)));
-}
-
-export interface GradCheckSummary {
-  kinds: string[];
-  runs: number;
-  worstError: number;
-  failures: string[];
-}
-
-/** Gradient checks of every registered layer kind on random shapes (fast-check), on the kernels in use. */
-export function gradCheckEveryKind(runsPerKind: number, seed: number): GradCheckSummary {
-  const kinds = layerKinds();
-  const unknown = kinds.filter((k) => !(k in CASES));
-  if (unknown.length > 0) return { kinds, runs: 0, worstError: NaN, failures: [`no browser gradient-check case for ${unknown.join(', ')} (test/browser/pages/suite-core.ts)`] };
-  let runs = 0;
-  let worstError = 0;
-  const failures: string[] = [];
-  for (const kind of kinds) {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (caseSeed) => {
-        const rng = new Rng(caseSeed);
-        const { layer, input } = CASES[kind](rng);
-        layer.build(input.slice(1), rng);
-        const result = gradCheck(layer, ladder(input, rng), { seed: caseSeed, maxCoordinatesPerTensor: 8 });
-        runs++;
-        worstError = Math.max(worstError, result.maxError);
-        if (!result.passed) failures.push(`${kind} on [${input.join(', ')}] (seed ${caseSeed}): worst error ${result.maxError}`);
-        return result.passed;
-      }),
-      { numRuns: runsPerKind, seed },
-    );
-  }
-  return { kinds, runs, worstError, failures };
-}
+// Gradient checks of every registered kind, from the registry's examples: the same function the Node suite runs.
+export { gradCheckEveryKind, type GradCheckSummary } from '../../helpers/every-kind';
 
 /** A conv net through most kinds, for the kernel comparison and the training runs. */
 function convNet(seed: number): Sequential {
