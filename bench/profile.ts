@@ -31,16 +31,8 @@ const KERNEL_MODULES: Record<string, Record<string, unknown>> = {
   pooling: require('../src/kernels/pooling'),
   batchnorm: require('../src/kernels/batchnorm'),
   optimizer: require('../src/kernels/optimizer'),
-  conv: safeRequire('../src/kernels/conv'),
+  conv: require('../src/kernels/conv-product'),
 };
-
-function safeRequire(id: string): Record<string, unknown> {
-  try {
-    return require(id);
-  } catch {
-    return {};
-  }
-}
 
 interface Args { model: string; threads: number; batch: number; steps: number; repeats: number; json: boolean }
 

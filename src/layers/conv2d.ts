@@ -7,10 +7,11 @@
  * max((⌈n/s⌉ − 1)·s + f − n, 0) cells in total so that the output is ⌈n/s⌉, the odd cell on the
  * bottom/right (TensorFlow's rule; see kernels/conv-geometry.ts).
  *
- * Computed as im2col + ONE matrix product for the whole batch (the GEMM's long dimension is
- * N·outH·outW, which is what makes it fast):
+ * Computed as im2col of the whole batch + matrix products (the GEMMs' long dimension is N·outH·outW
+ * in backward; forward runs one GEMM per sample, writing each sample's [F × P] block of y in place):
  *   forward   cols = im2col(x)                 [C·kh·kw × N·P]      (P = outH·outW)
- *             Y = W · cols                     [F × N·P]  → rearranged (+ bias) to y [N, F, outH, outW]
+ *             y[n] = b + W · cols_n            [F × P] per sample, written into y [N, F, outH, outW] in place
+ *                                              (kernels/conv-product.ts: no [F × N·P] product, no transpose)
  *   backward  dY = dy rearranged to            [F × N·P];  db += Σ_columns dY
  *             dW += dY · colsᵀ                 [F × C·kh·kw]
  *             dx = col2im(Wᵀ · dY)             [N, C, H, W]
@@ -20,9 +21,10 @@ import { MemoryOwner } from '../memory';
 import { windowGeometry, type PaddingOption, type PairOption, type WindowGeometry } from '../kernels/conv-geometry';
 import { checkPaddingOption, copyWindowOption, imageShape } from './window-options';
 import { pairOption } from '../options';
-import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
+import { convForwardProduct } from '../kernels/conv-product';
+import { matmulTransA, matmulTransB } from '../kernels/gemm';
 import { col2im, im2col } from '../kernels/im2col';
-import { batchToFilterRows, filterRowsToBatch } from '../kernels/layout';
+import { batchToFilterRows } from '../kernels/layout';
 import { assertInitName, initWeights, type InitName } from './init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
 import { notBuiltError } from '../errors';
@@ -74,7 +76,7 @@ export class Conv2D implements Layer {
 
   // Buffers, reused while the batch size stays the same.
   private cols: Tensor | undefined; //   [C·kh·kw, N·P]  forward's column matrix, kept for dW
-  private product: Tensor | undefined; // [F, N·P]     W·cols in forward, dY in backward
+  private product: Tensor | undefined; // [F, N·P]     dY rearranged, in backward
   private output: Tensor | undefined; //  [N, F, outH, outW]
   private dCols: Tensor | undefined; //   [C·kh·kw, N·P]
   private dInput: Tensor | undefined; //  [N, C, H, W]
@@ -127,13 +129,11 @@ export class Conv2D implements Layer {
     const columns = batch * plane;
     this.allocate(batch, rows, columns);
     const cols = this.cols!.data;
-    const product = this.product!.data;
 
     im2col(x.data, cols, batch, this.channels, this.height, this.width,
       g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
-    matmul(w.value, cols, product, filters, rows, columns, false);
-    // [F, N·P] → [N, F, P], adding the bias on the way.
-    filterRowsToBatch(product, this.output!.data, filters, batch, plane, this.bias?.value);
+    // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass).
+    convForwardProduct(w.value, cols, this.output!.data, this.bias?.value, filters, rows, plane, batch);
     return this.output!;
   }
 
@@ -147,11 +147,11 @@ export class Conv2D implements Layer {
     const columns = batch * plane;
     const rows = this.channels * g.kernelH * g.kernelW;
     checkUpstreamGradient('Conv2D', dy, this.output!.shape);
+    this.allocateBackward(batch, rows, columns);
     const dY = this.product!.data;
     // [N, F, P] → [F, N·P]; db[f] += Σ of row f.
     batchToFilterRows(dy.data, dY, filters, batch, plane, this.bias?.grad);
     const w = this.weights!;
-    this.allocateBackward(batch, rows, columns);
     matmulTransB(dY, this.cols!.data, w.grad, filters, columns, rows, true);
     if (!this.inputGradient) {
       this.dInput!.data.fill(0);
@@ -194,7 +194,6 @@ export class Conv2D implements Layer {
     if (batch === this.batch) return;
     const g = this.geometry!;
     this.cols = reuse(this.cols, [rows, columns], this.memory);
-    this.product = reuse(this.product, [this.options.filters, columns], this.memory);
     this.output = reuse(this.output, [batch, this.options.filters, g.outH, g.outW], this.memory);
     this.batch = batch;
   }
@@ -202,6 +201,7 @@ export class Conv2D implements Layer {
   /** Backward's own buffers, allocated on the first backward for this batch size (inference never needs them). */
   private allocateBackward(batch: number, rows: number, columns: number): void {
     if (batch === this.backwardBatch) return;
+    this.product = reuse(this.product, [this.options.filters, columns], this.memory);
     this.dCols = reuse(this.dCols, [rows, columns], this.memory);
     this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width], this.memory);
     this.backwardBatch = batch;

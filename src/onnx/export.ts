@@ -11,16 +11,13 @@ import type { Sequential } from '../net/sequential';
 import { formatShape, sizeOf, type Shape } from '../tensor';
 import { OnnxError } from './errors';
 import { builtInExporter } from './layer-exporters';
+import { INPUT_NAME, MILLEFEUILLE_DOMAIN, OUTPUT_NAME } from './names';
 import { DataType, encodeModel, type AttributeProto, type FunctionProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto';
 import { floatTensor, int64Tensor } from './tensors';
 
 /** The opsets toOnnx can write (every op used has the same form across them). */
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 21;
-export const INPUT_NAME = 'input';
-export const OUTPUT_NAME = 'logits';
-/** The domain of the functions that spell out layers ONNX has no single op for. */
-export const MILLEFEUILLE_DOMAIN = 'ai.millefeuille';
 
 export interface ToOnnxOptions {
   /**

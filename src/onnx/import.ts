@@ -11,6 +11,7 @@
  * Nothing is guessed: an op, an attribute or a form that is not understood is an OnnxError naming the node.
  */
 import type { Layer } from '../layers/layer';
+import { layerFromConfig } from '../layers/registry';
 import { Sequential } from '../net/sequential';
 import { Rng } from '../random';
 import { formatShape, type Shape } from '../tensor';
@@ -198,7 +199,7 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
     }, () => {
       consumedNext = true;
     });
-    checkDataInputs(node, value, constants, ctx);
+    checkDataInputs(node, value, constants, producers, input.name!, ctx);
     if (imported.length === 0 && node.opType === 'Reshape' && (node.domain ?? '') === '') {
       // A reshape before any layer only says how the net sees its input ([784] as [1, 28, 28]): it becomes
       // the net's input shape (a batch of the graph's input reshaped the same way is what the net takes).
@@ -223,7 +224,7 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
     checkSingleOutput(last, consumers);
     for (const item of result === null ? [] : Array.isArray(result) ? result : [result]) {
       try {
-        shape = item.layer.build(shape, rng);
+        shape = outputShape(item.layer, shape, rng);
       } catch (err) {
         throw new OnnxError(`${describeNode(node)} cannot take its input ${formatShape(shape)}: ${(err as Error).message}`);
       }
@@ -245,6 +246,25 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
   }
   imported.forEach((item, index) => loadValues(item, index));
   return { net, normalization, producer };
+}
+
+/**
+ * The layer's output shape on `shape`, found by building a copy (from its kind and config) and disposing it:
+ * the layer itself is built once, by the net, so no weights are allocated twice. A kind the registry does
+ * not know (a custom layer without registerLayer) is built itself; the net's build replaces that.
+ */
+function outputShape(layer: Layer, shape: Shape, rng: Rng): Shape {
+  let probe: Layer;
+  try {
+    probe = layerFromConfig(layer.kind, layer.config());
+  } catch {
+    return layer.build(shape, rng);
+  }
+  try {
+    return probe.build(shape, rng);
+  } finally {
+    probe.dispose?.();
+  }
 }
 
 function loadValues(item: ImportedLayer, index: number): void {
@@ -335,15 +355,23 @@ function perSampleShape(info: { name?: string; type?: { tensorType?: { elemType?
   return perSample;
 }
 
-function checkDataInputs(node: NodeProto, value: string, constants: Map<string, TensorProto>, ctx: OnnxImportContext): void {
+function checkDataInputs(
+  node: NodeProto, value: string, constants: Map<string, TensorProto>, producers: Map<string, NodeProto>, graphInput: string, ctx: OnnxImportContext,
+): void {
   const inputs = node.input ?? [];
   if (inputs[0] !== value) {
     throw new OnnxError(`${describeNode(node)} reads "${value}" as input ${inputs.indexOf(value)}, not as its first (data) input; the graph is not a chain of layers`);
   }
   for (let i = 1; i < inputs.length; i++) {
-    if (inputs[i] !== '' && !constants.has(inputs[i])) {
-      throw ctx.error(`input ${i} "${inputs[i]}" is neither an initializer nor a Constant (a missing initializer, or a second branch joining here)`);
+    if (inputs[i] === '' || constants.has(inputs[i])) continue;
+    const producer = producers.get(inputs[i]);
+    if (producer || inputs[i] === graphInput) {
+      throw new OnnxError(
+        `the graph branches: ${describeNode(node)} joins "${inputs[i]}" (from ${producer ? describeNode(producer) : 'the graph input'}) ` +
+          'to its data input; only a chain of layers can become a Sequential',
+      );
     }
+    throw ctx.error(`input ${i} "${inputs[i]}" is missing: no initializer, Constant or node gives it`);
   }
 }
 

@@ -4,7 +4,8 @@
  * that is a chain of the supported ops (what torch.onnx.export writes for such models). A separate entry so
  * that protobufjs, which encodes the files, is loaded only by those who use it. Design: docs/onnx.md.
  */
-export { toOnnx, registerOnnxExporter, MIN_OPSET, MAX_OPSET, INPUT_NAME, OUTPUT_NAME, MILLEFEUILLE_DOMAIN } from './export';
+export { toOnnx, registerOnnxExporter, MIN_OPSET, MAX_OPSET } from './export';
+export { INPUT_NAME, OUTPUT_NAME, MILLEFEUILLE_DOMAIN } from './names';
 export type { ToOnnxOptions, OnnxExportContext, OnnxLayerExporter } from './export';
 export { fromOnnx, importOnnx, registerOnnxImporter } from './import';
 export type { FromOnnxOptions, ImportedModel, ImportedLayer, OnnxImportContext, OnnxNodeImporter } from './import';

@@ -12,6 +12,8 @@ interface Build {
   file: string | null;
   fma: { used: boolean; relaxedSimd: boolean; pinned: string } | null;
   forms: Form[];
+  convForwardProduct: (w: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
+    filters: number, k: number, plane: number, batch: number) => void;
   setThreads: (n: number) => void;
 }
 
@@ -27,11 +29,13 @@ function loadBuild(pin: '0' | '1'): Build {
       const gemm = require('../../src/kernels/gemm');
       const reference = require('../../src/kernels/reference');
       const threads = require('../../src/kernels/wasm/threads');
+      const conv = require('../../src/kernels/conv-product');
       const status = backend.wasmStatus();
       build = {
         file: status.file,
         fma: status.fma,
         setThreads: threads.setThreads,
+        convForwardProduct: conv.convForwardProduct,
         forms: [
           { fast: gemm.matmul, reference: reference.matmulReference },
           { fast: gemm.matmulTransA, reference: reference.matmulTransAReference },
@@ -73,6 +77,34 @@ const SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 7, 5], [4, 8, 8], [5, 9, 17], [13, 31, 23], [30, 25, 601], [33, 130, 9], [7, 2051, 9], [20, 1100, 12], [16, 200, 37],
 ];
 
+/** Conv2D's forward product against its definition in float64: worst error over the float32 bound (≤ 1 passes). */
+function convWorstRatio(build: Build, filters: number, k: number, plane: number, batch: number, withBias: boolean, seed: number): number {
+  const rng = new Rng(seed);
+  const fill = (len: number) => Float32Array.from({ length: len }, () => rng.uniform(-2, 2));
+  const w = fill(filters * k), cols = fill(k * batch * plane), bias = withBias ? fill(filters) : undefined;
+  const y = fill(batch * filters * plane + 3); // longer than needed, and not zero: every element must be written
+  const tail = y.slice(batch * filters * plane);
+  build.convForwardProduct(w, cols, y, bias, filters, k, plane, batch);
+  let worst = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let f = 0; f < filters; f++) {
+      for (let j = 0; j < plane; j++) {
+        let exact = bias ? bias[f] : 0, magnitude = Math.abs(exact);
+        for (let p = 0; p < k; p++) {
+          const t = w[f * k + p] * cols[p * batch * plane + n * plane + j];
+          exact += t;
+          magnitude += Math.abs(t);
+        }
+        const got = y[(n * filters + f) * plane + j];
+        worst = Math.max(worst, Math.abs(got - exact) / ((k + 2) * EPS * magnitude + Number.MIN_VALUE));
+      }
+    }
+  }
+  // Past the output, nothing is written.
+  for (let i = 0; i < tail.length; i++) if (y[batch * filters * plane + i] !== tail[i]) return Infinity;
+  return worst;
+}
+
 const builds: Record<string, Build> = { plain: loadBuild('0'), fma: loadBuild('1') };
 const relaxed = builds.fma.fma!.relaxedSimd;
 
@@ -94,6 +126,36 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
         for (const accumulate of [false, true]) expect(worstRatio(form, m, k, n, accumulate, seed++)).toBeLessThanOrEqual(1);
       }
     }
+  });
+
+  test("Conv2D's forward product (bias + W·cols per sample, into NCHW) equals its definition on ragged shapes", () => {
+    build.setThreads(1);
+    const rng = new Rng(5);
+    for (let i = 0; i < 24; i++) {
+      const filters = 1 + Math.floor(rng.uniform(0, 34)), k = 1 + Math.floor(rng.uniform(0, 60));
+      const plane = 1 + Math.floor(rng.uniform(0, 70)), batch = 1 + Math.floor(rng.uniform(0, 4));
+      expect(convWorstRatio(build, filters, k, plane, batch, i % 3 !== 0, 1000 + i)).toBeLessThanOrEqual(1);
+    }
+    expect(convWorstRatio(build, 30, 25, 576, 2, true, 7)).toBeLessThanOrEqual(1); // SimpleConvNet's layer
+  });
+
+  test("Conv2D's forward product gives the same bits on 1 and 2 threads", () => {
+    const rng = new Rng(11);
+    const [filters, k, plane, batch] = [30, 25, 121, 13];
+    const w = Float32Array.from({ length: filters * k }, () => rng.uniform(-1, 1));
+    const cols = Float32Array.from({ length: k * batch * plane }, () => rng.uniform(-1, 1));
+    const bias = Float32Array.from({ length: filters }, () => rng.uniform(-1, 1));
+    const run = () => {
+      const y = new Float32Array(batch * filters * plane);
+      build.convForwardProduct(w, cols, y, bias, filters, k, plane, batch);
+      return Buffer.from(y.buffer);
+    };
+    build.setThreads(1);
+    const one = run();
+    build.setThreads(2);
+    const two = run();
+    build.setThreads(1);
+    expect(two.equals(one)).toBe(true);
   });
 
   test('gives the same bits on 1 and 2 threads', () => {

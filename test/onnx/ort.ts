@@ -31,3 +31,25 @@ export function worstRelative(a: ArrayLike<number>, b: ArrayLike<number>): { err
   }
   return { error, index };
 }
+
+/**
+ * The first index where two float arrays differ in value (NaN equals NaN, 0 and −0 differ), or −1; a loop,
+ * because Jest's toEqual on arrays of a million numbers takes seconds each.
+ */
+export function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+/** Every param and buffer of two nets, concatenated in order, as one array each. */
+export function netState(net: { params(): { value: Float32Array }[]; buffers(): { value: Float32Array }[] }): Float32Array {
+  const parts = [...net.params().map((p) => p.value), ...net.buffers().map((b) => b.value)];
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -147,3 +147,42 @@ function partRange(units: number, parts: number, t: number, unit: number, size: 
   const hi = Math.min(size, Math.floor((units * (t + 1)) / parts) * unit);
   return [lo, hi];
 }
+
+/**
+ * Conv2D forward's product into NCHW, bias included (assembly/conv-product.ts): y[n] = bias + W·cols_n for
+ * every sample n, split over the threads by whole samples (each sample's bits do not depend on the split).
+ * `bias` may be undefined (no bias). Returns true; staging throws a KernelMemoryError when memory runs out.
+ */
+export function convForwardProductWasm(
+  w: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
+  filters: number, k: number, plane: number, batch: number,
+): boolean {
+  if (batch === 0 || filters === 0 || plane === 0) return true;
+  const colsLength = k * batch * plane;
+  const yLength = batch * filters * plane;
+  if (!beginStaging(stagedBytes(w, filters * k) + stagedBytes(cols, colsLength) + stagedBytes(y, yLength) +
+    (bias === undefined ? 0 : stagedBytes(bias, filters)))) return false;
+  const wOff = place(w, filters * k, true);
+  const colsOff = place(cols, colsLength, true);
+  const yOff = place(y, yLength, false);
+  const biasOff = bias === undefined ? 0 : place(bias, filters, true);
+  const ex = kernels!.exports;
+  const threads = getThreads();
+  const parts = Math.min(threads, batch, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
+  if (parts <= 1) {
+    ex.convForwardProduct(wOff, colsOff, yOff, biasOff, filters, k, plane, batch, 0, batch, workspace(0));
+  } else {
+    const seq = beginBatch();
+    for (let t = 1; t < parts; t++) {
+      const args = workerArgs(t - 1);
+      args[0] = wOff; args[1] = colsOff; args[2] = yOff; args[3] = biasOff; args[4] = filters; args[5] = k;
+      args[6] = plane; args[7] = batch; args[8] = Math.floor((batch * t) / parts); args[9] = Math.floor((batch * (t + 1)) / parts);
+      args[10] = workspace(t);
+      start(t - 1, 'convForwardProduct', seq);
+    }
+    ex.convForwardProduct(wOff, colsOff, yOff, biasOff, filters, k, plane, batch, 0, Math.floor(batch / parts), workspace(0));
+    waitAll(parts - 1, seq);
+  }
+  copyOut(y, yOff, yLength);
+  return true;
+}

@@ -27,6 +27,10 @@ export interface KernelExports {
     a: number, lda: number, b: number, ldb: number, c: number, n: number, k: number,
     i0: number, i1: number, j0: number, j1: number, accumulate: number, ws: number,
   ): void;
+  convForwardProduct(
+    w: number, cols: number, y: number, bias: number, filters: number, k: number, plane: number, batch: number,
+    n0: number, n1: number, ws: number,
+  ): void;
 }
 
 export interface WasmKernels {

@@ -7,7 +7,8 @@
 //                                                       (4×4 / 2×8 for a last narrow panel / short block)
 //
 // (A·Bᵀ with a long sum into a small C goes to gemm-dot.ts instead.) Measured alternatives that lost
-// here: a 5×8 tile, unrolling the p loop, reading full B panels unpacked.
+// here: a 5×8 tile, unrolling the p loop, reading full B panels unpacked; and (issue 13, on a loaded
+// 2-core EPYC) packing all of a few-row A once and B one panel at a time: no measurable change.
 //
 // A and B are addressed through (row stride, column stride) in elements, so the same driver serves
 // C = A·B, Aᵀ·B and A·Bᵀ: only the packing reads differently.
@@ -81,30 +82,41 @@ export function gemm(
         packRowsA(a, aRs, aCs, ic, mr, pc, kc, packA);
         const cRow = c + <usize>ic * ldc;
         for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const pb = packB + (<usize>(jr * kc) << 2);
-          const cTile = cRow + (<usize>(jc + jr) << 2);
-          if (mr == MR && nr == NR) {
-            kernel4x8(packA, pb, kc, cTile, ldc, load);
-          } else {
-            // Edge tile: run the same micro-kernel on a 4×8 scratch tile, copy the valid part.
-            // (A last panel of ≤ 4 columns takes the 4×4 kernel: half the work of 4×8.)
-            if (load) copyTile(cTile, ldc, tile, NR << 2, mr, nr);
-            // (A last row block of ≤ 2 rows takes the 2×8 kernel.)
-            if (nr <= 4) kernel4x4(packA, pb, kc, tile, NR << 2, load);
-            else if (mr <= 2) kernel2x8(packA, pb, kc, tile, NR << 2, load);
-            else kernel4x8(packA, pb, kc, tile, NR << 2, load);
-            copyTile(tile, NR << 2, cTile, ldc, mr, nr);
-          }
+          microTile(packA, packB + (<usize>(jr * kc) << 2), kc, cRow + (<usize>(jc + jr) << 2), ldc, mr, min(NR, nc - jr), load, tile);
         }
       }
     }
   }
 }
 
+/**
+ * One mr×nr block of C (mr ≤ 4, nr ≤ 8) from a packed A block and a packed B panel. Full 4×8, 2×8 and 4×4
+ * blocks are written in place; other edges run the 4×8 kernel on a scratch tile and copy the valid part.
+ * Every kernel gives each element the same instruction sequence, so the choice changes no bit.
+ */
+// @ts-ignore: decorator
+@inline function microTile(pa: usize, pb: usize, kc: i32, cTile: usize, ldc: usize, mr: i32, nr: i32, load: bool, tile: usize): void {
+  if (nr == NR) {
+    if (mr == MR) { kernel4x8(pa, pb, kc, cTile, ldc, load); return; }
+    if (mr == 2) { kernel2x8(pa, pb, kc, cTile, ldc, load); return; }
+  } else if (nr == 4 && mr == MR) {
+    kernel4x4(pa, pb, kc, cTile, ldc, load);
+    return;
+  }
+  if (load) copyTile(cTile, ldc, tile, NR << 2, mr, nr);
+  // (A last panel of ≤ 4 columns takes the 4×4 kernel: half the work of 4×8; ≤ 2 rows the 2×8 kernel.)
+  if (nr <= 4) kernel4x4(pa, pb, kc, tile, NR << 2, load);
+  else if (mr <= 2) kernel2x8(pa, pb, kc, tile, NR << 2, load);
+  else kernel4x8(pa, pb, kc, tile, NR << 2, load);
+  copyTile(tile, NR << 2, cTile, ldc, mr, nr);
+}
+
+/** Copies rows × cols floats (≤ 4 × 8): element moves, as memory.copy is a runtime call costing more than this. */
 function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, rows: i32, cols: i32): void {
-  const bytes = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) memory.copy(dst + <usize>r * dstStride, src + <usize>r * srcStride, bytes);
+  for (let r = 0; r < rows; r++) {
+    const s = src + <usize>r * srcStride, d = dst + <usize>r * dstStride;
+    for (let j = 0; j < cols; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+  }
 }
 
 /** packA[p·4 + r] = A(ic + r, pc + p); rows past `mr` are zero. */

@@ -2,6 +2,7 @@
 // No kernel allocates: the stub runtime's heap is never used, the JS side owns all memory past heapBase().
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export { gemmDot } from './gemm-dot';
+export { convForwardProduct } from './conv-product';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
 export { adamUpdate } from './optimizer';
