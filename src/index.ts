@@ -31,8 +31,8 @@ export { Sequential } from './net/sequential';
 export type { SequentialOptions, NamedParam, NamedBuffer } from './net/sequential';
 export { gradCheck, assertGradCheck, GradCheckError } from './net/gradcheck';
 export type { GradCheckOptions, GradCheckResult, GradCheckCoordinate, GradCheckTarget } from './net/gradcheck';
-export { heNormal, xavierUniform, initWeights, assertInitName, INIT_NAMES } from './net/init';
-export type { InitName } from './net/init';
+export { heNormal, xavierUniform, initWeights, assertInitName, INIT_NAMES } from './layers/init';
+export type { InitName } from './layers/init';
 // Optimizers, schedules, training, model files (issue 4)
 export { OptionError, TrainingDivergedError, ModelFileError } from './net/errors';
 export { Optimizer, globalGradNorm } from './optimizers/optimizer';

@@ -142,6 +142,11 @@ function trainedMetadata(metadata: Record<string, unknown> | undefined, dir: str
   if (typeof metadata.dataset !== 'string') bad('"dataset" is not a name');
   const norm = metadata.normalization as Partial<Normalization> | undefined;
   if (norm !== undefined && (typeof norm.mean !== 'number' || typeof norm.std !== 'number' || !(norm.std > 0))) bad('the input normalisation');
+  // Pixels are x = (p/255 − mean) / std: a std like 1e-300 turns every input into ±Infinity (and a mean of
+  // 1e300 into a constant). nn train stores the statistics of pixels in [0, 1]; allow a wide margin.
+  if (norm !== undefined && (!(Math.abs(norm.mean!) <= 1e6) || !(norm.std! >= 1e-6 && norm.std! <= 1e6))) {
+    bad(`the input normalisation is mean ${norm.mean}, std ${norm.std}; nn train stores |mean| ≤ 1e6 and a std from 1e-6 to 1e6`);
+  }
   const features = metadata.features as Partial<FeatureEncoding> | undefined;
   if (features !== undefined) {
     const width = features.columns?.length;

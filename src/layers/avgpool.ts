@@ -9,10 +9,8 @@
  * default). Without padding the two agree.
  */
 import { MemoryOwner } from '../memory';
-import {
-  copyWindowOption, imageShape, poolWindow, windowGeometry,
-  type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
-} from '../kernels/conv-geometry';
+import { windowGeometry, type PaddingOption, type PairOption, type WindowGeometry } from '../kernels/conv-geometry';
+import { copyWindowOption, imageShape, poolWindow, type PoolWindowConfig } from './window-options';
 import { booleanOption, optionsObject } from '../options';
 import { avgPoolBackward, avgPoolForward } from '../kernels/pooling';
 import { notBuiltError } from '../errors';

@@ -6,10 +6,8 @@
  * smaller than the window (so every window holds a real cell). Output size ⌊(n + 2p − f)/s⌋ + 1.
  */
 import { MemoryOwner } from '../memory';
-import {
-  copyWindowOption, imageShape, poolWindow, windowGeometry,
-  type PaddingOption, type PairOption, type PoolWindowConfig, type WindowGeometry,
-} from '../kernels/conv-geometry';
+import { windowGeometry, type PaddingOption, type PairOption, type WindowGeometry } from '../kernels/conv-geometry';
+import { copyWindowOption, imageShape, poolWindow, type PoolWindowConfig } from './window-options';
 import { optionsObject } from '../options';
 import { maxPoolBackward, maxPoolForward } from '../kernels/pooling';
 import { notBuiltError } from '../errors';
