@@ -57,10 +57,9 @@ export {
 export type { Schedule, ScheduleConfig, ScheduleKind } from './optimizers/schedules';
 export { fit, evaluate, predict, argmaxRows } from './net/train';
 export type { FitOptions, BatchInfo, EpochInfo, History, TrainingState } from './net/train';
-export { BatchGatherer, epochBatches, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail } from './data/batches';
-export type { EpochBatches } from './data/batches';
-export { NonFiniteDataError, assertFiniteTensor, assertFiniteDataset } from './data/finite';
-export type { Dataset } from './data/batches';
+export { BatchGatherer, RowReader, epochBatches, fillOrder, isByteInputs, sampleCount, sliceInputs, sliceRows, sliceTargets, splitTail } from './data/batches';
+export type { ByteInputs, Dataset, EpochBatches, Inputs } from './data/batches';
+export { NonFiniteDataError, assertFiniteTensor, assertFiniteInputs, assertFiniteDataset } from './data/finite';
 // Models in memory (model.json text + weights bytes); save/load of directories are in millefeuille/node.
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './net/model-bytes';
 export type { SaveExtras, LoadedModel, ModelFile, TensorEntry, BinaryManifest, SerializedModel, ModelParts, ModelSource } from './net/model-bytes';
@@ -89,7 +88,7 @@ export { outputSize, resolvePadding, windowGeometry } from './kernels/conv-geome
 export type { PairOption, PaddingOption, WindowGeometry } from './kernels/conv-geometry';
 
 // Pixels to tensors (MNIST's or any greyscale images); reading IDX files and MNIST is in millefeuille/node (issue 5)
-export { imagesToTensor, labelsToInt32, pixelStats, pixelLookup, UNIT_SCALING } from './data/pixels';
+export { imagesToTensor, imagesToInputs, labelsToInt32, pixelStats, pixelLookup, UNIT_SCALING } from './data/pixels';
 export type { Normalization } from './data/pixels';
 export { randomShift, shiftImages } from './data/augment';
 export type { Augment, ShiftOptions } from './data/augment';

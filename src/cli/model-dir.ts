@@ -11,7 +11,8 @@ import { UNIT_SCALING, type Normalization } from '../data/mnist';
 import type { FeatureScaling } from '../data/features';
 import type { ModelSpec } from '../models/spec';
 import { load, type LoadedModel } from '../net/serialize';
-import { formatShape, reshape, sizeOf, type Tensor } from '../tensor';
+import { isByteInputs, type Inputs } from '../data/batches';
+import { ShapeError, formatShape, reshape, sizeOf, type Tensor } from '../tensor';
 import { CliError } from './errors';
 
 /** Where the training data came from, so that --resume finds the same rows and eval knows what to ask for. */
@@ -171,7 +172,10 @@ function inputEncoding(inputShape: readonly number[], trained: TrainedMetadata |
   return undefined;
 }
 
-/** [N, 1, H, W] images (or [N, D] features) seen with the model's own per-sample input shape. */
-export function asModelInput(images: Tensor, inputShape: readonly number[]): Tensor {
-  return reshape(images, [images.shape[0], ...inputShape]);
+/** [N, 1, H, W] images (tensor or bytes, or [N, D] features) seen with the model's own per-sample input shape. */
+export function asModelInput<X extends Inputs>(images: X, inputShape: readonly number[]): X {
+  if (!isByteInputs(images)) return reshape(images as Tensor, [images.shape[0], ...inputShape]) as X;
+  const shape = [images.shape[0], ...inputShape];
+  if (sizeOf(shape) !== images.bytes.length) throw new ShapeError(`cannot see images ${formatShape(images.shape)} as ${formatShape(shape)}`);
+  return { ...images, shape } as X;
 }
