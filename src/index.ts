@@ -124,7 +124,7 @@ export type { ReportInput, ReportImages, ReportValue } from './report/html';
 // (Reading CSV/IDX files, downloading and reading spec files need Node: millefeuille/node.)
 export { DATASETS, DATASET_NAMES, MNIST, FASHION_MNIST, KMNIST, findDataset, IDX_FILE_KEYS } from './data/datasets';
 export type { IdxDatasetSpec, IdxDatasetFiles, DatasetFile, IdxFileKey } from './data/datasets';
-export { columnStats, featuresToTensor } from './data/features';
+export { columnStats, featuresToTensor, scaleFeaturesInPlace, permuteRowsInPlace } from './data/features';
 export type { FeatureScaling } from './data/features';
 export { modelFromSpec, parseModelSpec, specRecipe, ModelSpecError, DEFAULT_SPEC_RECIPE } from './models/spec';
 export type { ModelSpec, LayerSpec, ModelFromSpecOptions } from './models/spec';

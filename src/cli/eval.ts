@@ -1,13 +1,16 @@
 /**
- * `nn eval DIR mnist`: the saved model's accuracy on the MNIST test set, with the input normalisation
- * it was trained with, and the 10×10 confusion matrix (rows: true digit, columns: predicted digit).
+ * `nn eval DIR [dataset]` / `nn eval DIR --data PATH`: the saved model's accuracy on a test set — the
+ * dataset it was trained on (or the one named), or the user's file — encoded as in training (eval-data.ts),
+ * and the K×K confusion matrix (rows: true class, columns: predicted class).
  */
 import { Argument, Command } from 'commander';
-import { imagesToTensor, labelsToInt32, loadMnist } from '../data/mnist';
+import { DATASET_NAMES } from '../data/datasets';
 import { SoftmaxCrossEntropy } from '../losses/softmax-cross-entropy';
 import { argmaxRows, predict } from '../net/train';
+import { sizeOf } from '../tensor';
 import { CliError } from './errors';
-import { asModelInput, loadMnistModel } from './model-dir';
+import { evaluationSamples } from './eval-data';
+import { asModelInput, loadModelDir } from './model-dir';
 import type { Sequential } from '../net/sequential';
 import type { Tensor } from '../tensor';
 import { positiveInt } from './options';
@@ -17,6 +20,7 @@ import * as path from 'node:path';
 
 export interface EvalFlags {
   dataDir?: string;
+  data?: string;
   testLimit?: number;
   json?: boolean;
   report?: string | boolean;
@@ -30,13 +34,14 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('test accuracy and confusion matrix of a saved model')
     .argument('<dir>', 'the model directory (written by nn train)')
-    .addArgument(new Argument('[dataset]', 'the dataset').choices(['mnist']).default('mnist'))
-    .option('--data-dir <dir>', 'MNIST directory (default: $NN_DATA_DIR, else the per-user cache; downloaded if missing)')
-    .option('--test-limit <n>', 'evaluate the first N test images only', positiveInt)
+    .addArgument(new Argument('[dataset]', 'a dataset by name [default: the one the model was trained on]').choices(DATASET_NAMES))
+    .option('--data <path>', 'evaluate on your own labelled data: a CSV (the model\'s columns), an IDX pair IMAGES,LABELS or a directory (its test pair)')
+    .option('--data-dir <dir>', 'the named dataset\'s directory (default: its variable, e.g. $NN_DATA_DIR, else the per-user cache; downloaded if missing)')
+    .option('--test-limit <n>', 'evaluate the first N test samples only', positiveInt)
     .option('--report [file]', `write the evaluation as a report page (default file: DIR/${EVAL_REPORT_FILE})`)
     .option('--json', 'print one JSON object: {"event":"eval","model","testAccuracy","testLoss","samples","confusion"}')
-    .action(async (dir: string, _dataset: string, flags: EvalFlags) => {
-      await runEval(dir, flags);
+    .action(async (dir: string, dataset: string | undefined, flags: EvalFlags) => {
+      await runEval(dir, flags, dataset);
     });
 }
 
@@ -44,39 +49,42 @@ export interface EvalResult {
   accuracy: number;
   loss: number;
   samples: number;
-  /** confusion[t][p]: test images of digit t classified as p. */
+  /** confusion[t][p]: test samples of class t classified as p. */
   confusion: number[][];
-  /** The raw scores [N, 10] of the pass (for the report's probabilities). */
+  /** The raw scores [N, classes] of the pass (for the report's probabilities). */
   scores: Tensor;
 }
 
-export async function runEval(dir: string, flags: EvalFlags): Promise<void> {
-  const model = loadMnistModel(dir);
-  const data = await loadMnist({ dataDir: flags.dataDir });
-  const count = Math.min(flags.testLimit ?? data.test.count, data.test.count);
-  const images = imagesToTensor(data.test.images, data.test.rows, data.test.cols, 0, count, model.normalization);
-  const labels = labelsToInt32(data.test.labels, 0, count);
-  const result = evaluateWithConfusion(model.net, images, labels, model.net.inputShape);
+export async function runEval(dir: string, flags: EvalFlags, dataset?: string): Promise<void> {
+  const model = loadModelDir(dir);
+  const samples = await evaluationSamples(model, dataset, { data: flags.data, dataDir: flags.dataDir, limit: flags.testLimit });
+  const labels = samples.y!;
+  const result = evaluateWithConfusion(model.net, samples.x, labels, model.net.inputShape);
+  const count = labels.length;
+  const modelName = model.trained?.model;
   const reportFile = flags.report === undefined || flags.report === false
     ? undefined
     : writeEvalReport(
       flags.report === true ? path.join(dir, EVAL_REPORT_FILE) : flags.report,
-      { net: model.net, dir, run: model.mnist?.run, modelName: model.mnist?.model, history: model.training?.history },
+      {
+        net: model.net, dir, run: model.trained?.run, modelName, history: model.training?.history,
+        title: samples.title, classNames: model.classNames, description: model.trained?.spec?.description,
+      },
       result.scores, labels,
-      { pixels: data.test.images, width: data.test.cols, height: data.test.rows, label: testSetLabel(count, data.test.count) },
+      { ...samples.images, label: testSetLabel(count, samples.total, samples.title, samples.noun) },
     );
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({ event: 'eval', model: model.mnist?.model ?? null, testAccuracy: result.accuracy, testLoss: result.loss, samples: result.samples, confusion: result.confusion })}\n`,
+      `${JSON.stringify({ event: 'eval', model: modelName ?? null, testAccuracy: result.accuracy, testLoss: result.loss, samples: result.samples, confusion: result.confusion })}\n`,
     );
     return;
   }
-  const name = model.mnist ? `${model.mnist.model} model` : 'model';
+  const name = modelName ? `${modelName} model` : 'model';
   process.stdout.write(
     `${name} in ${dir}: test accuracy ${formatPercent(result.accuracy)} ` +
-      `(${result.samples.toLocaleString('en-US')} images, ${Math.round((1 - result.accuracy) * result.samples)} wrong, loss ${result.loss.toFixed(4)})\n\n`,
+      `(${result.samples.toLocaleString('en-US')} ${samples.noun} of ${samples.title}, ${Math.round((1 - result.accuracy) * result.samples)} wrong, loss ${result.loss.toFixed(4)})\n\n`,
   );
-  process.stdout.write(`${formatConfusion(result.confusion)}\n`);
+  process.stdout.write(`${formatConfusion(result.confusion, model.classNames)}\n`);
   if (reportFile !== undefined) process.stdout.write(`\nreport: ${path.relative(process.cwd(), reportFile) || reportFile}\n`);
 }
 
@@ -86,11 +94,12 @@ export function evaluateWithConfusion(
   labels: Int32Array,
   inputShape: readonly number[],
 ): EvalResult {
-  if (images.shape[0] === 0) throw new CliError('no test images to evaluate');
+  if (images.shape[0] === 0) throw new CliError('no test samples to evaluate');
   const scores = predict(net, asModelInput(images, inputShape), TEST_BATCH_SIZE);
   const loss = new SoftmaxCrossEntropy().forward(scores, labels);
   const predicted = argmaxRows(scores);
-  const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  const classes = sizeOf(net.outputShape);
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
   for (let i = 0; i < labels.length; i++) {
     confusion[labels[i]][predicted[i]]++;
@@ -99,18 +108,26 @@ export function evaluateWithConfusion(
   return { accuracy: correct / labels.length, loss, samples: labels.length, confusion, scores };
 }
 
-/** The matrix with row totals and per-digit recall, right-aligned. */
-export function formatConfusion(confusion: number[][]): string {
+/**
+ * The matrix with row totals and per-class recall, right-aligned. Classes named other than 0, 1, 2 … are
+ * numbered in the matrix and listed with their names below it.
+ */
+export function formatConfusion(confusion: number[][], classNames?: readonly string[]): string {
   const width = Math.max(5, ...confusion.flat().map((v) => String(v).length)) + 1;
   const cell = (v: string | number): string => String(v).padStart(width);
+  const named = classNames !== undefined && !classNames.every((n, k) => n === String(k));
+  const digits = classNames === undefined || (!named && confusion.length === 10);
+  const noun = digits ? 'digit' : 'class';
+  const head = Math.max(5, String(confusion.length - 1).length + 1);
   const lines = [
-    'confusion matrix (rows: true digit, columns: predicted digit)',
-    `${'true'.padEnd(5)}${confusion.map((_, j) => cell(j)).join('')}${cell('total')}   recall`,
+    `confusion matrix (rows: true ${noun}, columns: predicted ${noun})`,
+    `${'true'.padEnd(head)}${confusion.map((_, j) => cell(j)).join('')}${cell('total')}   recall`,
   ];
   confusion.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
     const recall = total > 0 ? formatPercent(row[i] / total) : '–';
-    lines.push(`${String(i).padEnd(5)}${row.map((v) => cell(v)).join('')}${cell(total)}  ${recall.padStart(7)}`);
+    lines.push(`${String(i).padEnd(head)}${row.map((v) => cell(v)).join('')}${cell(total)}  ${recall.padStart(7)}`);
   });
+  if (named) lines.push(`classes: ${classNames!.map((n, k) => `${k} = ${n}`).join(', ')}`);
   return lines.join('\n');
 }

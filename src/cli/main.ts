@@ -3,6 +3,7 @@
  * one file per command. Every failure ends here as ONE line on stderr and a non-zero exit code.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDatasets } from './datasets';
 import { registerDemo } from './demo';
 import { registerEval } from './eval';
 import { CliError, reportError } from './errors';
@@ -16,7 +17,7 @@ import '../kernels/wasm/node-threads';
 export function buildProgram(): Command {
   const program = new Command('nn');
   program
-    .description('millefeuille: train, evaluate and use layer-separated neural networks (MNIST built in)')
+    .description('millefeuille: train, evaluate and use layer-separated neural networks (MNIST, Fashion-MNIST, KMNIST built in; or your own CSV/IDX data)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
@@ -32,6 +33,8 @@ Examples:
   nn eval mnist-best mnist               test accuracy and confusion matrix of a saved model
   nn predict mnist-best digit.pgm        classify a 28×28 PGM image (or an IDX image file)
   nn summary mnist-best                  layers, shapes and parameter counts
+  nn train fashion-mnist --model cnn     another dataset by name (nn datasets lists them)
+  nn train --data data.csv --label-column species --model spec.json   your CSV, your layers
   nn demo                                a page to draw digits on and train in the browser
 
 Run "nn <command> --help" for the options of a command.`);
@@ -39,6 +42,7 @@ Run "nn <command> --help" for the options of a command.`);
   registerEval(program);
   registerPredict(program);
   registerSummary(program);
+  registerDatasets(program);
   registerDemo(program);
   return program;
 }

@@ -1,16 +1,39 @@
 /**
- * A model directory as the CLI sees it: the net and optimizer from `load`, plus the MNIST metadata
- * `nn train` stores (model name, input normalisation, the recipe it was trained with, its test accuracy),
- * and the check that the net fits MNIST at all.
+ * A model directory as the CLI sees it: the net and optimizer from `load`, plus the metadata `nn train`
+ * stores — the dataset and model it was trained on, how inputs are encoded (pixel normalisation or the CSV
+ * feature columns and their scaling), the class names, the recipe, the test accuracy.
+ *
+ * `loadModelDir` accepts any saved model (`nn summary` works on all of them); `loadMnistModel` additionally
+ * checks that the net classifies 28×28 images into 10 classes (`nn demo`, and MNIST's eval/predict).
  */
 import * as fs from 'node:fs';
 import { UNIT_SCALING, type Normalization } from '../data/mnist';
+import type { FeatureScaling } from '../data/features';
+import type { ModelSpec } from '../models/spec';
 import { load, type LoadedModel } from '../net/serialize';
 import { formatShape, reshape, sizeOf, type Tensor } from '../tensor';
 import { CliError } from './errors';
 
-/** Everything `nn train mnist` decided, stored in the model so that eval, predict and --resume agree. */
-export interface MnistRunConfig {
+/** Where the training data came from, so that --resume finds the same rows and eval knows what to ask for. */
+export interface DataChoice {
+  /** A dataset by name (mnist, fashion-mnist, kmnist). */
+  dataset?: string;
+  /** --data: an IDX pair (IMAGES,LABELS), a directory of IDX pairs, or a CSV file (absolute paths). */
+  path?: string;
+  format?: 'idx' | 'csv';
+  /** CSV: the label column as given (a name or a 1-based number). */
+  labelColumn?: string;
+  /** --test: the test file(s); else a directory's test pair; else held-out rows. */
+  test?: string;
+  /** Rows held out as the test set when there is no test file (a count or a fraction). */
+  testSplit?: number;
+  /** The seed of the random split into test, validation and training rows (user data only). */
+  splitSeed?: number;
+}
+
+/** Everything `nn train` decided, stored in the model so that eval, predict and --resume agree. */
+export interface RunConfig {
+  /** A zoo model (mlp, cnn, best) or the spec file it was built from. */
   model: string;
   epochs: number;
   batchSize: number;
@@ -21,59 +44,129 @@ export interface MnistRunConfig {
   shift: number;
   normalize: 'scale' | 'standardize';
   seed: number;
-  /** Training images used (the first `trainCount` of the training file). */
+  /** Training samples used. For a named dataset: the first `trainCount` of the training file. */
   trainCount: number;
-  /** Validation images (the last `validation` of the training file). */
+  /** Validation samples. For a named dataset: the last `validation` of the training file. */
   validation: number;
+  /** Absent in models saved before issue 16: MNIST. */
+  data?: DataChoice;
 }
 
-export interface MnistMetadata {
-  dataset: 'mnist';
+/** The name under which models of issue 9–14 stored their run. */
+export type MnistRunConfig = RunConfig;
+
+/** CSV inputs: the feature columns in order, and the scaling measured on the training rows. */
+export interface FeatureEncoding extends FeatureScaling {
+  columns: string[];
+  labelColumn: string;
+}
+
+/** What `nn train` stores in model.json's metadata. */
+export interface TrainedMetadata {
+  /** mnist, fashion-mnist, kmnist, idx or csv. */
+  dataset: string;
   model: string;
-  normalization: Normalization;
-  run: MnistRunConfig;
+  /** Image inputs: x = (pixel/255 − mean) / std. */
+  normalization?: Normalization;
+  /** CSV inputs. */
+  features?: FeatureEncoding;
+  /** Class index → name (CSV string labels, Fashion-MNIST's articles …). */
+  classNames?: string[];
+  /** The layer list and recipe of a --model FILE.json. */
+  spec?: ModelSpec;
+  /** Absent only in models whose metadata was written by hand or another tool. */
+  run?: RunConfig;
   /** Set once training finished and the test set was evaluated. */
   testAccuracy?: number;
   testSamples?: number;
 }
 
-export interface MnistModelDir extends LoadedModel {
+export type MnistMetadata = TrainedMetadata;
+
+/** How a model's inputs are made from data: pixel bytes (images) or CSV feature columns. */
+export type InputEncoding =
+  | { kind: 'pixels'; normalization: Normalization; rows: number; cols: number }
+  | { kind: 'features'; features: FeatureEncoding };
+
+export interface ModelDir extends LoadedModel {
   dir: string;
-  /** Undefined for a model saved by the library without `nn train` metadata. */
   metadata?: Record<string, unknown>;
-  mnist?: MnistMetadata;
+  /** Undefined for a model saved by the library without `nn train` metadata. */
+  trained?: TrainedMetadata;
+  /** Undefined when nothing says how to feed the model (a library model that is not 28×28 images). */
+  input?: InputEncoding;
+  /** One name per output class ("0", "1", … when the model does not say). */
+  classNames: string[];
+}
+
+export interface MnistModelDir extends ModelDir {
+  /** The `nn train` metadata of an MNIST-shaped model, if any (any 28×28 10-class dataset). */
+  mnist?: TrainedMetadata;
   normalization: Normalization;
 }
 
-const PIXELS = 28 * 28;
+/** Loads any model directory and reads what `nn train` stored with it. */
+export function loadModelDir(dir: string): ModelDir {
+  if (!fs.existsSync(dir)) throw new CliError(`model directory ${dir} does not exist (train one with: nn train mnist --out ${dir})`);
+  if (!fs.statSync(dir).isDirectory()) throw new CliError(`${dir} is a file; give the model directory (the one holding model.json)`);
+  const loaded = load(dir);
+  const trained = trainedMetadata(loaded.metadata, dir);
+  const outputs = sizeOf(loaded.net.outputShape);
+  const classNames = trained?.classNames && trained.classNames.length === outputs
+    ? trained.classNames
+    : Array.from({ length: outputs }, (_, i) => String(i));
+  return { ...loaded, dir, trained, input: inputEncoding(loaded.net.inputShape, trained), classNames };
+}
 
 /** Loads a model directory and checks it classifies 28×28 images into 10 classes. */
 export function loadMnistModel(dir: string): MnistModelDir {
-  if (!fs.existsSync(dir)) throw new CliError(`model directory ${dir} does not exist (train one with: nn train mnist --out ${dir})`);
-  const loaded = load(dir);
-  const inputSize = sizeOf(loaded.net.inputShape);
-  const outputSize = sizeOf(loaded.net.outputShape);
-  if (inputSize !== PIXELS || outputSize !== 10) {
+  const model = loadModelDir(dir);
+  const inputSize = sizeOf(model.net.inputShape);
+  const outputSize = sizeOf(model.net.outputShape);
+  if (inputSize !== 28 * 28 || outputSize !== 10 || model.input?.kind !== 'pixels') {
     throw new CliError(
-      `the model in ${dir} takes inputs ${formatShape(loaded.net.inputShape)} and gives ${formatShape(loaded.net.outputShape)}; ` +
+      `the model in ${dir} takes inputs ${formatShape(model.net.inputShape)} and gives ${formatShape(model.net.outputShape)}; ` +
         `MNIST needs 28×28 = 784 pixels in ([1, 28, 28] or [784]) and 10 class scores out`,
     );
   }
-  const mnist = mnistMetadata(loaded.metadata, dir);
-  return { ...loaded, dir, mnist, normalization: mnist?.normalization ?? UNIT_SCALING };
+  return { ...model, mnist: model.trained, normalization: model.input.normalization };
 }
 
-/** The MNIST metadata if present (and well-formed), undefined if the model has none. */
-function mnistMetadata(metadata: Record<string, unknown> | undefined, dir: string): MnistMetadata | undefined {
+/** The `nn train` metadata if present (and well-formed), undefined if the model has none. */
+function trainedMetadata(metadata: Record<string, unknown> | undefined, dir: string): TrainedMetadata | undefined {
   if (metadata === undefined || metadata.dataset === undefined) return undefined;
+  const bad = (what: string): never => {
+    throw new CliError(`the metadata in ${dir}/model.json is damaged (${what}); retrain the model with nn train`);
+  };
+  if (typeof metadata.dataset !== 'string') bad('"dataset" is not a name');
   const norm = metadata.normalization as Partial<Normalization> | undefined;
-  if (metadata.dataset !== 'mnist' || !norm || typeof norm.mean !== 'number' || typeof norm.std !== 'number' || !(norm.std > 0)) {
-    throw new CliError(`the model in ${dir} was not trained on MNIST by nn train (its metadata says dataset ${JSON.stringify(metadata.dataset)})`);
+  if (norm !== undefined && (typeof norm.mean !== 'number' || typeof norm.std !== 'number' || !(norm.std > 0))) bad('the input normalisation');
+  const features = metadata.features as Partial<FeatureEncoding> | undefined;
+  if (features !== undefined) {
+    const width = features.columns?.length;
+    if (!Array.isArray(features.columns) || !Array.isArray(features.mean) || !Array.isArray(features.std) ||
+        features.mean.length !== width || features.std.length !== width || typeof features.labelColumn !== 'string') {
+      bad('the feature columns and their scaling');
+    }
   }
-  return metadata as unknown as MnistMetadata;
+  if (norm === undefined && features === undefined) bad('neither a pixel normalisation nor feature columns');
+  const classNames = metadata.classNames;
+  if (classNames !== undefined && (!Array.isArray(classNames) || !classNames.every((n) => typeof n === 'string'))) bad('the class names');
+  return metadata as unknown as TrainedMetadata;
 }
 
-/** [N, 1, 28, 28] images seen with the model's own per-sample input shape ([1, 28, 28] or [784]). */
+function inputEncoding(inputShape: readonly number[], trained: TrainedMetadata | undefined): InputEncoding | undefined {
+  if (trained?.features) return { kind: 'features', features: trained.features };
+  const size = sizeOf(inputShape);
+  // [1, H, W] or [H·W]: greyscale images. A model without metadata is taken as MNIST-style pixels/255.
+  const [rows, cols] = inputShape.length === 3 && inputShape[0] === 1 ? [inputShape[1], inputShape[2]]
+    : size === 784 ? [28, 28] : [0, 0];
+  if (trained?.normalization && rows > 0) return { kind: 'pixels', normalization: trained.normalization, rows, cols };
+  if (trained === undefined && size === 784) return { kind: 'pixels', normalization: UNIT_SCALING, rows: 28, cols: 28 };
+  return undefined;
+}
+
+/** [N, 1, H, W] images (or [N, D] features) seen with the model's own per-sample input shape. */
 export function asModelInput(images: Tensor, inputShape: readonly number[]): Tensor {
   return reshape(images, [images.shape[0], ...inputShape]);
 }

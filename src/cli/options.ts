@@ -63,3 +63,14 @@ export function threadCount(value: string): number {
   if (value.trim() !== '1' && value.trim() !== '2') throw new InvalidArgumentError('Expected 1 or 2.');
   return Number(value);
 }
+
+/**
+ * A split size (--validation, --test-split): a count ("500", "0": none) or a fraction strictly between
+ * 0 and 1 ("0.1"). The caller resolves a fraction once it knows how many samples there are.
+ */
+export function splitSize(value: string): number {
+  const n = Number(value);
+  if (/^\s*\d+\s*$/.test(value) && Number.isSafeInteger(n)) return n;
+  if (value.trim() !== '' && Number.isFinite(n) && n > 0 && n < 1) return n;
+  throw new InvalidArgumentError('Expected a count (0, 500 …) or a fraction between 0 and 1 (0.1).');
+}

@@ -1,130 +1,78 @@
 /**
- * `nn predict DIR FILE`: classify the images of FILE with a saved model. FILE is an IDX image file
- * (gzipped or raw; every image, or the first N) or a 28×28 binary PGM (P5), white digit on black like
- * MNIST. Prints, per image, the predicted class and the ten class probabilities (softmax of the scores).
+ * `nn predict DIR FILE` (or `--data PATH`): classify samples with a saved model. For a model trained on
+ * images FILE is an IDX image file (gzipped or raw; every image, or the first N), a binary PGM (P5, white
+ * on black like MNIST), or an IDX pair / directory; for a model trained on a CSV it is a CSV with the same
+ * feature columns (the label column may be left out). Prints, per sample, the predicted class and every
+ * class probability (softmax of the scores); when the file has labels, the accuracy at the end.
  */
-import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { IdxError, asImages, parseIdx } from '../data/idx';
-import { imagesToTensor } from '../data/mnist';
 import { predict } from '../net/train';
 import { CliError } from './errors';
 import { TEST_BATCH_SIZE } from './eval';
-import { asModelInput, loadMnistModel } from './model-dir';
+import { fileSamples } from './eval-data';
+import { asModelInput, loadModelDir } from './model-dir';
 import { positiveInt } from './options';
+import { formatPercent } from './progress';
+
+export { readImages, parsePgm, type ImageBytes } from './predict-images';
 
 export interface PredictFlags {
   first?: number;
   json?: boolean;
   invert?: boolean;
+  data?: string;
 }
 
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('classify images (an IDX image file or a 28×28 binary PGM) with a saved model')
+    .description('classify samples with a saved model: images (IDX, PGM) or CSV rows')
     .argument('<dir>', 'the model directory (written by nn train)')
-    .argument('<file>', 'an IDX image file (.gz or raw) or a 28×28 binary PGM (P5), white digit on black')
-    .option('-n, --first <n>', 'classify only the first N images of an IDX file', positiveInt)
+    .argument('[file]', 'an IDX image file (.gz or raw), a binary PGM (P5, white on black), an IDX pair IMAGES,LABELS, or a CSV (for a model trained on one)')
+    .option('--data <path>', 'the same as FILE')
+    .option('-n, --first <n>', 'classify only the first N samples', positiveInt)
     .option('--invert', 'invert the pixels first (for a dark digit on a light background)')
-    .option('--json', 'one JSON line per image: {"index","class","probabilities"}')
-    .action(async (dir: string, file: string, flags: PredictFlags) => {
+    .option('--json', 'one JSON line per sample: {"index","class","name","probabilities"} (CSV rows also "line")')
+    .action(async (dir: string, file: string | undefined, flags: PredictFlags) => {
       runPredict(dir, file, flags);
     });
 }
 
-/** 28×28 pixel bytes of `count` images. */
-export interface ImageBytes {
-  count: number;
-  rows: number;
-  cols: number;
-  pixels: Uint8Array;
-}
-
-export function runPredict(dir: string, file: string, flags: PredictFlags): void {
-  const model = loadMnistModel(dir);
-  const images = readImages(file);
-  if (images.rows !== 28 || images.cols !== 28) {
-    throw new CliError(`${file} holds ${images.rows}×${images.cols} images; the model takes 28×28`);
-  }
-  if (images.count === 0) throw new CliError(`${file} holds no images`);
-  const count = Math.min(flags.first ?? images.count, images.count);
-  if (flags.invert) images.pixels = images.pixels.map((p) => 255 - p);
-  const x = imagesToTensor(images.pixels, 28, 28, 0, count, model.normalization);
-  const scores = predict(model.net, asModelInput(x, model.net.inputShape), TEST_BATCH_SIZE);
+export function runPredict(dir: string, file: string | undefined, flags: PredictFlags): void {
+  if (file !== undefined && flags.data !== undefined && file !== flags.data) throw new CliError(`give the data once: FILE (${file}) or --data ${flags.data}`);
+  const source = file ?? flags.data;
+  const model = loadModelDir(dir);
+  if (source === undefined) throw new CliError('what to classify? give a FILE (an image file, an IDX pair or a CSV) after the model directory');
+  if (flags.invert && model.input?.kind === 'features') throw new CliError('--invert inverts image pixels; this model reads CSV rows');
+  const samples = fileSamples(model, source, { requireLabels: false, preferTest: false, limit: flags.first, invert: flags.invert });
+  const count = samples.x.shape[0];
+  const classes = model.classNames.length;
+  const scores = predict(model.net, asModelInput(samples.x, model.net.inputShape), TEST_BATCH_SIZE);
+  const names = model.classNames;
+  const numbered = names.every((n, k) => n === String(k));
   const lines: string[] = [];
+  let correct = 0;
   for (let i = 0; i < count; i++) {
-    const probabilities = softmax(scores.data.subarray(i * 10, i * 10 + 10));
+    const probabilities = softmax(scores.data.subarray(i * classes, (i + 1) * classes));
     let best = 0;
-    for (let k = 1; k < 10; k++) if (probabilities[k] > probabilities[best]) best = k;
+    for (let k = 1; k < classes; k++) if (probabilities[k] > probabilities[best]) best = k;
+    if (samples.y && samples.y[i] === best) correct++;
+    const line = samples.lines?.[i];
     if (flags.json) {
-      lines.push(JSON.stringify({ index: i, class: best, probabilities: Array.from(probabilities, (p) => Number(p.toPrecision(6))) }));
+      lines.push(JSON.stringify({
+        index: i, ...(line !== undefined ? { line } : {}), class: best, ...(numbered ? {} : { name: names[best] }),
+        probabilities: Array.from(probabilities, (p) => Number(p.toPrecision(6))),
+      }));
     } else {
-      const list = Array.from(probabilities, (p, k) => `${k}:${p.toFixed(4)}`).join(' ');
-      lines.push(`${count > 1 ? `image ${String(i).padStart(String(count - 1).length)}: ` : ''}class ${best} (p ${probabilities[best].toFixed(4)})  probabilities ${list}`);
+      const list = Array.from(probabilities, (p, k) => `${names[k]}:${p.toFixed(4)}`).join(' ');
+      const label = line !== undefined ? `row ${i + 1} (line ${line}): ` : count > 1 ? `image ${String(i).padStart(String(count - 1).length)}: ` : '';
+      lines.push(`${label}class ${names[best]} (p ${probabilities[best].toFixed(4)})  probabilities ${list}`);
     }
+  }
+  if (samples.y && !flags.json) {
+    lines.push(`accuracy ${formatPercent(correct / count)} (${count - correct} wrong of ${count.toLocaleString('en-US')} ${samples.noun} with labels in ${samples.title})`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/** Reads a binary PGM (by its "P5" magic) or an IDX image file. */
-export function readImages(file: string): ImageBytes {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${(e as Error).message})`);
-  }
-  if (bytes.length >= 2 && bytes[0] === 0x50 /* P */ && bytes[1] >= 0x31 && bytes[1] <= 0x37) {
-    return parsePgm(bytes, file);
-  }
-  try {
-    const images = asImages(parseIdx(bytes, file), file);
-    return { count: images.count, rows: images.rows, cols: images.cols, pixels: images.pixels };
-  } catch (e) {
-    if (e instanceof IdxError && /not an IDX file/.test(e.message)) {
-      throw new CliError(`${file} is neither an IDX image file nor a binary PGM (P5) image`);
-    }
-    throw e;
-  }
-}
-
-/** A binary greyscale PGM (P5): header "P5 width height maxval" with # comments, then the pixels. */
-export function parsePgm(bytes: Uint8Array, file: string): ImageBytes {
-  if (bytes[1] !== 0x35) {
-    throw new CliError(`${file} is a P${String.fromCharCode(bytes[1])} netpbm image; only binary greyscale PGM (P5) is supported`);
-  }
-  let pos = 2;
-  const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0b || b === 0x0c;
-  const fields: number[] = [];
-  while (fields.length < 3) {
-    while (pos < bytes.length && (isSpace(bytes[pos]) || bytes[pos] === 0x23)) {
-      if (bytes[pos] === 0x23) while (pos < bytes.length && bytes[pos] !== 0x0a) pos++; // # comment to end of line
-      else pos++;
-    }
-    const start = pos;
-    while (pos < bytes.length && bytes[pos] >= 0x30 && bytes[pos] <= 0x39) pos++;
-    if (pos === start) throw new CliError(`${file}: damaged PGM header (expected width, height and maxval)`);
-    fields.push(Number(Buffer.from(bytes.subarray(start, pos)).toString('ascii')));
-  }
-  if (pos >= bytes.length || !isSpace(bytes[pos])) throw new CliError(`${file}: damaged PGM header (no whitespace before the pixels)`);
-  pos++;
-  const [width, height, maxval] = fields;
-  if (width === 0 || height === 0 || maxval === 0 || maxval > 65535) {
-    throw new CliError(`${file}: PGM size ${width}×${height} with maxval ${maxval} is not valid`);
-  }
-  const bytesPerPixel = maxval < 256 ? 1 : 2;
-  const needed = width * height * bytesPerPixel;
-  if (bytes.length - pos < needed) {
-    throw new CliError(`${file}: truncated PGM: ${width}×${height} pixels need ${needed} bytes, the file has ${bytes.length - pos}`);
-  }
-  const pixels = new Uint8Array(width * height);
-  for (let i = 0; i < pixels.length; i++) {
-    const v = bytesPerPixel === 1 ? bytes[pos + i] : (bytes[pos + 2 * i] << 8) | bytes[pos + 2 * i + 1];
-    pixels[i] = Math.round((Math.min(v, maxval) * 255) / maxval);
-  }
-  return { count: 1, rows: height, cols: width, pixels };
 }
 
 /** Stable softmax (max subtracted) in float64. */

@@ -13,7 +13,7 @@ import type { ReportImages, ReportInput, ReportValue } from '../report/html';
 import { machineInfo, writeReport } from '../report/write';
 import type { Tensor } from '../tensor';
 import { CliError } from './errors';
-import type { MnistRunConfig } from './model-dir';
+import type { RunConfig } from './model-dir';
 import { formatDuration, formatRate } from './progress';
 
 export const REPORT_FILE = 'report.html';
@@ -29,18 +29,27 @@ export function trainReportFile(report: boolean | undefined, outDir: string | un
   return report === false || outDir === undefined ? undefined : path.join(outDir, REPORT_FILE);
 }
 
-/** The test images as the report draws them (MNIST's raw bytes, one 28×28 image after another). */
+/** The test samples as the report shows them: the images' raw bytes, one after another (none for CSV rows). */
 export interface TestImages {
-  pixels: Uint8Array;
-  width: number;
-  height: number;
+  pixels?: Uint8Array;
+  width?: number;
+  height?: number;
   /** What was evaluated, e.g. "MNIST test set, first 1,000 images". */
   label: string;
 }
 
+function reportImages(images: TestImages): ReportImages | undefined {
+  return images.pixels && images.width && images.height ? { pixels: images.pixels, width: images.width, height: images.height } : undefined;
+}
+
 export interface TrainReportOptions {
   file: string;
-  run: MnistRunConfig;
+  run: RunConfig;
+  /** The data's name: "MNIST", "iris.csv". */
+  title?: string;
+  classNames?: readonly string[];
+  /** The model's description when it is not a zoo model (a spec file). */
+  modelDescription?: string;
   net: Sequential;
   testImages: TestImages;
   /** Epochs already trained before this process (a resumed run). */
@@ -60,8 +69,9 @@ export class TrainReport {
   constructor(private readonly options: TrainReportOptions) {
     const { run, net } = options;
     this.base = {
-      title: `MNIST · ${run.model}`,
-      subtitle: describeModel(run.model),
+      title: `${options.title ?? 'MNIST'} · ${run.model}`,
+      subtitle: options.modelDescription ?? describeModel(run.model),
+      classNames: options.classNames,
       plannedEpochs: run.epochs,
       model: modelSummary(net),
       recipe: recipeTable(run),
@@ -94,7 +104,7 @@ export class TrainReport {
       history,
       batches: this.recorder.records,
       evaluation: classificationEvaluation(scores, labels),
-      images: { pixels: images.pixels, width: images.width, height: images.height } satisfies ReportImages,
+      images: reportImages(images),
       performance: { ...this.performance(history), 'total time': formatDuration(totalSeconds) },
     });
   }
@@ -120,32 +130,41 @@ export class TrainReport {
 /** `nn eval DIR --report`: the evaluation with the model, its recipe and, if saved, its per-epoch history. */
 export function writeEvalReport(
   file: string,
-  model: { net: Sequential; run?: MnistRunConfig; modelName?: string; history?: History; dir: string },
+  model: {
+    net: Sequential; run?: RunConfig; modelName?: string; history?: History; dir: string; title?: string; classNames?: readonly string[]; description?: string;
+  },
   scores: Tensor,
   labels: Int32Array,
   testImages: TestImages,
 ): string {
   return writeReport(file, {
-    title: `MNIST · ${model.modelName ?? path.basename(model.dir)} · evaluation`,
-    subtitle: model.modelName ? describeModel(model.modelName) : `model in ${model.dir}`,
+    title: `${model.title ?? 'MNIST'} · ${model.modelName ?? path.basename(model.dir)} · evaluation`,
+    classNames: model.classNames,
+    subtitle: model.description ?? (model.modelName ? describeModel(model.modelName) : undefined) ?? `model in ${model.dir}`,
     status: `evaluated the model saved in ${model.dir}`,
     history: model.history,
     plannedEpochs: model.run?.epochs,
     evaluation: classificationEvaluation(scores, labels),
     evaluationLabel: testImages.label,
-    images: { pixels: testImages.pixels, width: testImages.width, height: testImages.height },
+    images: reportImages(testImages),
     model: modelSummary(model.net),
     recipe: model.run ? recipeTable(model.run) : undefined,
     machine: machineInfo(),
   });
 }
 
-export function testSetLabel(count: number, total: number): string {
-  return count < total ? `MNIST test set, first ${count.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} images` : `MNIST test set, ${total.toLocaleString('en-US')} images`;
+export function testSetLabel(count: number, total: number, title = 'MNIST', noun = 'images'): string {
+  return count < total
+    ? `${title} test set, first ${count.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${noun}`
+    : `${title} test set, ${total.toLocaleString('en-US')} ${noun}`;
 }
 
-function recipeTable(run: MnistRunConfig): Record<string, ReportValue> {
+function recipeTable(run: RunConfig): Record<string, ReportValue> {
+  const data = run.data;
   return {
+    data: data?.dataset ?? data?.path ?? 'mnist',
+    ...(data?.path && !data.test ? { 'test split': `${data.testSplit ?? 0.2} held out at random, split seed ${data.splitSeed ?? 0}` } : {}),
+    ...(data?.test ? { 'test data': data.test } : {}),
     model: run.model,
     optimizer: run.optimizer,
     'learning rate': run.lr,
@@ -154,10 +173,10 @@ function recipeTable(run: MnistRunConfig): Record<string, ReportValue> {
     epochs: run.epochs,
     'weight decay': run.weightDecay,
     augmentation: run.shift > 0 ? `random shifts up to ±${run.shift} px` : 'none',
-    'input scaling': run.normalize === 'standardize' ? 'standardised (training mean and std)' : 'pixels / 255',
+    'input scaling': run.normalize === 'standardize' ? 'standardised (training mean and std)' : data?.format === 'csv' ? 'as in the file' : 'pixels / 255',
     seed: run.seed,
-    'training images': run.trainCount,
-    'validation images': run.validation,
+    [`training ${data?.format === 'csv' ? 'rows' : 'images'}`]: run.trainCount,
+    [`validation ${data?.format === 'csv' ? 'rows' : 'images'}`]: run.validation,
   };
 }
 

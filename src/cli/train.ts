@@ -1,18 +1,21 @@
 /**
- * `nn train mnist`: load (or download) MNIST, build a model from the zoo (or resume a saved run),
- * train it with a live progress display, checkpoint after every epoch, and report the test accuracy.
+ * `nn train mnist|fashion-mnist|kmnist` and `nn train --data PATH`: load the data (train-data.ts), build a
+ * model from the zoo or a JSON spec (train-model.ts) or resume a saved run, train it with a live progress
+ * display, checkpoint after every epoch, and report the test accuracy.
  *
- * Data split: training images are the first min(--limit, 60000 − --validation) of the training file;
- * validation images are the LAST --validation (default 5,000) of it, whatever --limit is, so validation
- * numbers are comparable between quick and full runs; the test set is used only for the final report.
+ * Data split (train-data.ts): for a named dataset the training images are the first
+ * min(--limit, 60000 − --validation) of the training file and validation images the LAST --validation
+ * (default 5,000) of it, whatever --limit is, so validation numbers are comparable between quick and full
+ * runs; for the user's data test and validation rows are held out at random with --split-seed. The test set
+ * is used only for the final report.
  */
 import * as path from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { randomShift } from '../data/augment';
+import { DATASET_NAMES } from '../data/datasets';
 import { epochBatches } from '../data/batches';
-import { imagesToTensor, labelsToInt32, loadMnist, pixelStats, UNIT_SCALING, type MnistData, type Normalization } from '../data/mnist';
 import { SoftmaxCrossEntropy } from '../losses/softmax-cross-entropy';
-import { MNIST_INPUT_SHAPE, MNIST_MODEL_NAMES, buildMnistModel, mnistModel } from '../models/mnist';
+import { MNIST_MODEL_NAMES, mnistModel } from '../models/mnist';
 import { TrainingDivergedError, divergedQuantity } from '../net/errors';
 import { save } from '../net/serialize';
 import { fit, type BatchInfo, type EpochInfo, type History, type TrainingState } from '../net/train';
@@ -23,18 +26,19 @@ import { getThreads, setThreads } from '../kernels/wasm/threads';
 import { CliError } from './errors';
 import { evaluateWithConfusion } from './eval';
 import { checkOutDir } from './out-dir';
-import { loadMnistModel, type MnistMetadata, type MnistRunConfig } from './model-dir';
-import { defaultThreadCount, integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, threadCount } from './options';
+import { loadModelDir, type DataChoice, type RunConfig, type TrainedMetadata } from './model-dir';
+import { defaultThreadCount, integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, splitSize, threadCount } from './options';
 import { EpochProgress, epochLine, formatDuration, formatPercent, formatRate } from './progress';
 import { TrainReport, testSetLabel, trainReportFile } from './report';
 import { SCHEDULE_HELP, scheduleFromSpec } from './schedule';
+import { DATA_HELP, dataChoice, initialCounts, loadTrainingData, resumedDataChoice } from './train-data';
+import { buildModel, modelChoice, modelName, type ModelChoice } from './train-model';
 
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adagrad'] as const;
-const TRAIN_FILE_COUNT = 60000;
 
 /** The options commander hands to the action (camelCased flags). */
 export interface TrainFlags {
-  model: string;
+  model?: string;
   epochs?: number;
   batchSize?: number;
   optimizer?: string;
@@ -46,8 +50,13 @@ export interface TrainFlags {
   seed: number;
   dataDir?: string;
   limit?: number;
-  validation: number;
+  validation?: number;
   testLimit?: number;
+  data?: string;
+  labelColumn?: string;
+  test?: string;
+  testSplit?: number;
+  splitSeed: number;
   out?: string;
   overwrite?: boolean;
   save: boolean;
@@ -60,9 +69,9 @@ export interface TrainFlags {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a model on MNIST, checkpointing after every epoch, and report its test accuracy')
-    .addArgument(new Argument('<dataset>', 'the dataset to train on').choices(['mnist']))
-    .addOption(new Option('-m, --model <name>', 'the model to train (see below)').choices(MNIST_MODEL_NAMES).default('best'))
+    .description('train a model on a dataset or your own data, checkpointing after every epoch, and report its test accuracy')
+    .addArgument(new Argument('[dataset]', 'a dataset by name (nn datasets lists them); or give --data PATH').choices(DATASET_NAMES))
+    .option('-m, --model <name|file>', `the model: ${MNIST_MODEL_NAMES.join(', ')} (see below), or FILE.json with your own layer list [default: best]`)
     .option('-e, --epochs <n>', 'number of epochs (the whole run, also when resuming) [model default]', positiveInt)
     .option('-b, --batch-size <n>', 'mini-batch size [model default]', positiveInt)
     .addOption(new Option('--optimizer <name>', 'update rule [model default]').choices(OPTIMIZERS))
@@ -72,11 +81,16 @@ export function registerTrain(program: Command): void {
     .option('--shift <pixels>', 'augment: shift training images randomly by up to this many pixels [model default]', nonNegativeInt)
     .addOption(new Option('--normalize <mode>', 'input scaling: pixels/255, or standardised with the training mean/std [model default]').choices(['scale', 'standardize']))
     .option('--seed <n>', 'seed of the weights, shuffling, dropout and augmentation', integer, 1)
-    .option('--data-dir <dir>', 'MNIST directory (default: $NN_DATA_DIR, else the per-user cache; downloaded if missing)')
-    .option('--limit <n>', 'train on the first N training images only (quick runs)', positiveInt)
-    .option('--validation <n>', 'hold out the last N training images for validation (0: none)', nonNegativeInt, 5000)
-    .option('--test-limit <n>', 'report the accuracy on the first N test images only (quick runs)', positiveInt)
-    .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./mnist-<model>, or the --resume directory); checked writable before training')
+    .option('--data-dir <dir>', 'the named dataset\'s directory (default: its variable, e.g. $NN_DATA_DIR for MNIST, else the per-user cache; downloaded if missing)')
+    .option('--data <path>', 'your own data: an IDX pair IMAGES,LABELS, a directory of IDX train/test pairs, or a CSV file (see below)')
+    .option('--label-column <name>', 'CSV: the label column, by name or 1-based number (default: "label", else the last column)')
+    .option('--test <path>', 'with --data: the test set, in the same format (default: the directory\'s test pair, else --test-split)')
+    .option('--test-split <n>', 'with --data and no test set: hold out N rows, or this fraction (0.2), at random for the test', splitSize)
+    .option('--split-seed <n>', 'with --data: the seed of the random test/validation split (kept apart from --seed)', integer, 0)
+    .option('--limit <n>', 'train on the first N training samples only (quick runs)', positiveInt)
+    .option('--validation <n>', 'validation samples: a count or a fraction (0: none) [5000 of a named dataset (its last images); 0.1 of --data, at random]', splitSize)
+    .option('--test-limit <n>', 'report the accuracy on the first N test samples only (quick runs)', positiveInt)
+    .option('-o, --out <dir>', 'save the model here, after every epoch (default: ./<dataset>-<model>, or the --resume directory); checked writable before training')
     .option('--overwrite', 'replace the model already in --out (without it, nn train refuses to)')
     .option('--no-save', 'do not save the model')
     .option('--report', 'write DIR/report.html, the charts of the run, after every epoch (the default when saving)')
@@ -92,6 +106,7 @@ ${MNIST_MODEL_NAMES.map((name) => {
   return `  ${name.padEnd(5)} ${m.description}\n        ${r.epochs} epochs, batch ${r.batchSize}, ${r.optimizer} lr ${r.lr}, ${r.schedule}${r.shift ? `, shift ±${r.shift}px` : ''}${r.weightDecay ? `, weight decay ${r.weightDecay}` : ''}`;
 }).join('\n')}
 ${SCHEDULE_HELP}
+${DATA_HELP}
 
 Output: on a terminal a progress bar per epoch; one summary line per epoch (train loss/accuracy,
 validation loss/accuracy, lr, seconds); at the end the test accuracy and the total time.
@@ -104,9 +119,11 @@ Examples:
   nn train mnist --model cnn --epochs 5 --out my-cnn
   nn train mnist --model mlp --optimizer momentum --lr 0.05 --schedule step:every=2,gamma=0.5
   nn train mnist --model mlp --limit 2000 --epochs 1 --test-limit 1000   a run of a few seconds
-  nn train mnist --resume mnist-best --epochs 15   train a saved run further`)
-    .action(async (_dataset: string, flags: TrainFlags, command: Command) => {
-      await runTrain(flags, command);
+  nn train mnist --resume mnist-best --epochs 15   train a saved run further
+  nn train fashion-mnist --model cnn               another 28×28 dataset, downloaded like MNIST
+  nn train --data iris.csv --label-column species --model spec.json   your CSV and your layer list`)
+    .action(async (dataset: string | undefined, flags: TrainFlags, command: Command) => {
+      await runTrain(flags, command, dataset);
     });
 }
 
@@ -119,7 +136,7 @@ interface Output {
   event(object: Record<string, unknown>): void;
 }
 
-export async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
+export async function runTrain(flags: TrainFlags, command: Command, dataset?: string): Promise<void> {
   const started = performance.now();
   const out: Output = {
     json: flags.json === true,
@@ -131,10 +148,12 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   applyThreads({ threads: flags.threads ?? defaultThreadCount() });
 
   // 1. The run: from the saved model (--resume) or from the zoo recipe and the flags.
-  const resumed = flags.resume !== undefined ? loadMnistModel(flags.resume) : undefined;
-  let run: MnistRunConfig;
+  const resumed = flags.resume !== undefined ? loadModelDir(flags.resume) : undefined;
+  let run: RunConfig;
+  let choice: DataChoice;
+  let model: ModelChoice | undefined;
   if (resumed) {
-    const saved = resumed.mnist;
+    const saved = resumed.trained;
     if (!saved?.run || !resumed.training || !resumed.optimizer) {
       throw new CliError(`${flags.resume} cannot be resumed: it holds no training state (it was not saved by nn train)`);
     }
@@ -147,19 +166,16 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
       }
     }
     run = { ...saved.run, epochs: flags.epochs ?? saved.run.epochs };
+    choice = resumedDataChoice(saved.run, dataset, flags, command, flags.resume!);
     if (resumed.training.epoch >= run.epochs) {
       throw new CliError(`${flags.resume} has already trained ${resumed.training.epoch} epochs; pass --epochs N with N > ${resumed.training.epoch} to train further`);
     }
   } else {
-    const recipe = mnistModel(flags.model).recipe;
-    const validation = flags.validation;
-    if (validation >= TRAIN_FILE_COUNT) throw new CliError(`--validation ${validation} leaves no training images (MNIST has ${TRAIN_FILE_COUNT})`);
-    const available = TRAIN_FILE_COUNT - validation;
-    if (flags.limit !== undefined && flags.limit > available) {
-      throw new CliError(`--limit ${flags.limit} with --validation ${validation}: at most ${available} training images are left (the last ${validation} are for validation)`);
-    }
+    choice = dataChoice(dataset, flags);
+    model = modelChoice(flags.model ?? 'best');
+    const recipe = model.recipe;
     run = {
-      model: flags.model,
+      model: modelName(model),
       epochs: flags.epochs ?? recipe.epochs,
       batchSize: flags.batchSize ?? recipe.batchSize,
       optimizer: flags.optimizer ?? recipe.optimizer,
@@ -169,41 +185,29 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
       shift: flags.shift ?? recipe.shift,
       normalize: flags.normalize ?? recipe.normalize,
       seed: flags.seed,
-      trainCount: flags.limit ?? available,
-      validation,
+      ...initialCounts(choice, flags.validation, flags.limit),
+      data: choice,
     };
   }
   // Check the schedule's syntax now, before minutes of data loading.
   scheduleFromSpec(run.schedule, run.lr, run.epochs, 1);
-  const outDir = flags.save ? path.resolve(flags.out ?? flags.resume ?? `mnist-${run.model}`) : undefined;
+  const outDir = flags.save ? path.resolve(flags.out ?? flags.resume ?? defaultOutDir(choice, run.model)) : undefined;
   if (outDir !== undefined) {
     checkOutDir({ dir: outDir, overwrite: flags.overwrite === true, resumeDir: flags.resume !== undefined ? path.resolve(flags.resume) : undefined });
   }
   const reportFile = trainReportFile(flags.report, outDir);
 
-  // 2. Data.
-  const data = await loadMnist({ dataDir: flags.dataDir });
-  checkDataSize(data, run);
-  const pixels = data.train.rows * data.train.cols;
-  const normalization: Normalization = resumed?.mnist?.normalization
-    ?? (run.normalize === 'standardize' ? pixelStats(data.train.images, pixels, 0, run.trainCount) : UNIT_SCALING);
-  const toX = (images: Uint8Array, start: number, count: number) =>
-    imagesToTensor(images, data.train.rows, data.train.cols, start, count, normalization);
-  const train = { x: toX(data.train.images, 0, run.trainCount), y: labelsToInt32(data.train.labels, 0, run.trainCount) };
-  const valStart = TRAIN_FILE_COUNT - run.validation;
-  const validation = run.validation > 0
-    ? { x: toX(data.train.images, valStart, run.validation), y: labelsToInt32(data.train.labels, valStart, run.validation) }
-    : undefined;
-  const testCount = Math.min(flags.testLimit ?? data.test.count, data.test.count);
-  const test = {
-    x: imagesToTensor(data.test.images, data.test.rows, data.test.cols, 0, testCount, normalization),
-    y: labelsToInt32(data.test.labels, 0, testCount),
-  };
+  // 2. Data (a named dataset or the user's files; the split and the input scaling in train-data.ts).
+  const data = await loadTrainingData(run, choice, {
+    dataDir: flags.dataDir, testLimit: flags.testLimit, normalization: resumed?.trained?.normalization, features: resumed?.trained?.features,
+  });
+  const { train, validation, test } = data;
+  const testCount = test.y.length;
 
   // 3. Net, loss, optimizer, schedule.
-  const net: Sequential = resumed?.net ?? buildMnistModel(run.model, run.seed);
-  if (net.inputShape.join() !== MNIST_INPUT_SHAPE.join()) {
-    throw new CliError(`the model in ${flags.resume} takes inputs [${net.inputShape.join(', ')}]; nn train feeds [${MNIST_INPUT_SHAPE.join(', ')}]`);
+  const net: Sequential = resumed?.net ?? buildModel(model!, data.inputShape, data.classNames.length, run.seed);
+  if (net.inputShape.join() !== data.inputShape.join()) {
+    throw new CliError(`the model in ${flags.resume} takes inputs [${net.inputShape.join(', ')}]; the data gives [${data.inputShape.join(', ')}]`);
   }
   const loss = new SoftmaxCrossEntropy();
   const optimizer: Optimizer = resumed?.optimizer ?? createOptimizer(run.optimizer, { lr: run.lr, weightDecay: run.weightDecay });
@@ -211,24 +215,33 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
   const batchesPerEpoch = batches.count;
   const lastBatch = batches.size(batchesPerEpoch - 1);
   const schedule = scheduleFromSpec(run.schedule, run.lr, run.epochs, batchesPerEpoch);
-  const metadata: MnistMetadata = { dataset: 'mnist', model: run.model, normalization, run };
+  const metadata: TrainedMetadata = {
+    dataset: data.dataset, model: run.model, classNames: data.classNames, run,
+    ...(data.normalization ? { normalization: data.normalization } : {}),
+    ...(data.features ? { features: data.features } : {}),
+    ...(model?.kind === 'spec' ? { spec: model.spec } : resumed?.trained?.spec ? { spec: resumed.trained.spec } : {}),
+  };
+  const normalization = data.normalization;
+  if (run.shift > 0 && normalization === undefined) throw new CliError(`--shift ${run.shift} shifts images; ${data.title} holds feature columns, not images: use --shift 0`);
   // Shifted-in pixels are background: 0 before scaling, whatever that becomes after it.
-  const augment = run.shift > 0 ? randomShift({ maxShift: run.shift, fill: (0 - normalization.mean) / normalization.std }) : undefined;
+  const augment = run.shift > 0 && normalization ? randomShift({ maxShift: run.shift, fill: (0 - normalization.mean) / normalization.std }) : undefined;
 
   const startEpoch = resumed?.training?.epoch ?? 0;
   const report = reportFile !== undefined
     ? new TrainReport({
-      file: reportFile, run, net, startEpoch, resumedFrom: flags.resume,
-      testImages: { pixels: data.test.images, width: data.test.cols, height: data.test.rows, label: testSetLabel(testCount, data.test.count) },
+      file: reportFile, run, net, startEpoch, resumedFrom: flags.resume, title: data.title, classNames: data.classNames,
+      modelDescription: model?.description ?? resumed?.trained?.spec?.description,
+      testImages: { ...data.testImages, label: testSetLabel(testCount, data.testTotal, data.testTitle, data.testImages ? 'images' : 'rows') },
     })
     : undefined;
   out.line(
-    `${resumed ? `resuming ${flags.resume} after epoch ${startEpoch}: ` : ''}${run.model}: ${mnistModel(run.model).description}, ` +
+    `${resumed ? `resuming ${flags.resume} after epoch ${startEpoch}: ` : ''}${run.model}: ${model?.description ?? describeSaved(run.model)}, ` +
       `${net.params().reduce((s, p) => s + p.value.length, 0).toLocaleString('en-US')} parameters`,
   );
+  const noun = data.testImages ? 'images' : 'rows';
   out.line(
-    `data: ${data.dir}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
-      `${testCount.toLocaleString('en-US')} test images; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
+    `data: ${data.dataset === 'csv' || data.dataset === 'idx' ? data.where : `${data.title} in ${data.where}`}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
+      `${testCount.toLocaleString('en-US')} test ${noun}${data.dataset === 'csv' || data.dataset === 'idx' ? ` (${data.testOrigin}), ${plural(data.classNames.length, 'class', 'classes')}` : ''}; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
       `${lastBatch !== run.batchSize ? ` (the last of ${lastBatch})` : ''}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
   );
@@ -334,23 +347,11 @@ export async function runTrain(flags: TrainFlags, command: Command): Promise<voi
     out.event({ event: 'done', model: run.model, epochs: history.loss.length, testAccuracy: result.accuracy, trainSeconds, samplesPerSecond });
   } else {
     out.line(
-      `test accuracy ${formatPercent(result.accuracy)} (${testCount.toLocaleString('en-US')} images, loss ${result.loss.toFixed(4)}); ` +
+      `test accuracy ${formatPercent(result.accuracy)} (${testCount.toLocaleString('en-US')} ${noun}, loss ${result.loss.toFixed(4)}); ` +
         `trained ${plural(epochsRun, 'epoch')} in ${formatDuration(trainSeconds)} (${formatRate(samplesPerSecond)} samples/s), ` +
         `total ${formatDuration((performance.now() - started) / 1000)}${outDir ? `; saved to ${path.relative(process.cwd(), outDir) || '.'}` : ''}` +
         `${reportFile ? `; report: ${path.relative(process.cwd(), reportFile)}` : ''}`,
     );
-  }
-}
-
-function checkDataSize(data: MnistData, run: MnistRunConfig): void {
-  if (data.train.count !== TRAIN_FILE_COUNT) {
-    throw new CliError(`${data.dir}: the training file holds ${data.train.count} images, MNIST has ${TRAIN_FILE_COUNT}`);
-  }
-  if (data.train.rows !== 28 || data.train.cols !== 28) {
-    throw new CliError(`${data.dir}: images are ${data.train.rows}×${data.train.cols}, MNIST's are 28×28`);
-  }
-  if (run.trainCount + run.validation > data.train.count) {
-    throw new CliError(`${run.trainCount} training + ${run.validation} validation images exceed the ${data.train.count} in ${data.dir}`);
   }
 }
 
@@ -365,6 +366,17 @@ export function applyThreads(options: { threads: number }): void {
   } catch (e) {
     throw new CliError(`--threads ${options.threads}: ${(e as Error).message.replace(/^setThreads: /, '')}`);
   }
+}
+
+/** ./mnist-best, ./fashion-mnist-cnn, ./iris-spec: where a model is saved without --out. */
+function defaultOutDir(choice: DataChoice, model: string): string {
+  const data = choice.dataset ?? path.basename(choice.path ?? 'data').replace(/\.(csv|gz)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '-');
+  return `${data}-${model.replace(/\.json$/i, '')}`;
+}
+
+/** A saved run's model: the zoo description, or its name (a spec file). */
+function describeSaved(model: string): string {
+  return (MNIST_MODEL_NAMES as readonly string[]).includes(model) ? mnistModel(model).description : `the layers of ${model}`;
 }
 
 function kebab(name: string): string {

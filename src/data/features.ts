@@ -74,3 +74,47 @@ export function featuresToTensor(values: Float32Array, width: number, scaling: F
   }
   return out;
 }
+
+/**
+ * Fills missing values and scales `values` in place: the numbers featuresToTensor gives, without a second
+ * copy of the data (the CLI trains on views of the one Float32Array the CSV was streamed into).
+ */
+export function scaleFeaturesInPlace(values: Float32Array, width: number, scaling: FeatureScaling): void {
+  if (scaling.mean.length !== width || scaling.std.length !== width) {
+    throw new RangeError(`scaleFeaturesInPlace: the scaling has ${scaling.mean.length} columns, the data ${width}`);
+  }
+  for (let base = 0; base < values.length; base += width) {
+    for (let j = 0; j < width; j++) {
+      let v = values[base + j];
+      if (v !== v) v = scaling.mean[j];
+      values[base + j] = scaling.standardize ? (v - scaling.mean[j]) / scaling.std[j] : v;
+    }
+  }
+}
+
+/**
+ * Reorders the rows of `values` (`width` values each) in place so that row i becomes the old row
+ * `order[i]`; `order` must be a permutation of the rows. Follows each cycle with one row of scratch space.
+ */
+export function permuteRowsInPlace(values: Float32Array, width: number, order: ArrayLike<number>): void {
+  const rows = values.length / width;
+  if (order.length !== rows) throw new RangeError(`permuteRowsInPlace: ${order.length} indices for ${rows} rows`);
+  const done = new Uint8Array(rows);
+  const scratch = new Float32Array(width);
+  for (let start = 0; start < rows; start++) {
+    if (done[start] || order[start] === start) continue;
+    scratch.set(values.subarray(start * width, (start + 1) * width));
+    let i = start;
+    for (;;) {
+      done[i] = 1;
+      const from = order[i];
+      if (from === start) {
+        values.set(scratch, i * width);
+        break;
+      }
+      if (!(from >= 0 && from < rows) || done[from]) throw new RangeError('permuteRowsInPlace: the order is not a permutation of the rows');
+      values.copyWithin(i * width, from * width, (from + 1) * width);
+      i = from;
+    }
+  }
+}

@@ -47,7 +47,7 @@ describe('bad options', () => {
     [['train', 'mnist', '--lr', 'fast'], /--lr <rate>' argument 'fast' is invalid/],
     [['train', 'mnist', '--batch-size', 'abc'], /--batch-size <n>' argument 'abc' is invalid\. Expected a positive integer/],
     [['train', 'mnist', '--weight-decay', '-0.1'], /--weight-decay <lambda>' argument '-0\.1' is invalid/],
-    [['train', 'mnist', '--model', 'huge'], /argument 'huge' is invalid\. Allowed choices are mlp, cnn, best/],
+    [['train', 'mnist', '--model', 'huge'], /--model huge: neither a built-in model \(mlp, cnn, best\) nor a JSON spec file/],
     [['train', 'mnist', '--optimizer', 'lbfgs'], /Allowed choices are sgd, momentum, nesterov, rmsprop, adam, adagrad/],
     [['train', 'mnist', '--threads', '4'], /--threads <n>' argument '4' is invalid\. Expected 1 or 2/],
     [['train', 'mnist', '--schedule', 'sawtooth'], /--schedule "sawtooth": unknown schedule "sawtooth"/],
@@ -55,8 +55,8 @@ describe('bad options', () => {
     [['train', 'mnist', '--schedule', 'warmup:epochs=1+cosine+step'], /one schedule \(plus an optional warm-up\)/],
     [['train', 'mnist', '--validation', '60000'], /--validation 60000 leaves no training images/],
     [['train', 'mnist', '--limit', '56000'], /--limit 56000 with --validation 5000: at most 55000/],
-    [['train', 'cifar10'], /'cifar10' is invalid for argument 'dataset'\. Allowed choices are mnist/],
-    [['train'], /missing required argument 'dataset'/],
+    [['train', 'cifar10'], /'cifar10' is invalid for argument 'dataset'\. Allowed choices are mnist, fashion-mnist, kmnist/],
+    [['train'], /what to train on\? give a dataset by name \(mnist, fashion-mnist, kmnist\) or your own data with --data PATH/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('nn %j', (args, pattern) => {
     expectOneLineError(nn(args as string[]), pattern as RegExp);

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { CsvError, loadCsv } from '../../src/data/csv';
-import { columnStats, featuresToTensor } from '../../src/data/features';
+import { columnStats, featuresToTensor, permuteRowsInPlace, scaleFeaturesInPlace } from '../../src/data/features';
 
 let tmp: string;
 beforeAll(() => {
@@ -146,4 +146,36 @@ test('rows beyond the first growth step (1,024) keep every value', () => {
   expect(data.features[2 * 2999]).toBe(2999);
   expect(data.features[2 * 2999 + 1]).toBe(-2999);
   expect(data.lines[2999]).toBe(3001);
+});
+
+test('compact storage: scaling in place and reordering rows in place give featuresToTensor\'s rows, bit for bit', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(fc.oneof(fc.float({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(NaN)), { minLength: 1, maxLength: 60 }),
+      fc.boolean(),
+      fc.integer(),
+      (width, cells, standardize, seed) => {
+        const rows = Math.floor(cells.length / width);
+        fc.pre(rows > 0);
+        const values = Float32Array.from(cells.slice(0, rows * width));
+        const stats = columnStats(values, width);
+        const scaling = { mean: stats.mean, std: stats.std, standardize };
+        // A permutation from the seed (Fisher–Yates with an LCG).
+        const order = Array.from({ length: rows }, (_, i) => i);
+        let s = seed >>> 0;
+        for (let i = rows - 1; i > 0; i--) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          const j = s % (i + 1);
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+        const expected = featuresToTensor(values, width, scaling, order).data;
+        const inPlace = values.slice();
+        scaleFeaturesInPlace(inPlace, width, scaling);
+        permuteRowsInPlace(inPlace, width, order);
+        expect(Array.from(inPlace)).toEqual(Array.from(expected));
+      },
+    ),
+  );
+  expect(() => permuteRowsInPlace(new Float32Array(6), 2, [1, 1, 0])).toThrow(/not a permutation/);
 });
