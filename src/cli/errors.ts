@@ -15,7 +15,7 @@ export class CliError extends Error {
 
 /** Error classes whose message is written for the user (by name, so no module needs importing). */
 const USER_ERRORS = new Set([
-  'CliError', 'IdxError', 'MnistError', 'DatasetError', 'CsvError', 'ModelSpecError', 'OptionError', 'ModelFileError', 'TrainingDivergedError', 'ShapeError', 'NonFiniteDataError',
+  'CliError', 'IdxError', 'MnistError', 'DatasetError', 'CsvError', 'ModelSpecError', 'OptionError', 'ModelFileError', 'TrainingDivergedError', 'ShapeError', 'NonFiniteDataError', 'OnnxError',
 ]);
 
 /** Collapses a message to one line. */

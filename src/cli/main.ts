@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDatasets } from './datasets';
 import { registerDemo } from './demo';
 import { registerEval } from './eval';
+import { registerOnnx } from './onnx';
 import { CliError, reportError } from './errors';
 import { registerPredict } from './predict';
 import { registerSummary } from './summary';
@@ -33,6 +34,8 @@ Examples:
   nn eval mnist-best mnist               test accuracy and confusion matrix of a saved model
   nn predict mnist-best digit.pgm        classify a 28×28 PGM image (or an IDX image file)
   nn summary mnist-best                  layers, shapes and parameter counts
+  nn export mnist-best model.onnx        the model as ONNX (takes pixels/255, like nn predict)
+  nn import model.onnx my-model          an ONNX model as a model directory (then nn eval my-model mnist)
   nn train fashion-mnist --model cnn     another dataset by name (nn datasets lists them)
   nn train --data data.csv --label-column species --model spec.json   your CSV, your layers
   nn demo                                a page to draw digits on and train in the browser
@@ -42,6 +45,7 @@ Run "nn <command> --help" for the options of a command.`);
   registerEval(program);
   registerPredict(program);
   registerSummary(program);
+  registerOnnx(program);
   registerDatasets(program);
   registerDemo(program);
   return program;

@@ -38,12 +38,18 @@ export class EpochProgress {
     const seconds = (t - this.started) / 1000;
     const rate = seconds > 0 ? samples / seconds : 0;
     const eta = batch > 0 ? (seconds * (this.batches - batch)) / batch : NaN;
-    const width = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - 70));
-    const filled = Math.round((width * batch) / this.batches);
-    const bar = `${'█'.repeat(filled)}${'·'.repeat(width - filled)}`;
-    const text =
-      `${this.label} ${bar} ${batch}/${this.batches}  ${formatRate(rate)} samples/s  ` +
-      `loss ${formatLoss(loss)}  ETA ${formatDuration(eta)}`;
+    const text = fitLine(
+      {
+        label: this.label,
+        count: `${batch}/${this.batches}`,
+        rate: `${formatRate(rate)} samples/s`,
+        loss: `loss ${formatLoss(loss)}`,
+        eta: `ETA ${formatDuration(eta)}`,
+      },
+      batch / this.batches,
+      // A pseudo-terminal without a window size reports 0 columns: unknown, so the usual 80.
+      this.stream.columns || 80,
+    );
     this.stream.write(`\r\x1b[K${text}`);
     this.drawn = true;
   }
@@ -53,6 +59,42 @@ export class EpochProgress {
     if (this.drawn) this.stream.write('\r\x1b[K');
     this.drawn = false;
   }
+}
+
+/** The parts of a progress line, most important first after the label. */
+interface LineParts {
+  label: string;
+  count: string;
+  rate: string;
+  loss: string;
+  eta: string;
+}
+
+const BAR_MAX = 30;
+const BAR_MIN = 5;
+
+/**
+ * The progress line in at most `columns − 1` characters: a line that reaches the last column makes many
+ * terminals wrap, and then every redraw (\r goes back to the start of the LAST line only) adds a line.
+ * The bar shrinks first (30 → 5 cells), then goes; then samples/s, ETA and the loss are dropped in that
+ * order; a terminal too narrow even for "label b/B" gets that cut to fit.
+ */
+export function fitLine(parts: LineParts, fraction: number, columns: number): string {
+  const room = Math.max(1, Math.floor(columns) - 1);
+  const bar = (width: number) => {
+    const filled = Math.round(width * Math.min(1, Math.max(0, fraction)));
+    return `${'█'.repeat(filled)}${'·'.repeat(width - filled)}`;
+  };
+  const join = (barWidth: number, tail: string[]) =>
+    `${parts.label}${barWidth > 0 ? ` ${bar(barWidth)}` : ''} ${parts.count}${tail.map((t) => `  ${t}`).join('')}`;
+  const tails = [[parts.rate, parts.loss, parts.eta], [parts.loss, parts.eta], [parts.loss], []];
+  const barWidth = Math.min(BAR_MAX, room - join(0, tails[0]).length - 1);
+  if (barWidth >= BAR_MIN) return join(barWidth, tails[0]);
+  for (const tail of tails) {
+    const line = join(0, tail);
+    if (line.length <= room) return line;
+  }
+  return join(0, []).slice(0, room);
 }
 
 export function formatRate(samplesPerSecond: number): string {
@@ -92,6 +134,9 @@ export interface EpochSummary {
   valAccuracy: number | null;
   lr: number;
   seconds: number;
+  /** The batches alone, and the validation pass after them (seconds = trainSeconds + validationSeconds). */
+  trainSeconds: number;
+  validationSeconds: number;
 }
 
 /** The line each epoch ends with. */
@@ -102,6 +147,7 @@ export function epochLine(s: EpochSummary): string {
     : `val loss ${formatLoss(s.valLoss)} acc ${formatPercent(s.valAccuracy)}`;
   return (
     `epoch ${String(s.epoch).padStart(width)}/${s.epochs}  train loss ${formatLoss(s.trainLoss)} acc ${formatPercent(s.trainAccuracy)}  ` +
-    `${val}  lr ${formatLr(s.lr)}  ${s.seconds.toFixed(1)}s`
+    `${val}  lr ${formatLr(s.lr)}  ${s.trainSeconds.toFixed(1)}s` +
+    `${s.valLoss === null ? '' : ` + val ${s.validationSeconds.toFixed(1)}s`}`
   );
 }

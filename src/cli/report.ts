@@ -80,9 +80,18 @@ export class TrainReport {
   }
 
   readonly onBatch = (info: BatchInfo): void => this.recorder.onBatch(info);
+  /** Seconds of this process's batches and validation passes (EpochInfo's split of each epoch). */
+  private batchSeconds = 0;
+  private validationSeconds = 0;
 
-  /** After each epoch (the checkpoint is saved): the curves so far; the page reloads itself until training ends. */
-  epoch(history: History): void {
+  /**
+   * After each epoch (the checkpoint is saved): the curves so far; the page reloads itself until training
+   * ends. `info` carries the epoch's time split into batches and validation.
+   */
+  epoch(info: { history: History; trainSeconds: number; validationSeconds: number }): void {
+    const history = info.history;
+    this.batchSeconds += info.trainSeconds;
+    this.validationSeconds += info.validationSeconds;
     const epochs = history.loss.length;
     this.write({
       ...this.base,
@@ -116,7 +125,8 @@ export class TrainReport {
     return {
       'training time': formatDuration(trainSeconds),
       'seconds per epoch': seconds.length > 0 ? (trainSeconds / seconds.length).toFixed(1) : undefined,
-      throughput: trainSeconds > 0 ? `${formatRate(samples / trainSeconds)} samples/s (validation included)` : undefined,
+      throughput: this.batchSeconds > 0 ? `${formatRate(samples / this.batchSeconds)} samples/s (the batches alone)` : undefined,
+      'validation time': this.options.run.validation > 0 ? `${this.validationSeconds.toFixed(1)} s` : undefined,
       'epochs in this process': seconds.length,
       'wall clock so far': formatDuration((performance.now() - this.started) / 1000),
     };

@@ -109,10 +109,11 @@ ${SCHEDULE_HELP}
 ${DATA_HELP}
 
 Output: on a terminal a progress bar per epoch; one summary line per epoch (train loss/accuracy,
-validation loss/accuracy, lr, seconds); at the end the test accuracy and the total time.
+validation loss/accuracy, lr, seconds of training + seconds of validation); at the end the test
+accuracy, the training time and throughput (samples/s of the batches alone) and the total time.
 With --json, stdout holds only JSON lines:
-  {"event":"epoch","epoch","trainLoss","trainAccuracy","valLoss","valAccuracy","lr","seconds"}
-  {"event":"done","model","epochs","testAccuracy","trainSeconds","samplesPerSecond"}
+  {"event":"epoch","epoch","trainLoss","trainAccuracy","valLoss","valAccuracy","lr","seconds","trainSeconds","validationSeconds"}
+  {"event":"done","model","epochs","testAccuracy","trainSeconds","samplesPerSecond","validationSeconds"}
 
 Examples:
   nn train mnist                                   the best model, its own recipe
@@ -257,6 +258,8 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   let history: History;
   const trainStarted = performance.now();
   let epochStarted = trainStarted;
+  let batchSeconds = 0;
+  let validationSeconds = 0;
   try {
     history = await fit(net, loss, optimizer, train, {
       epochs: run.epochs,
@@ -280,6 +283,8 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
       onEpoch: (info: EpochInfo) => {
         bar?.clear();
         bar = undefined;
+        batchSeconds += info.trainSeconds;
+        validationSeconds += info.validationSeconds;
         const summary = {
           epoch: info.epoch,
           epochs: info.epochs,
@@ -289,6 +294,8 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
           valAccuracy: info.valAccuracy ?? null,
           lr: info.lr,
           seconds: info.seconds,
+          trainSeconds: info.trainSeconds,
+          validationSeconds: info.validationSeconds,
         };
         if (out.json) {
           const { epochs: _epochs, ...fields } = summary;
@@ -301,7 +308,7 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
           save(net, outDir, { optimizer, training: lastState, metadata: { ...metadata } });
           savedEpoch = info.epoch;
         }
-        report?.epoch(info.history);
+        report?.epoch(info);
         epochStarted = performance.now();
       },
     });
@@ -342,13 +349,15 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
     });
   }
   report?.finish(history, result.scores, test.y, (performance.now() - started) / 1000);
-  const samplesPerSecond = epochsRun > 0 ? (epochsRun * run.trainCount) / history.seconds.slice(startEpoch).reduce((a, b) => a + b, 0) : 0;
+  // Throughput of the batches alone: validation (and checkpointing) time is not training.
+  const samplesPerSecond = batchSeconds > 0 ? (epochsRun * run.trainCount) / batchSeconds : 0;
   if (out.json) {
-    out.event({ event: 'done', model: run.model, epochs: history.loss.length, testAccuracy: result.accuracy, trainSeconds, samplesPerSecond });
+    out.event({ event: 'done', model: run.model, epochs: history.loss.length, testAccuracy: result.accuracy, trainSeconds, samplesPerSecond, validationSeconds });
   } else {
     out.line(
       `test accuracy ${formatPercent(result.accuracy)} (${testCount.toLocaleString('en-US')} ${noun}, loss ${result.loss.toFixed(4)}); ` +
-        `trained ${plural(epochsRun, 'epoch')} in ${formatDuration(trainSeconds)} (${formatRate(samplesPerSecond)} samples/s), ` +
+        `trained ${plural(epochsRun, 'epoch')} in ${formatDuration(trainSeconds)} (${formatRate(samplesPerSecond)} samples/s` +
+        `${run.validation > 0 ? `; validation ${validationSeconds < 10 ? `${validationSeconds.toFixed(1)}s` : formatDuration(validationSeconds)}` : ''}), ` +
         `total ${formatDuration((performance.now() - started) / 1000)}${outDir ? `; saved to ${path.relative(process.cwd(), outDir) || '.'}` : ''}` +
         `${reportFile ? `; report: ${path.relative(process.cwd(), reportFile)}` : ''}`,
     );

@@ -100,7 +100,12 @@ export interface EpochInfo {
   valLoss?: number;
   valAccuracy?: number;
   lr: number;
+  /** The whole epoch: trainSeconds + validationSeconds. */
   seconds: number;
+  /** The batches alone (what a throughput in samples/s should divide by). */
+  trainSeconds: number;
+  /** Evaluating the validation data after the batches (0 without validation). */
+  validationSeconds: number;
   /** Whether this epoch's validation loss is the best so far (true without validation). */
   improved: boolean;
   history: History;
@@ -309,9 +314,11 @@ async function fitWith(
 
     const epochLoss = lossSum / seen;
     const epochAccuracy = correct / seen;
+    const trained = performance.now();
     let valResult: { loss: number; accuracy: number } | undefined;
     if (validation !== undefined) valResult = evaluateChecked(net, loss, validation, Math.max(batchSize, 256));
-    const seconds = (performance.now() - started) / 1000;
+    const ended = validation !== undefined ? performance.now() : trained;
+    const seconds = (ended - started) / 1000;
     history.loss.push(epochLoss);
     history.accuracy.push(classAccuracy(epochAccuracy, train.y));
     history.lr.push(lr);
@@ -349,7 +356,8 @@ async function fitWith(
     const state = trainingState();
     await options.onEpoch?.({
       epoch: completed, epochs, loss: epochLoss, accuracy: classAccuracy(epochAccuracy, train.y),
-      valLoss: valResult?.loss, valAccuracy: valResult?.accuracy, lr, seconds, improved, history,
+      valLoss: valResult?.loss, valAccuracy: valResult?.accuracy, lr, seconds,
+      trainSeconds: (trained - started) / 1000, validationSeconds: (ended - trained) / 1000, improved, history,
       trainingState: () => structuredClone(state),
     });
     if (patience !== undefined && epochsWithoutImprovement >= patience && epoch + 1 < epochs) {

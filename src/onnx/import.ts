@@ -15,7 +15,7 @@ import { layerFromConfig } from '../layers/registry';
 import { Sequential } from '../net/sequential';
 import { Rng } from '../random';
 import { formatShape, type Shape } from '../tensor';
-import { Attributes, describeNode } from './attributes';
+import { Attributes, describeNode, shortestFloat32 } from './attributes';
 import { OnnxError } from './errors';
 import { builtInImporter } from './layer-importers';
 import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto';
@@ -174,7 +174,7 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
     const mean = scalarOperand(first, value, constants);
     const std = second?.opType === 'Div' ? scalarOperand(second, first.output[0], constants) : undefined;
     if (mean !== undefined && std !== undefined && std > 0 && Number.isFinite(std)) {
-      normalization = { mean, std };
+      normalization = { mean: shortestFloat32(mean), std: shortestFloat32(std) };
       visited.add(first).add(second!);
       value = second!.output![0];
     }

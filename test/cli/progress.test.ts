@@ -1,4 +1,4 @@
-import { EpochProgress, epochLine, formatDuration, formatLr } from '../../src/cli/progress';
+import { EpochProgress, epochLine, fitLine, formatDuration, formatLr } from '../../src/cli/progress';
 
 /** A fake terminal: records writes; a settable clock. */
 function fakeTty() {
@@ -45,10 +45,10 @@ test('redraws at most every 100 ms, but always at the last batch; clear erases t
 });
 
 test('the epoch summary line', () => {
-  expect(epochLine({ epoch: 3, epochs: 10, trainLoss: 0.12345, trainAccuracy: 0.9612, valLoss: 0.1, valAccuracy: 0.97, lr: 0.0005, seconds: 12.34 }))
-    .toBe('epoch  3/10  train loss 0.1235 acc 96.12%  val loss 0.1000 acc 97.00%  lr 5.00e-4  12.3s');
-  expect(epochLine({ epoch: 1, epochs: 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: null, valAccuracy: null, lr: 1, seconds: 1 }))
-    .toContain('val –');
+  expect(epochLine({ epoch: 3, epochs: 10, trainLoss: 0.12345, trainAccuracy: 0.9612, valLoss: 0.1, valAccuracy: 0.97, lr: 0.0005, seconds: 12.34, trainSeconds: 11.9, validationSeconds: 0.44 }))
+    .toBe('epoch  3/10  train loss 0.1235 acc 96.12%  val loss 0.1000 acc 97.00%  lr 5.00e-4  11.9s + val 0.4s');
+  expect(epochLine({ epoch: 1, epochs: 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: null, valAccuracy: null, lr: 1, seconds: 1, trainSeconds: 1, validationSeconds: 0 }))
+    .toMatch(/val – {2}lr 1\.00e0 {2}1\.0s$/);
 });
 
 test('durations and learning rates', () => {
@@ -66,4 +66,25 @@ test('samples/s counts from the start of the epoch, not from the first redraw', 
   const bar = new EpochProgress(t.stream, 'epoch 1/1', 10, t.clock, 0);
   bar.update(1, 100, 1);
   expect(t.writes[0]).toMatch(/ 200 samples\/s /);
+});
+
+test('the line fits the terminal: never more than columns − 1 characters, the bar going first', () => {
+  const parts = { label: 'epoch 12/15', count: '845/860', rate: '12,345 samples/s', loss: 'loss 0.1234', eta: 'ETA 1m05s' };
+  for (let columns = 10; columns <= 200; columns++) {
+    const line = fitLine(parts, 845 / 860, columns);
+    expect(line.length).toBeLessThanOrEqual(columns - 1);
+  }
+  expect(fitLine(parts, 0.5, 120)).toMatch(/^epoch 12\/15 [█·]{30} 845\/860 {2}12,345 samples\/s {2}loss 0\.1234 {2}ETA 1m05s$/);
+  expect(fitLine(parts, 0.5, 80)).toMatch(/^epoch 12\/15 [█·]{17} 845\/860 {2}12,345 samples\/s/);
+  expect(fitLine(parts, 0.5, 50)).toBe('epoch 12/15 845/860  loss 0.1234  ETA 1m05s');
+  expect(fitLine(parts, 0.5, 30)).toBe('epoch 12/15 845/860');
+  expect(fitLine(parts, 0.5, 12)).toBe('epoch 12/15');
+});
+
+test('a 50-column terminal gets a bar line that does not wrap', () => {
+  const t = fakeTty();
+  const bar = new EpochProgress({ write: t.stream.write, columns: 50 }, 'epoch 1/3', 860, t.clock);
+  t.advance(1000);
+  bar.update(1, 64, 2.3456);
+  expect(t.writes[0].replace('\r\x1b[K', '').length).toBeLessThan(50);
 });

@@ -38,12 +38,12 @@ describe('nn train mnist (plain output, stdout not a TTY)', () => {
     expect(stdout).not.toMatch(/ETA/);
     const epochLines = stdout.split('\n').filter((l) => l.startsWith('epoch '));
     expect(epochLines).toHaveLength(1);
-    expect(epochLines[0]).toMatch(/^epoch 1\/1 {2}train loss \d+\.\d{4} acc \d+\.\d\d% {2}val loss \d+\.\d{4} acc \d+\.\d\d% {2}lr \d\.\d\de-?\d+ {2}\d+\.\ds$/);
+    expect(epochLines[0]).toMatch(/^epoch 1\/1 {2}train loss \d+\.\d{4} acc \d+\.\d\d% {2}val loss \d+\.\d{4} acc \d+\.\d\d% {2}lr \d\.\d\de-?\d+ {2}\d+\.\ds \+ val \d+\.\ds$/);
     const match = /test accuracy (\d+\.\d\d)% \(1,000 images/.exec(stdout);
     expect(match).not.toBeNull();
     // 2,000 images, one epoch of the MLP: well above chance (10 %), typically ~87 %.
     expect(Number(match![1])).toBeGreaterThan(75);
-    expect(stdout).toMatch(/trained 1 epoch in .* samples\/s\), total .*; saved to /);
+    expect(stdout).toMatch(/trained 1 epoch in .* samples\/s; validation \d+\.\ds\), total .*; saved to /);
   });
 
   test('writes a model that nn eval loads and that reproduces the reported accuracy', () => {
@@ -115,10 +115,13 @@ describe('nn train mnist --json', () => {
     const events = lines.map((l) => JSON.parse(l));
     expect(events).toHaveLength(3);
     for (const [i, e] of events.slice(0, 2).entries()) {
-      expect(Object.keys(e).sort()).toEqual(['epoch', 'event', 'lr', 'seconds', 'trainAccuracy', 'trainLoss', 'valAccuracy', 'valLoss'].sort());
+      expect(Object.keys(e).sort()).toEqual(['epoch', 'event', 'lr', 'seconds', 'trainAccuracy', 'trainLoss', 'trainSeconds', 'valAccuracy', 'valLoss', 'validationSeconds'].sort());
       expect(e.event).toBe('epoch');
       expect(e.epoch).toBe(i + 1);
-      for (const k of ['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr', 'seconds']) expect(Number.isFinite(e[k])).toBe(true);
+      for (const k of ['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr', 'seconds', 'trainSeconds', 'validationSeconds']) expect(Number.isFinite(e[k])).toBe(true);
+      // The epoch's time is its batches plus its validation pass, reported apart.
+      expect(e.trainSeconds + e.validationSeconds).toBeCloseTo(e.seconds, 6);
+      expect(e.validationSeconds).toBeGreaterThan(0);
       expect(e.trainAccuracy).toBeGreaterThan(0.5);
       expect(e.trainAccuracy).toBeLessThanOrEqual(1);
     }
@@ -126,10 +129,14 @@ describe('nn train mnist --json', () => {
     expect(events[0].lr).toBeCloseTo(1e-3, 12);
     expect(events[1].lr).toBeCloseTo(5e-4, 12);
     const done = events[2];
-    expect(Object.keys(done).sort()).toEqual(['epochs', 'event', 'model', 'samplesPerSecond', 'testAccuracy', 'trainSeconds'].sort());
+    expect(Object.keys(done).sort()).toEqual(['epochs', 'event', 'model', 'samplesPerSecond', 'testAccuracy', 'trainSeconds', 'validationSeconds'].sort());
     expect(done).toMatchObject({ event: 'done', model: 'mlp', epochs: 2 });
     expect(done.testAccuracy).toBeGreaterThan(0.8);
     expect(done.samplesPerSecond).toBeGreaterThan(0);
+    // Throughput counts the batches alone: 2 epochs × 2,000 images over the epochs' trainSeconds, not their seconds.
+    const batchSeconds = events[0].trainSeconds + events[1].trainSeconds;
+    expect(done.samplesPerSecond).toBeCloseTo((2 * 2000) / batchSeconds, 3);
+    expect(done.validationSeconds).toBeCloseTo(events[0].validationSeconds + events[1].validationSeconds, 6);
 
     const evaluated = nn(['eval', out, '--test-limit', '1000', '--json']);
     expect(evaluated.status).toBe(0);

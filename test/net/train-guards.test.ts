@@ -124,3 +124,18 @@ describe('the divergence guard watches the gradients, not only the loss', () => 
     expect(net.params().every((p) => p.value.every(Number.isFinite))).toBe(true);
   });
 });
+
+test('EpochInfo splits an epoch into the batches and the validation pass', async () => {
+  const net = new Sequential([new Affine({ units: 2 })], { inputShape: [3], seed: 1 });
+  const infos: { seconds: number; trainSeconds: number; validationSeconds: number }[] = [];
+  await fit(net, new SoftmaxCrossEntropy(), new SGD(), data(40, 3, 1), {
+    epochs: 2, batchSize: 8, validation: data(200, 3, 2), onEpoch: (e) => { infos.push(e); },
+  });
+  await fit(net, new SoftmaxCrossEntropy(), new SGD(), data(40, 3, 1), { epochs: 1, batchSize: 8, onEpoch: (e) => { infos.push(e); } });
+  for (const e of infos) {
+    expect(e.trainSeconds).toBeGreaterThan(0);
+    expect(e.trainSeconds + e.validationSeconds).toBeCloseTo(e.seconds, 9);
+  }
+  expect(infos[0].validationSeconds).toBeGreaterThan(0);
+  expect(infos[2].validationSeconds).toBe(0);
+});
