@@ -33,22 +33,7 @@ function child(dir) {
   for (const p of net.params()) p.grad.fill(0.01);
   optimizer.step(net.params());
   const start = Number(process.argv[4] ?? 0);
-  // --die-at K: SIGKILL this process at the K-th file-system call of its second save, before the call runs
-  // (the test walks K over every step of a save; the random kills below cannot aim).
-  const dieAt = process.argv.indexOf('--die-at') >= 0 ? Number(process.argv[process.argv.indexOf('--die-at') + 1]) : undefined;
-  let calls = -Infinity;
-  if (dieAt !== undefined) {
-    for (const name of ['openSync', 'writeFileSync', 'fsyncSync', 'closeSync', 'renameSync', 'rmSync']) {
-      const original = fs[name];
-      fs[name] = function (...args) {
-        if (++calls === dieAt) process.kill(process.pid, 'SIGKILL');
-        return original.apply(this, args);
-      };
-    }
-  }
   for (let n = start; ; n++) {
-    if (n === start + 1) calls = 0;
-    if (dieAt !== undefined && n === start + 2) process.exit(3); // the second save had fewer calls than K
     const w = net.params()[0].value;
     for (let i = 0; i < w.length; i += 97) w[i] += 1e-3;
     save(net, dir, { optimizer, metadata: { n, note: 'kill-save-loop' } });
@@ -141,23 +126,6 @@ function runAndKill(dir, n, next) {
   });
 }
 
-/**
- * Runs a child that saves checkpoint `n` whole, then kills itself at the K-th file-system call of checkpoint
- * n + 1. Resolves to 'killed', or 'finished' when that save makes fewer than K calls.
- */
-function killAtStep(dir, n, k) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [__filename, '--child', dir, String(n), '--die-at', String(k)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (chunk) => (stderr += chunk));
-    proc.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve('killed');
-      else if (code === 3) resolve('finished');
-      else reject(new Error(`the saving child failed (code ${code}): ${stderr.trim()}`));
-    });
-  });
-}
-
 if (process.argv[2] === '--child') {
   child(process.argv[3]);
 } else if (require.main === module) {
@@ -181,4 +149,4 @@ if (process.argv[2] === '--child') {
   });
 }
 
-module.exports = { killSaveLoop, killAtStep };
+module.exports = { killSaveLoop };

@@ -84,3 +84,17 @@ export function booleanOption(owner: string, name: string, value: boolean | unde
   if (typeof value !== 'boolean') throw new OptionError(`${owner}: option "${name}" must be true or false, got ${formatValue(value)}`);
   return value;
 }
+
+/**
+ * [h, w] from a number-or-pair option (a window's size, stride or padding), validated: positive integers (or ≥ 0
+ * with allowZero).
+ */
+export function pairOption(value: number | readonly [number, number], layer: string, what: string, allowZero = false): [number, number] {
+  const pair: readonly unknown[] = typeof value === 'number' ? [value, value] : Array.isArray(value) ? value : [];
+  const ok = pair.length === 2 && pair.every((v) => typeof v === 'number' && Number.isInteger(v) && (allowZero ? v >= 0 : v > 0));
+  if (!ok) {
+    const need = allowZero ? 'a non-negative integer' : 'a positive integer';
+    throw new OptionError(`${layer}: option "${what}" must be ${need} or a pair [h, w] of them, got ${formatValue(value)}`);
+  }
+  return [pair[0] as number, pair[1] as number];
+}

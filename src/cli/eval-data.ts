@@ -11,7 +11,8 @@ import { findDataset } from '../data/datasets';
 import { loadDataset } from '../data/dataset-source';
 import { featuresToTensor } from '../data/features';
 import { loadIdxPair, resolveIdxPath } from '../data/idx-pair';
-import { imagesToTensor, labelsToInt32 } from '../data/pixels';
+import { imagesToInputs, labelsToInt32 } from '../data/pixels';
+import type { Inputs } from '../data/batches';
 import { sizeOf, type Tensor } from '../tensor';
 import { CliError } from './errors';
 import { loadTrainingData } from './train-data';
@@ -19,7 +20,7 @@ import type { ModelDir } from './model-dir';
 import { readImages } from './predict-images';
 
 export interface EvaluationSamples {
-  x: Tensor;
+  x: Inputs;
   /** Class indices; undefined when the file has no labels (predict only). */
   y?: Int32Array;
   /** "MNIST", "test.csv": the data's name. */
@@ -83,7 +84,7 @@ export async function evaluationSamples(
   const test = data.test;
   const count = Math.min(flags.limit ?? test.count, test.count);
   return {
-    x: imagesToTensor(test.images, test.rows, test.cols, 0, count, input.normalization),
+    x: imagesToInputs(test.images, test.rows, test.cols, 0, count, input.normalization),
     y: labelsToInt32(test.labels, 0, count),
     title: spec.title,
     total: test.count,
@@ -154,7 +155,7 @@ export function fileSamples(
   // A dark figure on a light background (most image editors) becomes MNIST's light on dark.
   if (options.invert) pixels = pixels.map((p) => 255 - p);
   return {
-    x: imagesToTensor(pixels, rows, cols, 0, count, input.normalization),
+    x: imagesToInputs(pixels, rows, cols, 0, count, input.normalization),
     ...(labels ? { y: labelsToInt32(labels, 0, count) } : {}),
     title: path.basename(title),
     total,

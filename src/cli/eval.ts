@@ -12,6 +12,7 @@ import { CliError } from './errors';
 import { evaluationSamples } from './eval-data';
 import { asModelInput, loadModelDir } from './model-dir';
 import type { Sequential } from '../net/sequential';
+import type { Inputs } from '../data/batches';
 import type { Tensor } from '../tensor';
 import { positiveInt } from './options';
 import { formatPercent } from './progress';
@@ -26,8 +27,11 @@ export interface EvalFlags {
   report?: string | boolean;
 }
 
-/** The batch size of every test-set pass (nn train's final evaluation uses the same, so results agree bit for bit). */
-export const TEST_BATCH_SIZE = 500;
+/**
+ * Samples per forward pass of nn eval and nn predict. A sample's scores do not depend on the batch it is in, so
+ * this only trades speed for memory: the layers' buffers grow with it (SimpleConvNet ~0.3 MB per image).
+ */
+export const TEST_BATCH_SIZE = 100;
 
 export function registerEval(program: Command): void {
   program
@@ -90,13 +94,16 @@ export async function runEval(dir: string, flags: EvalFlags, dataset?: string): 
 
 export function evaluateWithConfusion(
   net: Sequential,
-  images: Tensor,
+  images: Inputs,
   labels: Int32Array,
   inputShape: readonly number[],
+  batchSize = TEST_BATCH_SIZE,
 ): EvalResult {
   if (images.shape[0] === 0) throw new CliError('no test samples to evaluate');
-  const scores = predict(net, asModelInput(images, inputShape), TEST_BATCH_SIZE);
-  const loss = new SoftmaxCrossEntropy().forward(scores, labels);
+  const scores = predict(net, asModelInput(images, inputShape), batchSize);
+  const crossEntropy = new SoftmaxCrossEntropy();
+  const loss = crossEntropy.forward(scores, labels);
+  crossEntropy.dispose();
   const predicted = argmaxRows(scores);
   const classes = sizeOf(net.outputShape);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));

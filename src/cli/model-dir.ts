@@ -11,7 +11,8 @@ import { UNIT_SCALING, type Normalization } from '../data/mnist';
 import type { FeatureScaling } from '../data/features';
 import type { ModelSpec } from '../models/spec';
 import { load, type LoadedModel } from '../net/serialize';
-import { formatShape, reshape, sizeOf, type Tensor } from '../tensor';
+import { isByteInputs, type Inputs } from '../data/batches';
+import { ShapeError, formatShape, reshape, sizeOf, type Tensor } from '../tensor';
 import { CliError } from './errors';
 
 /** Where the training data came from, so that --resume finds the same rows and eval knows what to ask for. */
@@ -141,6 +142,11 @@ function trainedMetadata(metadata: Record<string, unknown> | undefined, dir: str
   if (typeof metadata.dataset !== 'string') bad('"dataset" is not a name');
   const norm = metadata.normalization as Partial<Normalization> | undefined;
   if (norm !== undefined && (typeof norm.mean !== 'number' || typeof norm.std !== 'number' || !(norm.std > 0))) bad('the input normalisation');
+  // Pixels are x = (p/255 − mean) / std: a std like 1e-300 turns every input into ±Infinity (and a mean of
+  // 1e300 into a constant). nn train stores the statistics of pixels in [0, 1]; allow a wide margin.
+  if (norm !== undefined && (!(Math.abs(norm.mean!) <= 1e6) || !(norm.std! >= 1e-6 && norm.std! <= 1e6))) {
+    bad(`the input normalisation is mean ${norm.mean}, std ${norm.std}; nn train stores |mean| ≤ 1e6 and a std from 1e-6 to 1e6`);
+  }
   const features = metadata.features as Partial<FeatureEncoding> | undefined;
   if (features !== undefined) {
     const width = features.columns?.length;
@@ -166,7 +172,10 @@ function inputEncoding(inputShape: readonly number[], trained: TrainedMetadata |
   return undefined;
 }
 
-/** [N, 1, H, W] images (or [N, D] features) seen with the model's own per-sample input shape. */
-export function asModelInput(images: Tensor, inputShape: readonly number[]): Tensor {
-  return reshape(images, [images.shape[0], ...inputShape]);
+/** [N, 1, H, W] images (tensor or bytes, or [N, D] features) seen with the model's own per-sample input shape. */
+export function asModelInput<X extends Inputs>(images: X, inputShape: readonly number[]): X {
+  if (!isByteInputs(images)) return reshape(images as Tensor, [images.shape[0], ...inputShape]) as X;
+  const shape = [images.shape[0], ...inputShape];
+  if (sizeOf(shape) !== images.bytes.length) throw new ShapeError(`cannot see images ${formatShape(images.shape)} as ${formatShape(shape)}`);
+  return { ...images, shape } as X;
 }

@@ -1,8 +1,7 @@
 /**
  * Image files `nn predict` reads: an IDX image file (gzipped or raw) or a binary greyscale PGM (P5).
  */
-import * as fs from 'node:fs';
-import { IdxError, asImages, parseIdx } from '../data/idx';
+import { IdxError, asImages, parseIdx, readDataFile } from '../data/idx';
 import { CliError } from './errors';
 
 /** Greyscale pixel bytes of `count` images. */
@@ -15,13 +14,8 @@ export interface ImageBytes {
 
 /** Reads a binary PGM (by its "P5" magic) or an IDX image file. */
 export function readImages(file: string): ImageBytes {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${(e as Error).message})`);
-  }
+  // A regular file only: a FIFO or a device would never end (readDataFile says which it is).
+  const bytes = readDataFile(file, 'an IDX image file or a PGM image');
   if (bytes.length >= 2 && bytes[0] === 0x50 /* P */ && bytes[1] >= 0x31 && bytes[1] <= 0x37) {
     return parsePgm(bytes, file);
   }

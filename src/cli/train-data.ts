@@ -19,7 +19,8 @@ import { findDataset, type IdxDatasetSpec } from '../data/datasets';
 import { loadDataset, type IdxSplit } from '../data/dataset-source';
 import { columnStats, featuresToTensor, permuteRowsInPlace, scaleFeaturesInPlace } from '../data/features';
 import { idxClassCount, loadIdxPair, resolveIdxPath, type IdxPair } from '../data/idx-pair';
-import { imagesToTensor, labelsToInt32, pixelStats, UNIT_SCALING, type Normalization } from '../data/pixels';
+import { imagesToInputs, labelsToInt32, pixelStats, UNIT_SCALING, type Normalization } from '../data/pixels';
+import type { Inputs } from '../data/batches';
 import { Rng } from '../random';
 import { tensor, type Tensor } from '../tensor';
 import type { Command } from 'commander';
@@ -113,9 +114,9 @@ function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** A split as fit takes it. */
+/** A split as fit takes it: images stay bytes (imagesToInputs; fit and evaluate normalise a batch at a time). */
 export interface Samples {
-  x: Tensor;
+  x: Inputs;
   y: Int32Array;
 }
 
@@ -222,7 +223,7 @@ async function loadNamed(spec: IdxDatasetSpec, run: RunConfig, options: LoadOpti
   const normalization = options.normalization
     ?? (run.normalize === 'standardize' ? pixelStats(trainFile.images, pixels, 0, run.trainCount) : UNIT_SCALING);
   const images = (split: IdxSplit, start: number, count: number): Samples => ({
-    x: imagesToTensor(split.images, split.rows, split.cols, start, count, normalization),
+    x: imagesToInputs(split.images, split.rows, split.cols, start, count, normalization),
     y: labelsToInt32(split.labels, start, count),
   });
   const testCount = Math.min(options.testLimit ?? data.test.count, data.test.count);
@@ -362,7 +363,7 @@ function loadIdxData(run: RunConfig, choice: DataChoice, options: LoadOptions): 
   const trainBytes = gather(trainPair, split.train);
   const normalization = options.normalization ?? (run.normalize === 'standardize' ? pixelStats(trainBytes.pixels, size) : UNIT_SCALING);
   const samples = (bytes: { pixels: Uint8Array; labels: Uint8Array }): Samples => ({
-    x: imagesToTensor(bytes.pixels, trainPair.rows, trainPair.cols, 0, bytes.labels.length, normalization),
+    x: imagesToInputs(bytes.pixels, trainPair.rows, trainPair.cols, 0, bytes.labels.length, normalization),
     y: labelsToInt32(bytes.labels, 0, bytes.labels.length),
   });
   const testRows = testPair ? Array.from({ length: testPair.count }, (_, i) => i) : split.test;

@@ -338,8 +338,10 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   }
 
   // 5. Test, save the final model with its test accuracy, report.
-  // The same pass as `nn eval` (same batches, same argmax), so that eval reproduces this number exactly.
-  const result = evaluateWithConfusion(net, test.x, test.y, net.inputShape);
+  // The same pass as `nn eval` (same argmax, same loss over all the scores at once), so that eval reproduces
+  // this number exactly; in training-size batches, whose buffers the layers have already (a sample's scores
+  // do not depend on its batch).
+  const result = evaluateWithConfusion(net, test.x, test.y, net.inputShape, run.batchSize);
   if (outDir !== undefined) {
     // fit has returned, so the last checkpoint holds these weights; add the test result to it.
     save(net, outDir, {

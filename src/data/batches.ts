@@ -1,23 +1,42 @@
 /**
  * Datasets held whole in memory, and the mini-batches the training loop draws from them: a shuffled
  * order per epoch, a validation split, and batches gathered into buffers that are reused every batch.
+ * Inputs are a Float32 tensor, or bytes (images) decoded into the batch buffer a batch at a time, so a
+ * data set of bytes costs its bytes once (ByteInputs).
  */
 import type { Targets } from '../losses/loss';
 import { OptionError } from '../errors';
 import type { Rng } from '../random';
-import { ShapeError, formatShape, type Tensor } from '../tensor';
+import { ShapeError, formatShape, type Shape, type Tensor } from '../tensor';
 import { MemoryOwner } from '../memory';
+
+/**
+ * Inputs [N, …] held as bytes — images — whose values are `lookup[byte]` (256 floats, e.g. pixelLookup's
+ * p/255 or standardised pixels). The floats exist only a batch at a time, in the batch buffer.
+ */
+export interface ByteInputs {
+  readonly shape: Shape;
+  readonly bytes: Uint8Array;
+  readonly lookup: Float32Array;
+}
+
+/** A data set's inputs: a Float32 tensor, or bytes with their lookup table. */
+export type Inputs = Tensor | ByteInputs;
 
 /** Inputs `x` [N, …] and their targets: N class indices, or a tensor [N, …] (one-hot, regression). */
 export interface Dataset {
-  x: Tensor;
+  x: Inputs;
   y: Targets;
+}
+
+export function isByteInputs(x: Inputs): x is ByteInputs {
+  return (x as ByteInputs).bytes instanceof Uint8Array;
 }
 
 /** N, after checking that x and y agree on it; `what` names the dataset in the error ("training data"). */
 export function sampleCount(data: Dataset, what: string): number {
-  if (data === null || typeof data !== 'object' || !data.x || !(data.x.data instanceof Float32Array)) {
-    throw new OptionError(`${what} must be { x: Tensor, y: Int32Array | Tensor }`);
+  if (data === null || typeof data !== 'object' || !data.x || !validInputs(data.x)) {
+    throw new OptionError(`${what} must be { x: Tensor | ByteInputs, y: Int32Array | Tensor }`);
   }
   const n = data.x.shape[0];
   if (data.x.shape.length < 2 || !Number.isInteger(n) || n < 1) {
@@ -29,6 +48,15 @@ export function sampleCount(data: Dataset, what: string): number {
     throw new ShapeError(`${what}: x holds ${n} samples (${formatShape(data.x.shape)}) but y holds ${labels}`);
   }
   return n;
+}
+
+function validInputs(x: Inputs): boolean {
+  if (isByteInputs(x)) return x.lookup instanceof Float32Array && x.lookup.length === 256 && Array.isArray(x.shape);
+  return x.data instanceof Float32Array && Array.isArray(x.shape);
+}
+
+function inputLength(x: Inputs): number {
+  return isByteInputs(x) ? x.bytes.length : x.data.length;
 }
 
 function targetCount(y: Targets): number | undefined {
@@ -45,6 +73,44 @@ export function sliceRows(t: Tensor, start: number, count: number): Tensor {
   return { shape: [count, ...t.shape.slice(1)], data: t.data.subarray(start * rowSize, (start + count) * rowSize) };
 }
 
+/** Rows [start, start + count) of inputs, as a view (no copy, no decoding). */
+export function sliceInputs<X extends Inputs>(x: X, start: number, count: number): X {
+  if (!isByteInputs(x)) return sliceRows(x as Tensor, start, count) as X;
+  const rowSize = x.bytes.length / x.shape[0];
+  const part: ByteInputs = { shape: [count, ...x.shape.slice(1)], bytes: x.bytes.subarray(start * rowSize, (start + count) * rowSize), lookup: x.lookup };
+  return part as X;
+}
+
+/**
+ * Rows of inputs as Float32 tensors, one batch at a time: a view of a tensor's rows, or bytes decoded into
+ * a buffer of `memory` (one per batch size, reused). evaluate and predict read their data through it.
+ */
+export class RowReader {
+  private readonly buffers = new Map<number, Tensor>();
+
+  constructor(private readonly x: Inputs, private readonly memory: MemoryOwner) {}
+
+  /** Rows [start, start + count): valid until the next call for the same count. */
+  rows(start: number, count: number): Tensor {
+    const x = this.x;
+    if (!isByteInputs(x)) return sliceRows(x, start, count);
+    let batch = this.buffers.get(count);
+    if (batch === undefined) {
+      batch = { shape: [count, ...x.shape.slice(1)], data: this.memory.float32(count * (x.bytes.length / x.shape[0])) };
+      this.buffers.set(count, batch);
+    }
+    const rowSize = x.bytes.length / x.shape[0];
+    decodeBytes(x, start * rowSize, count * rowSize, batch.data, 0);
+    return batch;
+  }
+}
+
+/** out[at + i] = lookup[bytes[from + i]] for i < length. */
+function decodeBytes(x: ByteInputs, from: number, length: number, out: Float32Array, at: number): void {
+  const bytes = x.bytes, lookup = x.lookup;
+  for (let i = 0; i < length; i++) out[at + i] = lookup[bytes[from + i]];
+}
+
 /** Targets [start, start + count), as a view. */
 export function sliceTargets(y: Targets, start: number, count: number): Targets {
   return y instanceof Int32Array ? y.subarray(start, start + count) : sliceRows(y, start, count);
@@ -54,7 +120,10 @@ export function sliceTargets(y: Targets, start: number, count: number): Targets 
  * The last ⌈fraction·N⌉ samples as validation, the rest for training — a fixed tail, not a random draw,
  * so the split is the same on every run (like MNIST's customary last 5,000). Views, no copies.
  */
-export function splitTail(data: Dataset, fraction: number): { train: Dataset; validation: Dataset } {
+export function splitTail<X extends Inputs>(
+  data: { x: X; y: Targets },
+  fraction: number,
+): { train: { x: X; y: Targets }; validation: { x: X; y: Targets } } {
   if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
     throw new OptionError(`validationSplit must be a fraction in (0, 1), got ${String(fraction)}`);
   }
@@ -65,8 +134,8 @@ export function splitTail(data: Dataset, fraction: number): { train: Dataset; va
     throw new OptionError(`validationSplit ${fraction} of ${n} samples leaves no training samples`);
   }
   return {
-    train: { x: sliceRows(data.x, 0, trainCount), y: sliceTargets(data.y, 0, trainCount) },
-    validation: { x: sliceRows(data.x, trainCount, validationCount), y: sliceTargets(data.y, trainCount, validationCount) },
+    train: { x: sliceInputs(data.x, 0, trainCount), y: sliceTargets(data.y, 0, trainCount) },
+    validation: { x: sliceInputs(data.x, trainCount, validationCount), y: sliceTargets(data.y, trainCount, validationCount) },
   };
 }
 
@@ -121,7 +190,7 @@ export class BatchGatherer {
   constructor(private readonly data: Dataset, memory = new MemoryOwner('BatchGatherer')) {
     this.memory = memory;
     const n = data.x.shape[0];
-    this.rowSize = data.x.data.length / n;
+    this.rowSize = inputLength(data.x) / n;
     this.targetRowSize = data.y instanceof Int32Array ? 1 : data.y.data.length / n;
   }
 
@@ -130,11 +199,17 @@ export class BatchGatherer {
     this.memory.assertLive();
     const batch = this.buffersFor(count);
     const rowSize = this.rowSize;
-    const xs = this.data.x.data;
+    const x = this.data.x;
     const bx = batch.x.data;
-    for (let b = 0; b < count; b++) {
-      const row = order[start + b] * rowSize;
-      bx.set(xs.subarray(row, row + rowSize), b * rowSize);
+    if (isByteInputs(x)) {
+      // Bytes become floats here, one batch at a time: the data set stays bytes.
+      for (let b = 0; b < count; b++) decodeBytes(x, order[start + b] * rowSize, rowSize, bx, b * rowSize);
+    } else {
+      const xs = x.data;
+      for (let b = 0; b < count; b++) {
+        const row = order[start + b] * rowSize;
+        bx.set(xs.subarray(row, row + rowSize), b * rowSize);
+      }
     }
     const y = this.data.y;
     if (y instanceof Int32Array) {

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DatasetError, downloadVerified, stderrProgress, type DownloadProgress } from './download';
 import { IDX_FILE_KEYS, type IdxDatasetSpec, type IdxFileKey } from './datasets';
-import { IdxError, asImages, asLabels, parseIdx } from './idx';
+import { IdxError, asImages, asLabels, parseIdx, readDataFile } from './idx';
 
 export interface LocateOptions {
   /** --data-dir: wins over everything else. */
@@ -136,13 +136,7 @@ export function readIdxDataset(spec: IdxDatasetSpec, dir: string): IdxDataset {
   const read = (key: IdxFileKey): { file: string; idx: ReturnType<typeof parseIdx> } => {
     const file = findIdxFile(dir, spec.files[key].name);
     if (file === undefined) throw new DatasetError(`${spec.title} file ${spec.files[key].name} is missing from ${dir}. ${wherePutFiles(spec, dir)}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (e) {
-      throw new IdxError(`${file}: cannot read (${(e as Error).message})`);
-    }
-    return { file, idx: parseIdx(bytes, file) };
+    return { file, idx: parseIdx(readDataFile(file), file) };
   };
   const classes = spec.classNames.length;
   const split = (imagesKey: IdxFileKey, labelsKey: IdxFileKey): IdxSplit => {

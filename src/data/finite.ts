@@ -5,7 +5,8 @@
  * and name the first bad value.
  */
 import type { Targets } from '../losses/loss';
-import type { Tensor } from '../tensor';
+import type { Shape, Tensor } from '../tensor';
+import { isByteInputs, type Inputs } from './batches';
 
 /** A dataset holds a NaN or an infinite value. */
 export class NonFiniteDataError extends Error {
@@ -31,23 +32,40 @@ export function assertFiniteTensor(t: Tensor, what: string): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // v − v is 0 for every finite v, NaN for NaN and ±Infinity.
-    if (v - v !== 0) throw nonFinite(t, i, what);
+    if (v - v !== 0) throw nonFinite(t.shape, t.data.length, i, v, what);
+  }
+}
+
+/**
+ * As assertFiniteTensor, for a tensor or byte inputs. Bytes are finite when their lookup is: only a byte
+ * whose value is not makes the pass over the bytes look for the first sample that holds it.
+ */
+export function assertFiniteInputs(x: Inputs, what: string): void {
+  if (!isByteInputs(x)) {
+    assertFiniteTensor(x, what);
+    return;
+  }
+  const lookup = x.lookup;
+  if (lookup.every((v) => v - v === 0)) return;
+  const bytes = x.bytes;
+  for (let i = 0; i < bytes.length; i++) {
+    const v = lookup[bytes[i]];
+    if (v - v !== 0) throw nonFinite(x.shape, bytes.length, i, v, what);
   }
 }
 
 /** The inputs and, when they are a tensor, the targets (class indices are integers: always finite). */
-export function assertFiniteDataset(data: { x: Tensor; y: Targets }, what: string): void {
-  assertFiniteTensor(data.x, `${what}: x`);
+export function assertFiniteDataset(data: { x: Inputs; y: Targets }, what: string): void {
+  assertFiniteInputs(data.x, `${what}: x`);
   if (!(data.y instanceof Int32Array)) assertFiniteTensor(data.y, `${what}: y`);
 }
 
-function nonFinite(t: Tensor, index: number, what: string): NonFiniteDataError {
-  const n = t.shape[0];
-  const rowSize = n > 0 ? t.data.length / n : t.data.length;
+function nonFinite(shape: Shape, length: number, index: number, value: number, what: string): NonFiniteDataError {
+  const n = shape[0];
+  const rowSize = n > 0 ? length / n : length;
   const sample = Math.floor(index / rowSize);
   const feature = index - sample * rowSize;
-  const value = t.data[index];
-  const perSample = t.shape.slice(1);
+  const perSample = shape.slice(1);
   const position = perSample.length > 1 ? ` (${coordinates(feature, perSample)} of [${perSample.join(', ')}])` : '';
   return new NonFiniteDataError(
     `${what} holds ${value} at sample ${sample}, feature ${feature}${position}; inputs must be finite numbers — ` +

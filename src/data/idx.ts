@@ -13,8 +13,9 @@
  * Every check names the file and the numbers, so that a truncated download or a swapped file
  * says what is wrong instead of failing later inside a layer.
  */
+import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
+import { GzipError, MAX_DEFLATE_RATIO, gunzipPrefix, gunzipStrict } from './gzip';
 
 export const IDX_IMAGES_MAGIC = 2051;
 export const IDX_LABELS_MAGIC = 2049;
@@ -48,19 +49,35 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decompresses gzip bytes (by magic), or returns raw bytes unchanged. `source` names the file in errors. */
-export function decompressIfGzip(bytes: Uint8Array, source: string): Uint8Array {
+/** The most any IDX file may hold once decompressed (the largest Uint8Array Node makes, capped at 4 GiB). */
+const MAX_IDX_BYTES = Math.min(buffer.constants.MAX_LENGTH, 2 ** 32);
+
+/**
+ * Decompresses gzip bytes (by magic), or returns raw bytes unchanged. `source` names the file in errors. The
+ * stream must be exactly one gzip member (no trailing data) of at most `maxBytes` once decompressed.
+ */
+export function decompressIfGzip(bytes: Uint8Array, source: string, maxBytes = MAX_IDX_BYTES): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
-    return zlib.gunzipSync(bytes);
+    return gunzipStrict(bytes, maxBytes);
   } catch (e) {
-    throw new IdxError(`${source}: the gzip data is corrupt or truncated (${(e as Error).message})`);
+    if (e instanceof GzipError) throw new IdxError(`${source}: ${e.reason}`);
+    throw e;
   }
 }
 
-/** Parses (already decompressed or gzipped) IDX bytes; `source` names the file in error messages. */
-export function parseIdx(input: Uint8Array, source = 'IDX data'): IdxArray {
-  const bytes = decompressIfGzip(input, source);
+/** An IDX header: what it declares, and the exact length of the file it describes. */
+interface IdxHeader {
+  magic: number;
+  dims: number[];
+  headerBytes: number;
+  elements: number;
+  /** headerBytes + elements: the length of the (decompressed) file. */
+  fileBytes: number;
+}
+
+/** Reads and checks the header at the start of (decompressed) IDX bytes; `bytes` may stop after the header. */
+function readHeader(bytes: Uint8Array, source: string): IdxHeader {
   if (bytes.length < 4) {
     throw new IdxError(`${source}: ${bytes.length} bytes is too short for an IDX header (4 bytes of magic needed); the file is truncated or not IDX`);
   }
@@ -85,28 +102,122 @@ export function parseIdx(input: Uint8Array, source = 'IDX data'): IdxArray {
     dims.push(d);
     elements *= d;
   }
-  const expected = headerBytes + elements;
-  if (bytes.length < expected) {
-    throw new IdxError(`${source}: truncated: dimensions [${dims.join(', ')}] need ${elements} data bytes, the file has ${bytes.length - headerBytes}`);
+  return { magic, dims, headerBytes, elements, fileBytes: headerBytes + elements };
+}
+
+/**
+ * Decompresses a gzipped IDX file no further than its header says it reaches: the header first (from the
+ * first few compressed bytes), then the whole stream with the declared length as the limit — a gzip bomb
+ * or trailing data stops there, in a fraction of a second, with a message that says so.
+ */
+function gunzipIdx(bytes: Uint8Array, source: string): Uint8Array {
+  let prefix: Uint8Array = new Uint8Array(0);
+  try {
+    for (let input = 64; ; input *= 4) {
+      prefix = gunzipPrefix(bytes, input, 1 << 20);
+      const enough = prefix.length >= 4 && prefix.length >= 4 + 4 * prefix[3];
+      if (enough || input >= bytes.length) break;
+    }
+  } catch (e) {
+    if (e instanceof GzipError) throw new IdxError(`${source}: ${e.reason}`);
+    throw e;
   }
-  if (bytes.length > expected) {
-    throw new IdxError(`${source}: ${bytes.length - expected} bytes of trailing data after the ${elements} elements that dimensions [${dims.join(', ')}] declare`);
+  const header = readHeader(prefix, source);
+  const declared = `dimensions [${header.dims.join(', ')}]`;
+  if (header.fileBytes > MAX_IDX_BYTES) {
+    throw new IdxError(`${source}: its header declares ${declared}, ${header.fileBytes} bytes, more than an IDX file can be read into memory (${MAX_IDX_BYTES})`);
   }
+  if (header.fileBytes > MAX_DEFLATE_RATIO * bytes.length + 1024) {
+    throw new IdxError(
+      `${source}: its header declares ${declared}, ${header.fileBytes} bytes, more than ${bytes.length} gzipped bytes can hold; the file is truncated or its header is wrong`,
+    );
+  }
+  try {
+    return gunzipStrict(bytes, header.fileBytes);
+  } catch (e) {
+    if (!(e instanceof GzipError)) throw e;
+    if (/decompresses to more than/.test(e.reason)) {
+      throw new IdxError(`${source}: decompresses to more than the ${header.fileBytes} bytes its header declares (${declared}): trailing data, or not the file its header describes`);
+    }
+    throw new IdxError(`${source}: ${e.reason}`);
+  }
+}
+
+/** Parses (already decompressed or gzipped) IDX bytes; `source` names the file in error messages. */
+export function parseIdx(input: Uint8Array, source = 'IDX data'): IdxArray {
+  const bytes = isGzip(input) ? gunzipIdx(input, source) : input;
+  const { magic, dims, headerBytes, elements, fileBytes } = readHeader(bytes, source);
+  checkLength(bytes.length, { dims, headerBytes, elements, fileBytes }, source);
   return { magic, dims, data: bytes.subarray(headerBytes) };
+}
+
+/** The file's length against the header's: truncated, or trailing data after the declared elements. */
+function checkLength(length: number, header: Pick<IdxHeader, 'dims' | 'headerBytes' | 'elements' | 'fileBytes'>, source: string): void {
+  const { dims, headerBytes, elements, fileBytes } = header;
+  if (length < fileBytes) {
+    throw new IdxError(`${source}: truncated: dimensions [${dims.join(', ')}] need ${elements} data bytes, the file has ${length - headerBytes}`);
+  }
+  if (length > fileBytes) {
+    throw new IdxError(`${source}: ${length - fileBytes} bytes of trailing data after the ${elements} elements that dimensions [${dims.join(', ')}] declare`);
+  }
+}
+
+/**
+ * The bytes of a data file, which must be a regular file: a FIFO would block forever and a device
+ * (/dev/zero) never end. A raw (not gzipped) IDX file's length is checked against its header before the
+ * rest is read, so a huge file with a small header is refused at once. `what` says what the file is for.
+ */
+export function readDataFile(file: string, what = 'an IDX file'): Uint8Array {
+  let fd: number;
+  try {
+    const stat = fs.statSync(file);
+    if (stat.isDirectory()) throw new IdxError(`${file}: is a directory, not ${what}`);
+    if (!stat.isFile()) throw new IdxError(`${file}: is ${kindOf(stat)}, not a regular file; give ${what}`);
+    // O_NONBLOCK: should the path become a FIFO between stat and open, opening it does not wait for a writer.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if (e instanceof IdxError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new IdxError(`${file}: no such file`);
+    throw new IdxError(`${file}: cannot read (${(e as Error).message})`);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new IdxError(`${file}: is ${kindOf(stat)}, not a regular file; give ${what}`);
+    const head = new Uint8Array(Math.min(stat.size, 1024));
+    const got = fs.readSync(fd, head, 0, head.length, 0);
+    if (got === head.length && !isGzip(head) && head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] === UNSIGNED_BYTE) {
+      const rank = head[3];
+      if (rank > 0 && head.length >= 4 + 4 * rank) checkLength(stat.size, readHeader(head, file), file);
+    }
+    if (stat.size > MAX_IDX_BYTES) throw new IdxError(`${file}: ${stat.size} bytes is more than a data file can be read into memory (${MAX_IDX_BYTES})`);
+    const bytes = new Uint8Array(stat.size);
+    let at = 0;
+    while (at < bytes.length) {
+      const n = fs.readSync(fd, bytes, at, bytes.length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === bytes.length ? bytes : bytes.subarray(0, at);
+  } catch (e) {
+    if (e instanceof IdxError) throw e;
+    throw new IdxError(`${file}: cannot read (${(e as Error).message})`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'a special file';
 }
 
 /** Reads an IDX file from disk (gzipped or raw). */
 export function readIdxFile(file: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new IdxError(`${file}: no such file`);
-    if (code === 'EISDIR') throw new IdxError(`${file}: is a directory, not an IDX file`);
-    throw new IdxError(`${file}: cannot read (${(e as Error).message})`);
-  }
-  return parseIdx(bytes, file);
+  return parseIdx(readDataFile(file), file);
 }
 
 /** Checks an IDX array is an image file (magic 2051, [count, rows, cols]). */

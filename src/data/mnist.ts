@@ -71,5 +71,5 @@ export async function loadMnist(options: LocateOptions = {}): Promise<MnistData>
 }
 
 // From bytes to tensors: pixels.ts (the core, so a page can feed MNIST bytes it fetched to a net).
-export { UNIT_SCALING, pixelStats, pixelLookup, imagesToTensor, labelsToInt32 } from './pixels';
+export { UNIT_SCALING, pixelStats, pixelLookup, imagesToTensor, imagesToInputs, labelsToInt32 } from './pixels';
 export type { Normalization } from './pixels';

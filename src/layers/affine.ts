@@ -11,7 +11,7 @@ import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
-import { assertInitName, initWeights, type InitName } from '../net/init';
+import { assertInitName, initWeights, type InitName } from './init';
 import { booleanOption, optionsObject, positiveIntegerOption } from '../options';
 import { makeParam, type Layer, type Param } from './layer';
 import { paramValues } from './param-budget';

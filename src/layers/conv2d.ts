@@ -18,15 +18,14 @@
  * Every buffer (including the column matrix) is allocated once per batch size.
  */
 import { MemoryOwner } from '../memory';
-import {
-  checkPaddingOption, copyWindowOption, imageShape, pairOption, windowGeometry,
-  type PaddingOption, type PairOption, type WindowGeometry,
-} from '../kernels/conv-geometry';
+import { windowGeometry, type PaddingOption, type PairOption, type WindowGeometry } from '../kernels/conv-geometry';
+import { checkPaddingOption, copyWindowOption, imageShape } from './window-options';
+import { pairOption } from '../options';
 import { convForwardProduct } from '../kernels/conv-product';
 import { matmulTransA, matmulTransB } from '../kernels/gemm';
 import { col2im, im2col } from '../kernels/im2col';
 import { batchToFilterRows } from '../kernels/layout';
-import { assertInitName, initWeights, type InitName } from '../net/init';
+import { assertInitName, initWeights, type InitName } from './init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';

@@ -22,7 +22,7 @@
  */
 import { MemoryOwner } from '../memory';
 import { notBuiltError } from '../errors';
-import { imageShape } from '../kernels/conv-geometry';
+import { imageShape } from './window-options';
 import { LcnWorkspace, lcnBackward, lcnForward } from '../kernels/local-contrast-norm';
 import { optionsObject, positiveIntegerOption, positiveOption } from '../options';
 import type { Rng } from '../random';

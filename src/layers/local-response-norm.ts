@@ -15,7 +15,7 @@
 import { MemoryOwner } from '../memory';
 import { notBuiltError } from '../errors';
 import { lrnBackward, lrnForward, type LrnConstants } from '../kernels/local-response-norm';
-import { imageShape } from '../kernels/conv-geometry';
+import { imageShape } from './window-options';
 import { nonNegativeOption, optionsObject, positiveIntegerOption, positiveOption, requiredOption } from '../options';
 import type { Rng } from '../random';
 import { checkBatch, checkUpstreamGradient, reuse, type Shape, type Tensor } from '../tensor';

@@ -147,6 +147,9 @@ export function checkFiniteValues(values: Float32Array, tensor: string, file: st
 
 // ---- load: model.json field by field ----
 
+/** The largest per-sample input a model file may declare: 2^24 values (64 MB a sample; MNIST is 784). */
+const MAX_INPUT_VALUES = 2 ** 24;
+
 /** A binary file name: a bare name, so that a hostile model.json cannot point outside its directory. */
 const BARE_FILE_NAME = /^(?!\.\.?$)[^\\/\0]{1,255}$/;
 
@@ -173,7 +176,11 @@ export function checkModelFile(parsed: unknown, check: FieldChecker): ModelFile 
     if (kind.length === 0 || kind.length > 100) check.fail(`layers[${i}].kind`, `must be a layer kind (1 to 100 characters), got ${quote(kind)}`);
     check.object(layer.config, `layers[${i}].config`);
   });
-  check.shape(model.inputShape, 'inputShape');
+  const inputShape = check.shape(model.inputShape, 'inputShape');
+  // Some layers allocate work space for a whole input image when built (LocalContrastNorm): the input's size
+  // is bounded before any layer is built (the params themselves are bounded by the weights file).
+  const inputValues = inputShape.reduce((a, b) => a * b, 1);
+  if (inputValues > MAX_INPUT_VALUES) check.fail('inputShape', `${formatShape(inputShape)} holds ${inputValues} values per sample; a model takes at most ${MAX_INPUT_VALUES}`);
   check.integer(model.seed, 'seed', Number.MIN_SAFE_INTEGER);
   checkManifest(model.weights, 'weights', check);
   if (model.optimizer !== undefined) {

@@ -24,8 +24,8 @@ import { MemoryOwner } from '../memory';
 import { yieldToEventLoop } from '../platform';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
-import { BatchGatherer, epochBatches, fillOrder, sampleCount, sliceRows, sliceTargets, splitTail, type Dataset } from '../data/batches';
-import { assertFiniteDataset, assertFiniteTensor } from '../data/finite';
+import { BatchGatherer, RowReader, epochBatches, fillOrder, sampleCount, sliceTargets, splitTail, type Dataset, type Inputs } from '../data/batches';
+import { assertFiniteDataset, assertFiniteInputs } from '../data/finite';
 import { OptionError } from '../errors';
 import { globalGradNorm } from '../optimizers/optimizer';
 import { checkOptionNames, nonNegativeIntegerOption, nonNegativeOption, positiveIntegerOption } from '../options';
@@ -316,7 +316,9 @@ async function fitWith(
     const epochAccuracy = correct / seen;
     const trained = performance.now();
     let valResult: { loss: number; accuracy: number } | undefined;
-    if (validation !== undefined) valResult = evaluateChecked(net, loss, validation, Math.max(batchSize, 256));
+    // In batches of the training size: the layers' buffers for it are there already, so validation costs no
+    // second set of blocks (a sample's outputs do not depend on the batch it is in).
+    if (validation !== undefined) valResult = evaluateChecked(net, loss, validation, batchSize);
     const ended = validation !== undefined ? performance.now() : trained;
     const seconds = (ended - started) / 1000;
     history.loss.push(epochLoss);
@@ -383,12 +385,19 @@ function evaluateChecked(net: Sequential, loss: Loss, data: Dataset, batchSize: 
   const n = data.x.shape[0];
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < n; start += batchSize) {
-    const count = Math.min(batchSize, n - start);
-    const y = sliceTargets(data.y, start, count);
-    const scores = net.forward(sliceRows(data.x, start, count), false);
-    lossSum += loss.forward(scores, y) * count;
-    correct += countCorrect(scores, y, count);
+  // Byte inputs are decoded a batch at a time into a buffer of evaluate's own, given back at the end.
+  const memory = new MemoryOwner('evaluate');
+  const reader = new RowReader(data.x, memory);
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      const y = sliceTargets(data.y, start, count);
+      const scores = net.forward(reader.rows(start, count), false);
+      lossSum += loss.forward(scores, y) * count;
+      correct += countCorrect(scores, y, count);
+    }
+  } finally {
+    memory.dispose();
   }
   return { loss: lossSum / n, accuracy: classAccuracy(correct / n, data.y) };
 }
@@ -398,18 +407,24 @@ function evaluateChecked(net: Sequential, loss: Loss, data: Dataset, batchSize: 
  * classifier trained with SoftmaxCrossEntropy these are logits — the softmax lives in the loss; their
  * argmax is the predicted class). A new tensor [N, …outputShape].
  */
-export function predict(net: Sequential, x: Tensor, batchSize = 256): Tensor {
+export function predict(net: Sequential, x: Inputs, batchSize = 256): Tensor {
   positiveIntegerOption('predict', 'batchSize', batchSize);
   checkInputShape(net, x, 'predict input');
-  assertFiniteTensor(x, 'predict input');
+  assertFiniteInputs(x, 'predict input');
   const n = x.shape[0];
   // A heap array: the caller keeps it, and the garbage collector (not the kernels' arena) takes it back.
   const out: Tensor = { shape: [n, ...net.outputShape], data: new Float32Array(n * sizeOf(net.outputShape)) };
   const rowSize = out.data.length / n;
-  for (let start = 0; start < n; start += batchSize) {
-    const count = Math.min(batchSize, n - start);
-    const scores = net.forward(sliceRows(x, start, count), false);
-    out.data.set(scores.data, start * rowSize);
+  const memory = new MemoryOwner('predict');
+  const reader = new RowReader(x, memory);
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      const scores = net.forward(reader.rows(start, count), false);
+      out.data.set(scores.data, start * rowSize);
+    }
+  } finally {
+    memory.dispose();
   }
   return out;
 }
@@ -480,7 +495,7 @@ class WeightSnapshot {
   }
 }
 
-function checkInputShape(net: Sequential, x: Tensor, what: string): void {
+function checkInputShape(net: Sequential, x: Inputs, what: string): void {
   const perSample = x.shape.slice(1);
   if (!shapesEqual(perSample, net.inputShape)) {
     throw new ShapeError(

@@ -123,7 +123,8 @@ describe.each([false, true])('a page served with isolated=%p', (isolated) => {
     // A string, not a function: ts-jest would rewrite a dynamic import() inside a function into require().
     const inPage = (await page.evaluate(`(async () => {
       const { deserializeModel, predict, tensor } = await import('./millefeuille.mjs');
-      const { net } = deserializeModel({ json: await (await fetch('model/model.json')).text(), weights: new Uint8Array(await (await fetch('model/weights.bin')).arrayBuffer()) });
+      const json = await (await fetch('model/model.json')).text();
+      const { net } = deserializeModel({ json, weights: new Uint8Array(await (await fetch(\`model/\${JSON.parse(json).weights.file}\`)).arrayBuffer()) });
       return Array.from(predict(net, tensor([2, 1, 6, 6], ${JSON.stringify(MODEL_INPUT)})).data);
     })()`)) as number[];
     expect(inPage).toEqual(Array.from(predict(modelNet, tensor([2, 1, 6, 6], MODEL_INPUT)).data));

@@ -94,7 +94,7 @@ describe('bad MNIST files', () => {
   test('truncated gzip stream', () => {
     const gz = fs.readFileSync(path.join(SHARED_MNIST, 't10k-labels-idx1-ubyte.gz'));
     const dir = dataDirWith('cut-gzip', 't10k-labels-idx1-ubyte', gz.subarray(0, gz.length - 100));
-    expectOneLineError(nn([...QUICK, '--data-dir', dir]), /t10k-labels-idx1-ubyte\.gz: the gzip data is corrupt or truncated/);
+    expectOneLineError(nn([...QUICK, '--data-dir', dir]), /t10k-labels-idx1-ubyte\.gz: the gzip data is truncated/);
   });
 
   test('wrong magic number', () => {
@@ -113,6 +113,27 @@ describe('bad model directories', () => {
 
   test('not a model directory', () => {
     expectOneLineError(nn(['eval', tmp]), /model\.json is missing: a model directory holds model\.json and its weights file/);
+  });
+
+  test('an edited model.json: training.history null, a bad RNG state, a normalisation of 1e400 or 1e-300 — one line naming the field', () => {
+    const edited = (label: string, edit: (m: any) => void, text?: (t: string) => string): string => {
+      const dir = path.join(tmp, label);
+      fs.cpSync(model, dir, { recursive: true });
+      const file = path.join(dir, 'model.json');
+      const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+      edit(json);
+      const out = JSON.stringify(json);
+      fs.writeFileSync(file, text ? text(out) : out);
+      return dir;
+    };
+    const history = edited('history-null', (m) => (m.training.history = null));
+    expectOneLineError(nn(['summary', history]), /model\.json: training\.history must be an object, got null$/);
+    const rng = edited('rng-zero', (m) => (m.training.netRng.s = [0, 0, 0, 0]));
+    expectOneLineError(nn(['train', 'mnist', '--resume', rng, '--epochs', '2']), /model\.json: training\.netRng\.s is all zeros, which no generator reaches$/);
+    const huge = edited('std-1e400', () => {}, (t) => t.replace(/"std":[^,}]+/, '"std":1e400'));
+    expectOneLineError(nn(['eval', huge]), /model\.json: metadata\.normalization\.std is Infinity; a model file holds finite numbers only/);
+    const tiny = edited('std-1e-300', (m) => (m.metadata.normalization.std = 1e-300));
+    expectOneLineError(nn(['eval', tiny]), /model\.json is damaged \(the input normalisation is mean [\d.]+, std 1e-300; nn train stores \|mean\| ≤ 1e6 and a std from 1e-6 to 1e6\)/);
   });
 
   test('a model that does not fit MNIST', () => {

@@ -96,12 +96,61 @@ describe('IDX reader', () => {
   test('truncated gzip names the file', () => {
     const gz = zlib.gzipSync(images(20, 8, 8));
     const file = write('cut.gz', gz.subarray(0, Math.floor(gz.length / 2)));
-    expect(() => readIdxImages(file)).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the gzip data is corrupt or truncated`));
+    expect(() => readIdxImages(file)).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the gzip data is truncated`));
   });
 
   test('missing file and directory', () => {
     expect(() => readIdxImages(path.join(dir, 'nope'))).toThrow(/nope: no such file/);
     expect(() => readIdxImages(dir)).toThrow(/is a directory/);
+  });
+
+  test('a gzip stream with anything after it (zeros, garbage, a second member) is refused as trailing data', () => {
+    const gz = zlib.gzipSync(images(3, 4, 4));
+    expect(parseIdx(gz, 'f').dims).toEqual([3, 4, 4]);
+    expect(() => parseIdx(Buffer.concat([gz, Buffer.alloc(4)]), 'f')).toThrow('f: 4 bytes of trailing data after the end of the gzip stream');
+    expect(() => parseIdx(Buffer.concat([gz, Buffer.from('junk!')]), 'f')).toThrow('f: 5 bytes of trailing data after the end of the gzip stream');
+    expect(() => parseIdx(Buffer.concat([gz, gz]), 'f')).toThrow(`f: ${gz.length} bytes of trailing data after the end of the gzip stream`);
+    // Inside the stream: content longer than the header declares.
+    const longer = zlib.gzipSync(Buffer.concat([images(3, 4, 4), Buffer.alloc(10)]));
+    expect(() => parseIdx(longer, 'f')).toThrow('f: decompresses to more than the 64 bytes its header declares (dimensions [3, 4, 4])');
+  });
+
+  test('a gzip bomb stops at the size the header declares, and a header no gzip of that size can fill is refused before decompressing', () => {
+    const header = images(10, 28, 28).subarray(0, 16); // declares 10 × 28 × 28 = 7,840 pixels
+    const bomb = zlib.gzipSync(Buffer.concat([header, Buffer.alloc(64 << 20)])); // 64 MiB of zeros in ~65 KB
+    expect(() => parseIdx(bomb, 'bomb.gz')).toThrow('bomb.gz: decompresses to more than the 7856 bytes its header declares (dimensions [10, 28, 28])');
+    const huge = Buffer.from(images(1, 1, 1));
+    huge.writeUInt32BE(60000, 4);
+    huge.writeUInt32BE(28, 8);
+    huge.writeUInt32BE(28, 12);
+    expect(() => parseIdx(zlib.gzipSync(huge), 'small.gz')).toThrow(/small\.gz: its header declares dimensions \[60000, 28, 28\], 47040016 bytes, more than \d+ gzipped bytes can hold/);
+    // A gzip of zeros: its "header" is four zero bytes, refused on the first bytes decompressed.
+    expect(() => parseIdx(zlib.gzipSync(Buffer.alloc(64 << 20)), 'zeros.gz')).toThrow('zeros.gz: IDX element type 0x00 is not supported');
+  });
+
+  test('the gzip CRC-32 and length are checked', () => {
+    const gz = Buffer.from(zlib.gzipSync(images(3, 4, 4)));
+    const crc = Buffer.from(gz);
+    crc[crc.length - 8] ^= 1;
+    expect(() => parseIdx(crc, 'f')).toThrow(/f: the gzip CRC-32 does not match \(recorded [0-9a-f]{8}, computed [0-9a-f]{8}\); the file is corrupt/);
+    const size = Buffer.from(gz);
+    size[size.length - 4] ^= 1;
+    expect(() => parseIdx(size, 'f')).toThrow(/f: the gzip trailer records \d+ bytes of content but the data gives 64/);
+  });
+
+  test('only regular files are read: a FIFO and a device are refused at once, naming what they are', () => {
+    if (process.platform === 'win32') return;
+    const fifo = path.join(dir, 'train-images-idx3-ubyte');
+    require('node:child_process').execFileSync('mkfifo', [fifo]);
+    expect(() => readIdxFile(fifo)).toThrow(`${fifo}: is a FIFO (named pipe), not a regular file; give an IDX file`);
+    if (fs.existsSync('/dev/zero')) expect(() => readIdxImages('/dev/zero')).toThrow('/dev/zero: is a character device, not a regular file; give an IDX file');
+  });
+
+  test('a raw file longer than its header declares is refused before it is read (a sparse 3 GB file)', () => {
+    const file = write('sparse-idx', images(2, 2, 2));
+    fs.truncateSync(file, 3e9);
+    expect(() => readIdxFile(file)).toThrow(`${file}: ${3e9 - 24} bytes of trailing data after the 8 elements that dimensions [2, 2, 2] declare`);
+    fs.rmSync(file);
   });
 
   test('encodeIdx refuses data of the wrong length', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { outputSize, pairOption, resolvePadding, windowGeometry } from '../../src/kernels/conv-geometry';
+import { outputSize, resolvePadding, windowGeometry } from '../../src/kernels/conv-geometry';
+import { pairOption } from '../../src/options';
 import { ShapeError } from '../../src/tensor';
 
 describe('window geometry', () => {

@@ -193,6 +193,98 @@ describe('damaged or missing files are clear errors', () => {
   });
 });
 
+describe('load refuses every malformed field with a ModelFileError naming it (never a TypeError, a stack overflow or a huge allocation)', () => {
+  let parts: ReturnType<typeof serializeModel>;
+  beforeAll(() => (parts = serializeModel(trained, { optimizer, training: {
+    epoch: 1, step: 3, seed: 2, shuffleRng: { s: [1, 2, 3, 4], spareGaussian: null }, augmentRng: { s: [5, 6, 7, 8], spareGaussian: null },
+    netRng: { s: [9, 10, 11, 12], spareGaussian: null }, bestValLoss: null, bestEpoch: null, epochsWithoutImprovement: 0,
+    history: { loss: [1], accuracy: [0.5], valLoss: [], valAccuracy: [], lr: [0.01], seconds: [1], stopReason: 'completed' },
+  }, metadata: { normalization: { mean: 0.1, std: 0.3 } } })));
+  const loadEdited = (edit: (m: any) => void, json?: (text: string) => string): LoadedModelOrError => {
+    const model = JSON.parse(parts.json);
+    edit(model);
+    const text = json ? json(JSON.stringify(model)) : JSON.stringify(model);
+    try {
+      return deserializeModel({ json: text, weights: parts.weights, optimizer: parts.optimizer });
+    } catch (e) {
+      return e as Error;
+    }
+  };
+  type LoadedModelOrError = ReturnType<typeof deserializeModel> | Error;
+  const refused = (result: LoadedModelOrError, message: string | RegExp): void => {
+    expect(result).toBeInstanceOf(ModelFileError);
+    if (typeof message === 'string') expect((result as Error).message).toContain(message);
+    else expect((result as Error).message).toMatch(message);
+  };
+
+  test('the unedited parts load (the cases below change one thing each)', () => {
+    expect(loadEdited(() => {})).not.toBeInstanceOf(Error);
+  });
+
+  test('wrong types: a shape that is not an array, a null tensor entry, weights: null, training.history: null', () => {
+    refused(loadEdited((m) => (m.weights.tensors[0].shape = 5)), 'model.json: weights.tensors[0].shape must be an array, got 5');
+    refused(loadEdited((m) => (m.weights.tensors[1] = null)), 'model.json: weights.tensors[1] must be an object, got null');
+    refused(loadEdited((m) => (m.weights = null)), 'model.json: weights must be an object, got null');
+    refused(loadEdited((m) => (m.optimizer.slotNames = 'm,v')), 'model.json: optimizer.slotNames must be an array, got "m,v"');
+    refused(loadEdited((m) => (m.training.history = null)), 'model.json: training.history must be an object, got null');
+    refused(loadEdited((m) => (m.training.history.loss = [1, 2])), 'model.json: training.history.loss has 2 entries but training.epoch is 1');
+    refused(loadEdited((m) => (m.layers[3] = null)), 'model.json: layers[3] must be an object, got null');
+    refused(loadEdited((m) => (m.inputShape = [1, -8, 8])), 'model.json: inputShape[1] must be an integer from 1 to');
+  });
+
+  test('a bad random-generator state for --resume', () => {
+    refused(loadEdited((m) => (m.training.netRng = { s: [0, 0, 0, 0], spareGaussian: null })), 'model.json: training.netRng.s is all zeros, which no generator reaches');
+    refused(loadEdited((m) => (m.training.shuffleRng.s = [1, 2, 3])), 'model.json: training.shuffleRng.s must hold 4 words, got 3');
+    refused(loadEdited((m) => (m.training.augmentRng.s[2] = 1.5)), 'model.json: training.augmentRng.s[2] must be an integer from -2147483648 to 4294967295, got 1.5');
+    refused(loadEdited((m) => delete m.training.augmentRng), 'model.json: training.augmentRng must be an object, got undefined');
+  });
+
+  test('overlapping, shifted or out-of-range manifest offsets are refused, even with a recomputed checksum', () => {
+    refused(loadEdited((m) => (m.weights.tensors[1].offset = 0)), /^model\.json: weights\.tensors\[1\]\.offset is 0 but save\(\) puts "0\.LocalContrastNorm|^model\.json: weights\.tensors\[1\]\.offset is 0 but save\(\) puts "1\.Conv2D\.bias" at byte \d+/);
+    refused(loadEdited((m) => (m.weights.tensors[2].length += 1)), /weights\.tensors\[2\]\.length is \d+ but its shape \[.*\] holds \d+ values/);
+    refused(loadEdited((m) => (m.weights.byteLength = 1e15)), 'model.json: weights.byteLength is 1000000000000000 but the tensors listed fill');
+    // Every tensor moved 4 bytes on, the file 4 bytes longer, its SHA-256 recomputed: still not what save writes.
+    const shifted = new Uint8Array(parts.weights.length + 4);
+    shifted.set(parts.weights, 4);
+    const model = JSON.parse(parts.json);
+    for (const t of model.weights.tensors) t.offset += 4;
+    model.weights.byteLength += 4;
+    model.weights.sha256 = require('../../src/net/sha256').sha256Hex(shifted);
+    expect(() => deserializeModel({ json: model, weights: shifted, optimizer: parts.optimizer })).toThrow(/weights\.tensors\[0\]\.offset is 4 but save\(\) puts .* at byte 0/);
+  });
+
+  test('NaN or ±Infinity in the weights or the optimizer state is refused, even with a recomputed checksum', () => {
+    const { sha256Hex } = require('../../src/net/sha256');
+    for (const part of ['weights', 'optimizer'] as const) {
+      for (const value of [NaN, Infinity, -Infinity]) {
+        const bytes = parts[part]!.slice();
+        new DataView(bytes.buffer).setFloat32(8, value, true);
+        const model = JSON.parse(parts.json);
+        model[part].sha256 = sha256Hex(bytes);
+        const files = { json: model, weights: parts.weights, optimizer: parts.optimizer, [part]: bytes };
+        expect(() => deserializeModel(files)).toThrow(ModelFileError);
+        expect(() => deserializeModel(files)).toThrow(new RegExp(`holds ${value} at index 2 in ${part}-[0-9a-f]{16}\\.bin; save\\(\\) never writes a value that is not finite`));
+      }
+    }
+  });
+
+  test('deep nesting, 1e400, and a 1,000,000-character kind: short, named refusals', () => {
+    refused(loadEdited(() => {}, (t) => t.replace('"normalization":', `"deep": ${'['.repeat(100000)}${']'.repeat(100000)}, "normalization":`)), 'model.json is nested more than 64 levels deep');
+    refused(loadEdited(() => {}, (t) => t.replace('"std":0.3', '"std":1e400')), 'model.json: metadata.normalization.std is Infinity; a model file holds finite numbers only');
+    const long = loadEdited((m) => (m.layers[2].kind = 'A'.repeat(1e6)));
+    refused(long, `model.json: layers[2].kind must be a layer kind (1 to 100 characters), got "${'A'.repeat(79)}…`);
+    expect((long as Error).message.length).toBeLessThan(200);
+  });
+
+  test('a layer config asking for far more weights than the file holds is refused before allocating them', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    refused(loadEdited((m) => (m.layers[11].config.units = 1e6)), /the layers do not build: layer 11 \(Affine\) .*its params would take the layers past \d+ values \(twice the \d+ values in weights-[0-9a-f]{16}\.bin, plus 2\^20\)/);
+    refused(loadEdited((m) => (m.inputShape = [1, 8, 8e8])), 'model.json: inputShape [1, 8, 800000000] holds 6400000000 values per sample; a model takes at most 16777216');
+    // 16 × 1e6 floats would be 64 MB, and inputShape 8e8 wide some 10 GB: nothing near that was allocated.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+  });
+});
+
 describe('a save switches atomically from one complete checkpoint to the next', () => {
   // The real fs module (not the import wrapper), so that serialize.ts sees the spy.
   const realFs: typeof fs = require('fs');

@@ -8,55 +8,10 @@ import {
   Affine, AvgPool, BatchNorm, Conv2D, Dropout, Flatten, LocalContrastNorm, LocalResponseNorm, MaxPool, ReLU, Rng, Sequential, Sigmoid, Tanh,
   cloneTensor, tensor, type Layer, type Shape,
 } from '../../src/index';
-import { fromOnnx, toOnnx } from '../../src/onnx/index';
-import { firstDifference, netState, runOrt, worstRelative } from './ort';
+import { checkNet, reportWorst, tryNet } from './check-net';
 
 const RUNS = 25;
-const TOLERANCE = 1e-5;
-
-/** Fills every param and buffer with random values (variances positive) so no layer is at its initial state. */
-function randomise(net: Sequential, seed: number): void {
-  const rng = new Rng(seed);
-  for (const p of net.params()) for (let i = 0; i < p.value.length; i++) p.value[i] = rng.uniform(-1, 1);
-  for (const b of net.namedBuffers()) {
-    const positive = /Var/.test(b.name);
-    for (let i = 0; i < b.buffer.value.length; i++) b.buffer.value[i] = positive ? rng.uniform(0.2, 2) : rng.uniform(-1, 1);
-  }
-}
-
-function randomInput(shape: Shape, batch: number, seed: number): ReturnType<typeof tensor> {
-  const rng = new Rng(seed);
-  const size = batch * shape.reduce((a, b) => a * b, 1);
-  return tensor([batch, ...shape], Array.from({ length: size }, () => rng.uniform(-2, 2)));
-}
-
-/** The net of one layer on `shape`, or undefined when the window does not fit (the generator's problem, not the layer's). */
-function tryNet(layers: Layer[], shape: Shape): Sequential | undefined {
-  try {
-    return new Sequential(layers, { inputShape: shape, seed: 1 });
-  } catch {
-    return undefined;
-  }
-}
-
-async function checkNet(net: Sequential, batch: number, seed: number, opset = 13): Promise<void> {
-  randomise(net, seed);
-  const x = randomInput(net.inputShape, batch, seed + 1);
-  const ours = cloneTensor(net.forward(x));
-  const bytes = toOnnx(net, { opset });
-
-  const theirs = await runOrt(bytes, x);
-  expect(theirs.shape).toEqual(ours.shape);
-  const { error, index } = worstRelative(ours.data, theirs.data);
-  if (!(error <= TOLERANCE)) {
-    throw new Error(`${net.layers.map((l) => `${l.kind}${JSON.stringify(l.config())}`).join(' → ')} on [${x.shape}]: ` +
-      `relative error ${error} at ${index} (ours ${ours.data[index]}, onnxruntime ${theirs.data[index]})`);
-  }
-
-  const back = fromOnnx(bytes);
-  expect(firstDifference(back.forward(x).data, ours.data)).toBe(-1);
-  expect(firstDifference(netState(back), netState(net))).toBe(-1);
-}
+afterAll(reportWorst);
 
 const image = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }));
 const pairOf = (min: number, max: number) => fc.oneof(fc.integer({ min, max }), fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })));
