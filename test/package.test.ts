@@ -57,6 +57,29 @@ test('the tarball holds every file the exports map points to, and no sources or 
   expect(files.filter((f) => f.endsWith('.generated.ts'))).toEqual([]);
 });
 
+test('the tarball ships what a user needs: no benchmarks, and no source map pointing at a file it does not ship', () => {
+  expect(files.filter((f) => f.startsWith('dist/bench/'))).toEqual([]);
+  expect(files.filter((f) => /^dist\/(test|scripts)\//.test(f))).toEqual([]);
+  const target = path.join(app, 'node_modules', 'millefeuille');
+  const maps = files.filter((f) => f.endsWith('.map'));
+  expect(maps.length).toBeGreaterThan(0);
+  const missing: string[] = [];
+  for (const map of maps) {
+    const { sources, sourcesContent } = JSON.parse(fs.readFileSync(path.join(target, map), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+    sources.forEach((source, i) => {
+      // A source is usable when its text is inside the map, or the file it names is in the package.
+      const shipped = files.includes(path.posix.normalize(path.posix.join(path.posix.dirname(map), source)));
+      if (typeof sourcesContent?.[i] !== 'string' && !shipped) missing.push(`${map} → ${source}`);
+    });
+  }
+  expect(missing).toEqual([]);
+  // Every sourceMappingURL comment names a map that is shipped.
+  for (const file of files.filter((f) => /\.(m?js)$/.test(f))) {
+    const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(fs.readFileSync(path.join(target, file), 'utf8'))?.[1];
+    if (url !== undefined && !url.startsWith('data:')) expect(files).toContain(path.posix.join(path.posix.dirname(file), url));
+  }
+});
+
 test('require and import of both entries work, and import gives one core shared by both', () => {
   const out = node(['-e', `
     const core = require('millefeuille');

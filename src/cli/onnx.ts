@@ -15,6 +15,12 @@ import { importOnnx, toOnnx } from '../onnx/index';
 import { MAX_OPSET, MIN_OPSET } from '../onnx/export';
 import { formatShape, sizeOf } from '../tensor';
 import { CliError } from './errors';
+import type { RunConfig } from './model-dir';
+import type { Sequential } from '../net/sequential';
+import type { TrainingState } from '../net/train';
+import type { Optimizer } from '../optimizers/optimizer';
+import { createOptimizer } from '../optimizers/factory';
+import { Rng } from '../random';
 
 export function registerOnnx(program: Command): void {
   program
@@ -106,14 +112,41 @@ export function runImport(file: string, dir: string, flags: { normalize?: Normal
     ...(images ? { dataset: mnistShaped ? 'mnist' : 'onnx', model: 'onnx', normalization } : {}),
     importedFrom: { file: path.basename(file), producer: imported.producer },
   };
-  save(net, dir, { metadata });
+  // An MNIST-shaped import is saved as a run that has trained 0 of 0 epochs (Adam 1e-3, batch 64, constant
+  // rate, no shifts, seed 1, MNIST's usual split) with a fresh optimizer, so that fine-tuning is one command:
+  // nn train mnist --resume DIR --epochs N continues it like any run nn train started.
+  const resumable = mnistShaped ? fineTuneRun(net) : {};
+  if (mnistShaped) metadata.run = FINE_TUNE_RUN;
+  save(net, dir, { metadata, ...resumable });
   process.stdout.write(
     `wrote ${dir}: ${net.layers.length} layers (${net.layers.map((l) => l.kind).join(', ')}), input ${formatShape(net.inputShape)}, ` +
       `output ${formatShape(net.outputShape)}, from ${imported.producer}; ` +
       `input normalisation (x − ${normalization.mean}) / ${normalization.std}` +
       `${imported.normalization ? ' (found in the graph)' : flags.normalize ? ' (--normalize)' : ' (none: pass --normalize mean,std if the model expects one)'}\n` +
-      (mnistShaped ? `evaluate it with: nn eval ${dir} mnist\n` : ''),
+      (mnistShaped ? `evaluate it with: nn eval ${dir} mnist; fine-tune it with: nn train mnist --resume ${dir} --epochs 1\n` : ''),
   );
+}
+
+/** The recipe an imported MNIST model is fine-tuned with (`nn train mnist --resume DIR --epochs N`). */
+const FINE_TUNE_RUN: RunConfig = {
+  model: 'onnx', epochs: 0, batchSize: 64, optimizer: 'adam', lr: 1e-3, schedule: 'constant', weightDecay: 0, shift: 0,
+  normalize: 'scale', seed: 1, trainCount: 55000, validation: 5000,
+};
+
+/** A fresh optimizer and the training state of a run at epoch 0, seeded as fit seeds a new run. */
+function fineTuneRun(net: Sequential): { optimizer: Optimizer; training: TrainingState } {
+  const run = FINE_TUNE_RUN;
+  const root = new Rng(run.seed);
+  const shuffleRng = root.fork();
+  const augmentRng = root.fork();
+  return {
+    optimizer: createOptimizer(run.optimizer, { lr: run.lr, weightDecay: run.weightDecay }),
+    training: {
+      epoch: 0, step: 0, seed: run.seed, shuffleRng: shuffleRng.state(), augmentRng: augmentRng.state(), netRng: net.rng.state(),
+      bestValLoss: null, bestEpoch: null, epochsWithoutImprovement: 0,
+      history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], seconds: [], stopReason: 'completed' },
+    },
+  };
 }
 
 /** Write to a temporary name in the same directory, then rename over the target. */

@@ -54,6 +54,12 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
     expect(evaluated.status).toBe(0);
     expect(JSON.parse(evaluated.stdout).testAccuracy).toBeCloseTo(EXPECTED.testAccuracy, 6);
 
+    // Fine-tuning is one command: the import is a run at epoch 0 of 0 with a fresh Adam (nn train --resume
+    // DIR --epochs N; a full epoch is too long for npm test — docs/onnx.md has the measured run).
+    expect(imported.stdout).toContain(`fine-tune it with: nn train mnist --resume ${dir} --epochs 1`);
+    expect(nn(['summary', dir]).stdout).toMatch(/optimizer state: Adam, 0 steps \(resumable with --resume/);
+    expectOneLineError(nn(['train', 'mnist', '--resume', dir]), /has already trained 0 epochs; pass --epochs N with N > 0/);
+
     // Out again and back in: the normalisation now travels inside the graph.
     const file = path.join(tmp, 'torch.onnx');
     expect(nn(['export', dir, file]).status).toBe(0);
