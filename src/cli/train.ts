@@ -241,7 +241,7 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   );
   const noun = data.testImages ? 'images' : 'rows';
   out.line(
-    `data: ${data.dataset === 'csv' || data.dataset === 'idx' ? data.where : `${data.title} in ${data.where}`}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
+    `data: ${data.dataset === 'csv' || data.dataset === 'idx' ? shownPath(data.where) : `${data.title} in ${data.where}`}; ${run.trainCount.toLocaleString('en-US')} training, ${run.validation.toLocaleString('en-US')} validation, ` +
       `${testCount.toLocaleString('en-US')} test ${noun}${data.dataset === 'csv' || data.dataset === 'idx' ? ` (${data.testOrigin}), ${plural(data.classNames.length, 'class', 'classes')}` : ''}; ${plural(run.epochs, 'epoch')} of ${plural(batchesPerEpoch, 'batch', 'batches')} of ${run.batchSize}` +
       `${lastBatch !== run.batchSize ? ` (the last of ${lastBatch})` : ''}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
@@ -383,6 +383,14 @@ export function applyThreads(options: { threads: number }): void {
 function defaultOutDir(choice: DataChoice, model: string): string {
   const data = choice.dataset ?? path.basename(choice.path ?? 'data').replace(/\.(csv|gz)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '-');
   return `${data}-${model.replace(/\.json$/i, '')}`;
+}
+
+/** A path (or a comma-separated pair) relative to the working directory when it lies below it. */
+function shownPath(spec: string): string {
+  return spec.split(',').map((p) => {
+    const relative = path.relative(process.cwd(), p);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : p;
+  }).join(',');
 }
 
 /** A saved run's model: the zoo description, or its name (a spec file). */

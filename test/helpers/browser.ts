@@ -30,9 +30,13 @@ export interface PageWithLog {
   console: string[];
 }
 
-/** Opens `url` in a new page and records its console, uncaught errors and failed requests. */
-export async function openPage(browser: Browser, url: string): Promise<PageWithLog> {
+/**
+ * Opens `url` in a new page and records its console, uncaught errors and failed requests. `initScript` runs
+ * in the page before any of its own scripts (e.g. `globalThis.NN_WASM_FMA = 0` to pin a kernel build).
+ */
+export async function openPage(browser: Browser, url: string, initScript?: string): Promise<PageWithLog> {
   const page = await browser.newPage();
+  if (initScript !== undefined) await page.addInitScript(initScript);
   const errors: string[] = [];
   const consoleLines: string[] = [];
   page.on('console', (msg) => {
