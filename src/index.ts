@@ -11,7 +11,7 @@
 export {
   ShapeError, tensor, reshape, cloneTensor, sizeOf, formatShape, shapesEqual,
   // for writing your own layer: reusable buffers and the standard shape checks
-  reuse, checkBatch, checkUpstreamGradient,
+  reuse, checkBatch, checkUpstreamGradient, checkDataLength,
 } from './tensor';
 export type { Tensor, Shape } from './tensor';
 export { Rng } from './random';

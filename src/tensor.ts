@@ -70,6 +70,19 @@ export function checkBatch(owner: string, x: Tensor, sampleShape: Shape): number
 }
 
 /**
+ * Throws a ShapeError naming the mismatch when `t.data` does not hold exactly one value per element of
+ * `t.shape` (a longer buffer would be read as the wrong samples, a shorter one past its end, into NaN).
+ * `what` names the tensor ("ReLU input", "SoftmaxCrossEntropy scores"). Allocates nothing.
+ */
+export function checkDataLength(what: string, t: Tensor): void {
+  let size = 1;
+  for (let i = 0; i < t.shape.length; i++) size *= t.shape[i];
+  if (t.data.length !== size) {
+    throw new ShapeError(`${what}: the data holds ${t.data.length} values but the shape ${formatShape(t.shape)} needs ${size}; give data of exactly that length (or subarray it)`);
+  }
+}
+
+/**
  * The check at the top of every layer's backward: `dy` must hold one value per output of the last forward
  * (`outputShape`); otherwise a ShapeError "<owner>.backward: expected dy [..], got [..]". Allocates nothing.
  */

@@ -10,7 +10,7 @@ import { MemoryOwner } from '../memory';
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
+import { checkDataLength, checkUpstreamGradient, ShapeError, assertValidShape, formatShape, reuse, sizeOf, type Shape, type Tensor } from '../tensor';
 import { assertInitName, initWeights, type InitName } from './init';
 import { booleanOption, optionsObject, positiveIntegerOption } from '../options';
 import { makeParam, type Layer, type Param } from './layer';
@@ -64,6 +64,7 @@ export class Affine implements Layer {
   forward(x: Tensor, _training: boolean): Tensor {
     this.memory.assertLive();
     const weights = this.built();
+    checkDataLength('Affine input', x);
     const n = x.shape[0];
     if (x.shape.length < 2 || x.data.length !== n * this.inputSize) {
       throw new ShapeError(

@@ -6,7 +6,7 @@ import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
 import type { Shape, Tensor } from '../tensor';
-import { checkUpstreamGradient, assertValidShape, reuse } from '../tensor';
+import { checkDataLength, checkUpstreamGradient, assertValidShape, reuse } from '../tensor';
 import type { Layer, Param } from './layer';
 import { reluBackward, reluForward } from '../kernels/activation';
 
@@ -29,6 +29,7 @@ export class ReLU implements Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     this.memory.assertLive();
+    checkDataLength('ReLU input', x);
     this.x = x;
     const y = (this.y = reuse(this.y, x.shape, this.memory));
     const xs = x.data, ys = y.data;

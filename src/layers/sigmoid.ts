@@ -5,7 +5,7 @@
 import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import type { Rng } from '../random';
-import { checkUpstreamGradient, assertValidShape, reuse, type Shape, type Tensor } from '../tensor';
+import { checkDataLength, checkUpstreamGradient, assertValidShape, reuse, type Shape, type Tensor } from '../tensor';
 import type { Layer, Param } from './layer';
 
 export class Sigmoid implements Layer {
@@ -26,6 +26,7 @@ export class Sigmoid implements Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     this.memory.assertLive();
+    checkDataLength('Sigmoid input', x);
     const y = (this.y = reuse(this.y, x.shape, this.memory));
     const xs = x.data, ys = y.data;
     for (let i = 0; i < xs.length; i++) {

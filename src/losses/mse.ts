@@ -10,7 +10,7 @@
  */
 import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
-import { ShapeError, formatShape, reuse, sizeOf, type Tensor } from '../tensor';
+import { ShapeError, checkDataLength, formatShape, reuse, sizeOf, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
 import { checkTargets, isTensor } from './targets';
 
@@ -29,6 +29,7 @@ export class MeanSquaredError implements Loss {
   forward(scores: Tensor, targets: Targets): number {
     this.memory.assertLive();
     const n = scores.shape[0];
+    checkDataLength('MeanSquaredError scores', scores);
     if (scores.shape.length < 2 || !(n >= 1) || scores.data.length !== sizeOf(scores.shape) || scores.data.length === 0) {
       throw new ShapeError(`MeanSquaredError: expected scores [N, …] with N ≥ 1 and no empty axis, got ${formatShape(scores.shape)}`);
     }

@@ -10,7 +10,7 @@
  */
 import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
-import { ShapeError, formatShape, reuse, type Tensor } from '../tensor';
+import { ShapeError, checkDataLength, formatShape, reuse, type Tensor } from '../tensor';
 import type { Loss, Targets } from './loss';
 import { checkTargets, isTensor } from './targets';
 
@@ -31,6 +31,7 @@ export class SoftmaxCrossEntropy implements Loss {
     if (scores.shape.length !== 2 || scores.shape[0] < 1 || scores.shape[1] < 1) {
       throw new ShapeError(`SoftmaxCrossEntropy: expected scores [N, classes] with N, classes ≥ 1, got ${formatShape(scores.shape)}`);
     }
+    checkDataLength('SoftmaxCrossEntropy scores', scores);
     const [n, classes] = scores.shape;
     const labels = checkTargets(targets, n, classes, scores.shape, this.kind);
     const z = scores.data;

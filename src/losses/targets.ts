@@ -2,7 +2,7 @@
  * The targets a loss accepts, checked once for every loss: class labels (one integer in [0, classes) per
  * sample) or a tensor of the scores' shape. Every problem names the loss, the argument and the numbers.
  */
-import { ShapeError, formatShape, type Tensor } from '../tensor';
+import { ShapeError, checkDataLength, formatShape, type Tensor } from '../tensor';
 import type { Targets } from './loss';
 
 /** Whether the targets are a tensor (probabilities, one-hot rows, regression values) rather than class labels. */
@@ -19,6 +19,7 @@ export function checkTargets(targets: Targets, n: number, classes: number, score
     throw new TypeError(`${kind}: targets must be an Int32Array of class labels or a Tensor, got ${String(targets)}`);
   }
   if (isTensor(targets)) {
+    checkDataLength(`${kind} targets`, targets);
     if (targets.shape.length !== scoresShape.length || !targets.shape.every((d, i) => d === scoresShape[i]) || targets.data.length !== n * classes) {
       throw new ShapeError(`${kind}: target tensor shape ${formatShape(targets.shape)} must equal the scores shape ${formatShape(scoresShape)}`);
     }
