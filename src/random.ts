@@ -3,6 +3,10 @@
  * xoshiro128** (Blackman & Vigna), seeded through splitmix32 so that nearby seeds give unrelated
  * streams. Same seed ⇒ same sequence on every platform (only 32-bit integer arithmetic).
  */
+// Math's functions bound once: a global lookup of `Math` in every draw costs little in plain Node but, in a
+// vm context such as Jest's, each one goes through the context's global interceptor (~7× slower draws).
+const { imul, trunc, sqrt, log, sin, cos, PI } = Math;
+
 export class Rng {
   private s0 = 0;
   private s1 = 0;
@@ -12,12 +16,12 @@ export class Rng {
 
   constructor(seed: number = 0) {
     if (!Number.isFinite(seed)) throw new RangeError(`Rng seed must be a finite number, got ${seed}`);
-    let x = (Math.trunc(seed) >>> 0) ^ Math.trunc(seed / 0x100000000);
+    let x = (trunc(seed) >>> 0) ^ trunc(seed / 0x100000000);
     const splitmix32 = (): number => {
       x = (x + 0x9e3779b9) | 0;
       let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      z = imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
     this.s0 = splitmix32();
@@ -29,7 +33,7 @@ export class Rng {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const result = imul(rotl(imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
@@ -71,9 +75,9 @@ export class Rng {
     let u = 0;
     while (u === 0) u = this.next();
     const v = this.next();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    this.spareGaussian = radius * Math.sin(2 * Math.PI * v);
-    return mean + std * radius * Math.cos(2 * Math.PI * v);
+    const radius = sqrt(-2 * log(u));
+    this.spareGaussian = radius * sin(2 * PI * v);
+    return mean + std * radius * cos(2 * PI * v);
   }
 
   /** Fisher–Yates shuffle in place; returns the array. */
