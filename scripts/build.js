@@ -19,12 +19,33 @@ const run = (cmd, args) => execFileSync(process.execPath, [require.resolve(cmd, 
 /** Entry points of the ES module build: the subpath in package.json "exports" → the source. Add one line per entry. */
 const ESM_ENTRIES = { index: 'src/index.ts', node: 'src/node.ts', onnx: 'src/onnx/index.ts' };
 
+/**
+ * tsc never deletes: a compiled file whose source was moved or removed would stay in dist, be packed by
+ * `npm pack` and be found by a stale require. Remove every dist/<dir>/… .js/.d.ts (and their maps) whose
+ * <dir>/… .ts no longer exists; the kernels' .wasm files are not compiled from .ts and stay.
+ */
+function pruneStale(dirs) {
+  const compiled = /\.(js|d\.ts|js\.map|d\.ts\.map)$/;
+  const walk = (dir) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) { walk(file); continue; }
+      if (!compiled.test(entry.name)) continue;
+      const source = path.join(root, path.relative(path.join(root, 'dist'), file)).replace(compiled, '.ts');
+      if (!fs.existsSync(source)) fs.rmSync(file);
+    }
+  };
+  for (const dir of dirs) walk(path.join(root, 'dist', dir));
+}
+
 function main() {
   const wasm = require('./build-wasm.js');
   const builtWasm = ['kernels.wasm', 'kernels-fma.wasm'].every((f) => fs.existsSync(path.join(root, 'dist', 'src', 'kernels', 'wasm', f)));
   if (process.argv.includes('--force') || !builtWasm || wasm.isStale(root)) wasm.buildWasm(root);
 
   run('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+  pruneStale(['src', 'bench']);
 
   const esbuild = require(require.resolve('esbuild', { paths: [root] }));
   fs.rmSync(path.join(root, 'dist', 'esm'), { recursive: true, force: true });
