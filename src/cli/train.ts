@@ -224,6 +224,11 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   };
   const normalization = data.normalization;
   if (run.shift > 0 && normalization === undefined) throw new CliError(`--shift ${run.shift} shifts images; ${data.title} holds feature columns, not images: use --shift 0`);
+  // A shift as large as the image moves every pixel out: the net would train on blank images.
+  const imageSide = Math.min(...data.inputShape.slice(-2));
+  if (run.shift > 0 && data.inputShape.length >= 2 && run.shift >= imageSide) {
+    throw new CliError(`--shift ${run.shift} would move the whole ${data.inputShape.slice(-2).join('×')} image out of view; use a shift below ${imageSide} (the models use 1 or 2)`);
+  }
   // Shifted-in pixels are background: 0 before scaling, whatever that becomes after it.
   const augment = run.shift > 0 && normalization ? randomShift({ maxShift: run.shift, fill: (0 - normalization.mean) / normalization.std }) : undefined;
 

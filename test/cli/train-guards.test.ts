@@ -107,3 +107,12 @@ describe('the default model on a training set that leaves a last batch of one', 
     expect(fs.existsSync(path.join(out, 'model.json'))).toBe(true);
   });
 });
+
+describe('option values that cannot make sense', () => {
+  test('--shift as large as the image is refused before training', () => {
+    expectOneLineError(
+      nn(['train', 'mnist', ...TINY, '--shift', '28', '--no-save']),
+      /^nn: --shift 28 would move the whole 28×28 image out of view; use a shift below 28/,
+    );
+  });
+});
