@@ -13,6 +13,7 @@
  *   The same seed and file give the same rows, so eval and --resume see the split training saw.
  */
 import * as fs from 'node:fs';
+import { kindOf } from '../data/idx';
 import * as path from 'node:path';
 import { loadCsv, type CsvData } from '../data/csv';
 import { findDataset, type IdxDatasetSpec } from '../data/datasets';
@@ -193,6 +194,8 @@ export function dataFormat(spec: string): 'idx' | 'csv' {
     throw new CliError(`--data ${spec}: no such file or directory`);
   }
   if (stat.isDirectory()) return 'idx';
+  // A FIFO would block and a device never end: refuse before sniffing its first bytes.
+  if (!stat.isFile()) throw new CliError(`--data ${spec}: is ${kindOf(stat)}, not a regular file; give a CSV file, an IDX pair or a directory of them`);
   const head = Buffer.alloc(4);
   const fd = fs.openSync(spec, 'r');
   try {

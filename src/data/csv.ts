@@ -15,6 +15,7 @@
  * Every error names the file, the line and the column.
  */
 import * as fs from 'node:fs';
+import { kindOf } from './idx';
 
 export class CsvError extends Error {
   constructor(message: string) {
@@ -64,13 +65,21 @@ const INTEGER = /^[+-]?\d+$/;
 export function loadCsv(file: string, options: CsvOptions = {}): CsvData {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    // Only regular files: a FIFO would block forever and a device (/dev/zero) never end. O_NONBLOCK so
+    // that a path turned into a FIFO between stat and open does not wait for a writer either.
+    const stat = fs.statSync(file);
+    if (stat.isDirectory()) throw new CsvError(`${file} is a directory, not a CSV file`);
+    if (!stat.isFile()) throw new CsvError(`${file}: is ${kindOf(stat)}, not a regular file; give a CSV file`);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
+    if (e instanceof CsvError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CsvError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${(e as Error).message})`);
   }
   try {
-    if (fs.fstatSync(fd).isDirectory()) throw new CsvError(`${file} is a directory, not a CSV file`);
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new CsvError(`${file} is a directory, not a CSV file`);
+    if (!stat.isFile()) throw new CsvError(`${file}: is ${kindOf(stat)}, not a regular file; give a CSV file`);
     const reader = new RowReader(file, options);
     const chunk = Buffer.alloc(options.chunkBytes ?? 1 << 20);
     const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -207,7 +207,8 @@ export function readDataFile(file: string, what = 'an IDX file'): Uint8Array {
   }
 }
 
-function kindOf(stat: fs.Stats): string {
+/** What a non-regular file is, for messages ("a FIFO (named pipe)", "a character device", …). */
+export function kindOf(stat: fs.Stats): string {
   if (stat.isFIFO()) return 'a FIFO (named pipe)';
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';

@@ -4,7 +4,7 @@
  * directories; Fashion-MNIST by name from a local directory and through local mirrors; nn datasets; and
  * every bad file ends in one clear line. All data is made here, small, so the suite stays quick.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,6 +141,13 @@ describe('a CSV with string labels and a JSON layer list', () => {
     expect(report.testAccuracy).toBe(done.testAccuracy);
     expect(report.samples).toBe(75);
     expect(report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(75);
+  });
+
+  test('a FIFO or a device as --data is refused in one line (reading it would block or never end)', () => {
+    const fifo = path.join(path.dirname(train), 'pipe.csv');
+    spawnSync('mkfifo', [fifo]);
+    expectOneLineError(nn(['train', '--data', fifo, '--model', 'mlp', '--no-save']), /--data .*pipe\.csv: is a FIFO \(named pipe\), not a regular file/);
+    expectOneLineError(nn(['train', '--data', '/dev/zero', '--model', 'mlp', '--no-save']), /--data \/dev\/zero: is a character device, not a regular file/);
   });
 
   test('shapes are checked against the data before training, naming the layer and both shapes', () => {

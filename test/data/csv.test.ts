@@ -3,6 +3,7 @@
  * count, a UTF-8 BOM, CRLF and CR line ends, quoted fields (commas, quotes and line breaks inside), every
  * chunk boundary (1-byte chunks), and the scaling of the features.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -123,6 +124,11 @@ describe('every bad file is one error naming the file, the line and the column',
     expect(() => loadCsv(write(Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0xff, 0xfe, 0x2c, 0x31, 0x0a])))).toThrow(/not valid UTF-8/);
     expect(() => loadCsv(tmp)).toThrow(/is a directory/);
     expect(() => loadCsv(path.join(tmp, 'nope.csv'))).toThrow(/nope.csv: no such file/);
+    // Not regular files: a FIFO would block forever (no writer), /dev/zero never ends.
+    const fifo = path.join(tmp, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => loadCsv(fifo)).toThrow(/pipe\.csv: is a FIFO \(named pipe\), not a regular file; give a CSV file/);
+    expect(() => loadCsv('/dev/zero')).toThrow(/\/dev\/zero: is a character device, not a regular file/);
     expect(() => loadCsv(write('a,b\n1,2\n'), { labelColumn: 'kind' })).toThrow(/no label column "kind" \(columns: "a", "b"\)/);
   });
 });
