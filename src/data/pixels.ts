@@ -47,6 +47,13 @@ export function pixelLookup(norm: Normalization): Float32Array {
   return table;
 }
 
+/** Images [start, start + count) must lie inside `images` (of `size` pixels each). */
+function checkImageRange(caller: string, images: Uint8Array, size: number, start: number, count: number): void {
+  if (start < 0 || count < 0 || (start + count) * size > images.length) {
+    throw new RangeError(`${caller}: images [${start}, ${start + count}) are out of range (${images.length / size} images)`);
+  }
+}
+
 /** Images [start, start + count) of a split as a [count, 1, rows, cols] tensor. */
 export function imagesToTensor(
   images: Uint8Array,
@@ -57,9 +64,7 @@ export function imagesToTensor(
   norm: Normalization = UNIT_SCALING,
 ): Tensor {
   const size = rows * cols;
-  if (start < 0 || count < 0 || (start + count) * size > images.length) {
-    throw new RangeError(`imagesToTensor: images [${start}, ${start + count}) are out of range (${images.length / size} images)`);
-  }
+  checkImageRange('imagesToTensor', images, size, start, count);
   const table = pixelLookup(norm);
   const out = tensor([count, 1, rows, cols]);
   const src = images.subarray(start * size, (start + count) * size);
@@ -83,9 +88,7 @@ export function imagesToInputs(
   norm: Normalization = UNIT_SCALING,
 ): ByteInputs {
   const size = rows * cols;
-  if (start < 0 || count < 0 || (start + count) * size > images.length) {
-    throw new RangeError(`imagesToInputs: images [${start}, ${start + count}) are out of range (${images.length / size} images)`);
-  }
+  checkImageRange('imagesToInputs', images, size, start, count);
   return { shape: [count, 1, rows, cols], bytes: images.subarray(start * size, (start + count) * size), lookup: pixelLookup(norm) };
 }
 

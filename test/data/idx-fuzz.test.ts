@@ -8,20 +8,10 @@
  */
 import * as zlib from 'node:zlib';
 import { IdxError, encodeIdx, parseIdx } from '../../src/data/idx';
+import { mulberry32 } from '../helpers/mulberry32';
 
 /** mulberry32: the same corruptions on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(10);
+const random = mulberry32(10);
 const int = (n: number): number => Math.floor(random() * n);
 
 const imagePixels = Uint8Array.from({ length: 5 * 6 * 4 }, (_, i) => (i * 37) & 0xff);

@@ -15,19 +15,10 @@
 import { Adam, ModelFileError, deserializeModel, serializeModel, type LoadedModel, type Sequential } from '../../src';
 import { sha256Hex } from '../../src/net/sha256';
 import { everyLayerNet } from './all-layers.fixture';
+import { mulberry32 } from '../helpers/mulberry32';
 
 /** mulberry32: the same corruptions on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(10);
+const random = mulberry32(10);
 const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(values: readonly T[]): T => values[int(values.length)];
 
