@@ -107,12 +107,23 @@ interface Objective {
   analytic(): { loss: number; dInput: Float32Array };
 }
 
+/** A param, by the name the report gives it. */
+interface NamedParam {
+  name: string;
+  param: Param;
+}
+
 interface CheckedTensor {
   name: string;
   values: Float32Array;
   analytic: Float32Array;
 }
 
+/**
+ * The check, in stages: resolve the options and the target's params → snapshot and freeze the target →
+ * the analytic gradients at the input → compare each sampled coordinate with its finite difference →
+ * tally the verdicts into the result; the finally restores the target whatever happened.
+ */
 function gradCheckImpl(target: GradCheckTarget, input: Tensor, options: GradCheckOptions = {}): GradCheckResult {
   const kind = targetKind(target);
   const opts = checkOptions(options, kind);
@@ -121,8 +132,31 @@ function gradCheckImpl(target: GradCheckTarget, input: Tensor, options: GradChec
   const name = kind === 'net' ? 'Sequential' : (target as Layer | Loss).kind;
   const x: Tensor = { shape: [...input.shape], data: input.data.slice() };
   const rng = new Rng(opts.seed);
+  const { params, buffers } = paramsAndBuffers(target, kind, name);
+  const restore = snapshot(params, buffers);
 
-  const params: { name: string; param: Param }[] =
+  setFrozen(target, kind, true);
+  try {
+    const objective = makeObjective(target, kind, x, opts, rng, params.map((p) => p.param));
+    const { loss: baseLoss, dInput } = objective.analytic();
+    if (!Number.isFinite(baseLoss)) throw new RangeError(`gradCheck: the objective is ${baseLoss} at the given input; nothing can be checked`);
+
+    const tensors: CheckedTensor[] = params.map(({ name: paramName, param }) => ({
+      name: paramName,
+      values: param.value,
+      analytic: param.grad.slice(),
+    }));
+    tensors.push({ name: 'input', values: x.data, analytic: dInput });
+    return checkResult(name, checkTensors(objective, tensors, baseLoss, opts, rng), opts);
+  } finally {
+    restore();
+    setFrozen(target, kind, false);
+  }
+}
+
+/** The target's params, named as the report names them ("Affine.weights", "2.Conv2D.bias"), each finite, and its buffers. */
+function paramsAndBuffers(target: GradCheckTarget, kind: TargetKind, name: string): { params: NamedParam[]; buffers: NamedArray[] } {
+  const params: NamedParam[] =
     kind === 'net'
       ? (target as Sequential).namedParams().map((p) => ({ name: p.name, param: p.param }))
       : kind === 'layer'
@@ -135,89 +169,105 @@ function gradCheckImpl(target: GradCheckTarget, input: Tensor, options: GradChec
     const bad = firstNonFinite(param.value);
     if (bad >= 0) throw new RangeError(`gradCheck: param ${paramName} holds ${param.value[bad]} at index ${bad}; params must be finite`);
   });
+  return { params, buffers };
+}
 
+/**
+ * Copies of every param value and grad and every buffer, and the function that puts them back: the check
+ * moves values and overwrites grads (and a net's forward may touch buffers), and must leave the model as it was.
+ */
+function snapshot(params: NamedParam[], buffers: NamedArray[]): () => void {
   const valueSnapshot = params.map(({ param }) => param.value.slice());
   const gradSnapshot = params.map(({ param }) => param.grad.slice());
   const bufferSnapshot = buffers.map((b) => b.value.slice());
-  const setFrozen = (frozen: boolean) => {
-    if (kind === 'net') (target as Sequential).setFrozen(frozen);
-    else if (kind === 'layer') (target as Layer).setFrozen?.(frozen);
-  };
-
-  setFrozen(true);
-  try {
-    const objective = makeObjective(target, kind, x, opts, rng, params.map((p) => p.param));
-    const { loss: baseLoss, dInput } = objective.analytic();
-    if (!Number.isFinite(baseLoss)) throw new RangeError(`gradCheck: the objective is ${baseLoss} at the given input; nothing can be checked`);
-
-    const tensors: CheckedTensor[] = params.map(({ name: paramName, param }) => ({
-      name: paramName,
-      values: param.value,
-      analytic: param.grad.slice(),
-    }));
-    tensors.push({ name: 'input', values: x.data, analytic: dInput });
-
-    const state = { checked: 0, skippedKinks: 0, recheckedKinks: 0, maxError: 0 };
-    let worst: GradCheckCoordinate | undefined;
-    const failures: GradCheckCoordinate[] = [];
-    const perTensor: { name: string; size: number; checked: number }[] = [];
-
-    for (const t of tensors) {
-      const indices = sampleIndices(t.values.length, opts.maxCoordinatesPerTensor, rng);
-      perTensor.push({ name: t.name, size: t.values.length, checked: indices.length });
-      for (const index of indices) {
-        const outcome = checkCoordinate(objective, t, index, baseLoss, opts);
-        state.checked++;
-        if (outcome.verdict === 'skipped-kink') {
-          state.skippedKinks++;
-          continue;
-        }
-        if (outcome.verdict === 'rechecked-kink') state.recheckedKinks++;
-        const c = outcome.coordinate;
-        if (outcome.verdict === 'failed') failures.push(c);
-        if (worst === undefined || c.error > worst.error) worst = c;
-        if (c.error > state.maxError) state.maxError = c.error;
-      }
-    }
-
-    const kinkBudget = Math.max(2, Math.floor(0.5 * state.checked));
-    const tooManyKinks = state.skippedKinks > kinkBudget;
-    const passed = failures.length === 0 && !tooManyKinks;
-    const partial = {
-      passed,
-      ...state,
-      worst,
-      failures,
-      tensors: perTensor,
-      tolerance: opts.tolerance,
-      epsilon: opts.epsilon,
-    };
-    return { ...partial, report: formatReport(name, partial, tooManyKinks, kinkBudget) };
-  } finally {
+  return () => {
     params.forEach(({ param }, i) => {
       param.value.set(valueSnapshot[i]);
       param.grad.set(gradSnapshot[i]);
     });
     buffers.forEach((b, i) => b.value.set(bufferSnapshot[i]));
-    setFrozen(false);
+  };
+}
+
+/** Freezes (or thaws) a layer or a net, so that forward is a deterministic function of its input (§3); a loss has nothing to freeze. */
+function setFrozen(target: GradCheckTarget, kind: TargetKind, frozen: boolean): void {
+  if (kind === 'net') (target as Sequential).setFrozen(frozen);
+  else if (kind === 'layer') (target as Layer).setFrozen?.(frozen);
+}
+
+/** The verdicts over every checked coordinate, before they are judged as a whole. */
+interface Tally {
+  checked: number;
+  skippedKinks: number;
+  recheckedKinks: number;
+  maxError: number;
+  worst: GradCheckCoordinate | undefined;
+  failures: GradCheckCoordinate[];
+  perTensor: { name: string; size: number; checked: number }[];
+}
+
+/** Checks a sample of each tensor's coordinates (drawn with `rng`, tensor by tensor in order) and tallies the verdicts. */
+function checkTensors(objective: Objective, tensors: CheckedTensor[], baseLoss: number, opts: ResolvedOptions, rng: Rng): Tally {
+  const tally: Tally = { checked: 0, skippedKinks: 0, recheckedKinks: 0, maxError: 0, worst: undefined, failures: [], perTensor: [] };
+  for (const t of tensors) {
+    const indices = sampleIndices(t.values.length, opts.maxCoordinatesPerTensor, rng);
+    tally.perTensor.push({ name: t.name, size: t.values.length, checked: indices.length });
+    for (const index of indices) {
+      const outcome = checkCoordinate(objective, t, index, baseLoss, opts);
+      tally.checked++;
+      if (outcome.verdict === 'skipped-kink') {
+        tally.skippedKinks++;
+        continue;
+      }
+      if (outcome.verdict === 'rechecked-kink') tally.recheckedKinks++;
+      const c = outcome.coordinate;
+      if (outcome.verdict === 'failed') tally.failures.push(c);
+      if (tally.worst === undefined || c.error > tally.worst.error) tally.worst = c;
+      if (c.error > tally.maxError) tally.maxError = c.error;
+    }
   }
+  return tally;
+}
+
+/**
+ * The result: passed when no coordinate failed and no more than max(2, half) of them were skipped as kinks
+ * (a check that skips most coordinates verified too little to mean anything), with its report.
+ */
+function checkResult(name: string, tally: Tally, opts: ResolvedOptions): GradCheckResult {
+  const { checked, skippedKinks, recheckedKinks, maxError, worst, failures, perTensor } = tally;
+  const kinkBudget = Math.max(2, Math.floor(0.5 * checked));
+  const tooManyKinks = skippedKinks > kinkBudget;
+  const passed = failures.length === 0 && !tooManyKinks;
+  const partial = {
+    passed,
+    checked,
+    skippedKinks,
+    recheckedKinks,
+    maxError,
+    worst,
+    failures,
+    tensors: perTensor,
+    tolerance: opts.tolerance,
+    epsilon: opts.epsilon,
+  };
+  return { ...partial, report: formatReport(name, partial, tooManyKinks, kinkBudget) };
 }
 
 type Verdict = 'passed' | 'failed' | 'rechecked-kink' | 'skipped-kink';
 
-function checkCoordinate(
-  objective: Objective,
-  t: CheckedTensor,
-  index: number,
-  baseLoss: number,
-  opts: ResolvedOptions,
-): { verdict: Verdict; coordinate: GradCheckCoordinate } {
+/** A realised point of the objective: L there, and the coordinate's value there (in float32). */
+interface Sample {
+  loss: number;
+  at: number;
+}
+
+/** The finite differences of the objective along one coordinate, each returning the coordinate to its value. */
+function coordinateProbe(objective: Objective, t: CheckedTensor, index: number) {
   const values = t.values;
   const original = values[index];
   const analytic = t.analytic[index];
-  const tol = opts.tolerance;
   // L at original + step, in float32 as the layers see it; `at` remembers the realised point.
-  const evaluateAt = (step: number): { loss: number; at: number } => {
+  const evaluateAt = (step: number): Sample => {
     values[index] = original + step;
     const at = values[index];
     const loss = objective.evaluate();
@@ -239,6 +289,19 @@ function checkCoordinate(
     };
     return { coordinate, plus, minus };
   };
+  return { original, analytic, evaluateAt, central };
+}
+
+/** The verdict on one coordinate: its ±ε central difference, re-examined at smaller steps when it is far off (kinks). */
+function checkCoordinate(
+  objective: Objective,
+  t: CheckedTensor,
+  index: number,
+  baseLoss: number,
+  opts: ResolvedOptions,
+): { verdict: Verdict; coordinate: GradCheckCoordinate } {
+  const { original, analytic, evaluateAt, central } = coordinateProbe(objective, t, index);
+  const tol = opts.tolerance;
 
   const first = central(opts.epsilon);
   if (first.coordinate.error <= tol / 10) return { verdict: 'passed', coordinate: first.coordinate };
@@ -278,7 +341,7 @@ function checkCoordinate(
 }
 
 /** f′(x₀) from three points (any spacing): the derivative of the quadratic through them. */
-function threePointSlope(p0: { loss: number; at: number }, p1: { loss: number; at: number }, p2: { loss: number; at: number }): number {
+function threePointSlope(p0: Sample, p1: Sample, p2: Sample): number {
   const [x0, x1, x2] = [p0.at, p1.at, p2.at];
   return (
     (p0.loss * (2 * x0 - x1 - x2)) / ((x0 - x1) * (x0 - x2)) +
@@ -293,6 +356,7 @@ function mixedError(a: number, b: number): number {
   return diff / Math.max(1, Math.abs(a), Math.abs(b));
 }
 
+/** The objective for the target: the loss itself, a net under its loss, or Σ r·y (a layer, a net without a loss). */
 function makeObjective(
   target: GradCheckTarget,
   kind: TargetKind,
@@ -301,18 +365,8 @@ function makeObjective(
   rng: Rng,
   params: Param[],
 ): Objective {
+  if (kind === 'loss') return lossObjective(target as Loss, x, opts.labels!);
   const zeroGrads = () => params.forEach((p) => p.grad.fill(0));
-  if (kind === 'loss') {
-    const loss = target as Loss;
-    const labels = opts.labels!;
-    return {
-      evaluate: () => loss.forward(x, labels),
-      analytic: () => {
-        const value = loss.forward(x, labels);
-        return { loss: value, dInput: loss.backward().data.slice() };
-      },
-    };
-  }
   const forward = (t: Tensor) =>
     kind === 'net' ? (target as Sequential).forward(t, opts.training) : (target as Layer).forward(t, opts.training);
   const backward = (dy: Tensor) => (kind === 'net' ? (target as Sequential).backward(dy) : (target as Layer).backward(dy));
@@ -329,8 +383,41 @@ function makeObjective(
       },
     };
   }
+  // A forward that fails on a layer is most often a layer built for another shape: say so.
+  const forwardNamingShape = (t: Tensor): Tensor => {
+    try {
+      return forward(t);
+    } catch (err) {
+      if (err instanceof Error && kind === 'layer') err.message = `gradCheck: ${(target as Layer).kind}.forward failed (is the layer built for input ${formatShape(x.shape.slice(1))}?): ${err.message}`;
+      throw err;
+    }
+  };
+  return weightedObjective(x, forward, forwardNamingShape, backward, zeroGrads, rng);
+}
 
-  // L = Σ r·y with fixed weights r drawn once, from the first output's size.
+/** A Loss checked on its own: L is the loss of x against the labels, dInput its backward. */
+function lossObjective(loss: Loss, x: Tensor, labels: Targets): Objective {
+  return {
+    evaluate: () => loss.forward(x, labels),
+    analytic: () => {
+      const value = loss.forward(x, labels);
+      return { loss: value, dInput: loss.backward().data.slice() };
+    },
+  };
+}
+
+/**
+ * L = Σ r·y with fixed weights r ∈ [−1, 1] drawn once, from the first output's size, so that the upstream
+ * gradient r is not all ones. The analytic pass uses `firstForward` (which names the shape on failure).
+ */
+function weightedObjective(
+  x: Tensor,
+  forward: (t: Tensor) => Tensor,
+  firstForward: (t: Tensor) => Tensor,
+  backward: (dy: Tensor) => Tensor,
+  zeroGrads: () => void,
+  rng: Rng,
+): Objective {
   let weights: Float32Array | undefined;
   let dy: Tensor | undefined;
   const weighted = (y: Tensor): number => {
@@ -348,14 +435,7 @@ function makeObjective(
     evaluate: () => weighted(forward(x)),
     analytic: () => {
       zeroGrads();
-      let y: Tensor;
-      try {
-        y = forward(x);
-      } catch (err) {
-        if (err instanceof Error && kind === 'layer') err.message = `gradCheck: ${(target as Layer).kind}.forward failed (is the layer built for input ${formatShape(x.shape.slice(1))}?): ${err.message}`;
-        throw err;
-      }
-      const value = weighted(y);
+      const value = weighted(firstForward(x));
       return { loss: value, dInput: backward(dy!).data.slice() };
     },
   };
