@@ -79,8 +79,45 @@ function exporterFor(layer: Layer, index: number): OnnxLayerExporter {
   return exporter;
 }
 
-/** The bytes of an ONNX model computing `net`'s inference forward. */
+/**
+ * The bytes of an ONNX model computing `net`'s inference forward, in stages: check the options → the input
+ * normalisation and reshape the options ask for → each layer's nodes, by its exporter → name the last value
+ * "logits" → encode the model.
+ */
 export function toOnnx(net: Sequential, options: ToOnnxOptions = {}): Uint8Array {
+  const { opset, inputShape } = checkExportOptions(net, options);
+  const graph = new GraphBuilder(opset);
+  let value = inputNodes(graph, net, inputShape, options.normalization);
+  net.layers.forEach((layer, index) => {
+    const inShape = index === 0 ? net.inputShape : net.layerShapes[index - 1];
+    const ctx = graph.context(`${index}.${layer.kind}`, index, value, inShape, net.layerShapes[index]);
+    value = exporterFor(layer, index)(layer, ctx);
+    if (typeof value !== 'string' || value === '') {
+      throw new OnnxError(`the ONNX exporter of layer ${index} (${layer.kind}) returned ${String(value)} instead of the name of its output`);
+    }
+  });
+  graph.nameOutput(value);
+
+  const opsetImport = [{ domain: '', version: opset }];
+  if (graph.functions.size > 0) opsetImport.push({ domain: MILLEFEUILLE_DOMAIN, version: 1 });
+  return encodeModel({
+    irVersion: 8,
+    producerName: 'millefeuille',
+    ...(options.docString ? { docString: options.docString } : {}),
+    opsetImport,
+    graph: {
+      name: 'millefeuille',
+      node: graph.nodes,
+      initializer: graph.initializers,
+      input: [valueInfo(INPUT_NAME, inputShape)],
+      output: [valueInfo(OUTPUT_NAME, net.outputShape)],
+    },
+    ...(graph.functions.size > 0 ? { functions: [...graph.functions.values()] } : {}),
+  });
+}
+
+/** The opset (13 … 21) and the exported per-sample input shape (as many values as the net's input). */
+function checkExportOptions(net: Sequential, options: ToOnnxOptions): { opset: number; inputShape: Shape } {
   const opset = options.opset ?? MIN_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new OnnxError(`toOnnx: opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${String(options.opset)}`);
@@ -91,87 +128,85 @@ export function toOnnx(net: Sequential, options: ToOnnxOptions = {}): Uint8Array
       `toOnnx: inputShape ${formatShape(inputShape)} must hold as many values as the net's input ${formatShape(net.inputShape)}`,
     );
   }
+  return { opset, inputShape };
+}
 
-  const nodes: NodeProto[] = [];
-  const initializers: TensorProto[] = [];
-  const functions = new Map<string, FunctionProto>();
-  const usedNames = new Set<string>([INPUT_NAME]);
-  const unique = (base: string): string => {
-    let name = base;
-    for (let k = 1; usedNames.has(name); k++) name = `${base}_${k}`;
-    usedNames.add(name);
-    return name;
-  };
-
-  const context = (prefix: string, index: number, input: string, inShape: Shape, outShape: Shape): OnnxExportContext => ({
-    input, inputShape: inShape, outputShape: outShape, index, prefix, opset,
-    node(opType, inputs, attributes = [], nodeOptions = {}) {
-      const name = unique(`${prefix}.${opType}`);
-      const outputs = Array.from({ length: nodeOptions.outputs ?? 1 }, (_, k) => (k === 0 ? name : unique(`${name}.${k}`)));
-      nodes.push({ name, opType, input: [...inputs], output: outputs, attribute: [...attributes], ...(nodeOptions.domain ? { domain: nodeOptions.domain } : {}) });
-      return outputs[0];
-    },
-    initializer(name, dims, values) {
-      const full = unique(`${prefix}.${name}`);
-      initializers.push(floatTensor(full, dims, values));
-      return full;
-    },
-    int64Initializer(name, dims, values) {
-      const full = unique(`${prefix}.${name}`);
-      initializers.push(int64Tensor(full, dims, values));
-      return full;
-    },
-    defineFunction(fn) {
-      if (!functions.has(`${fn.domain}:${fn.name}`)) functions.set(`${fn.domain}:${fn.name}`, fn);
-    },
-  });
-
+/**
+ * The nodes before the first layer: the input normalisation (x − mean)/std when asked for, and a Reshape when
+ * the exported input shape is not the net's. Returns the value the first layer reads.
+ */
+function inputNodes(graph: GraphBuilder, net: Sequential, inputShape: Shape, normalization: ToOnnxOptions['normalization']): string {
   let value = INPUT_NAME;
-  if (options.normalization) {
-    const { mean, std } = options.normalization;
+  if (normalization) {
+    const { mean, std } = normalization;
     if (!Number.isFinite(mean) || !(std > 0) || !Number.isFinite(std)) {
       throw new OnnxError(`toOnnx: normalization needs a finite mean and a positive std, got mean ${mean}, std ${std}`);
     }
-    const ctx = context('normalization', -1, value, inputShape, inputShape);
+    const ctx = graph.context('normalization', -1, value, inputShape, inputShape);
     value = ctx.node('Sub', [value, ctx.initializer('mean', [], [mean])]);
     value = ctx.node('Div', [value, ctx.initializer('std', [], [std])]);
   }
   if (!sameShape(inputShape, net.inputShape)) {
-    const ctx = context('input', -1, value, inputShape, net.inputShape);
+    const ctx = graph.context('input', -1, value, inputShape, net.inputShape);
     value = ctx.node('Reshape', [value, ctx.int64Initializer('shape', [net.inputShape.length + 1], [-1, ...net.inputShape])]);
   }
-  net.layers.forEach((layer, index) => {
-    const inShape = index === 0 ? net.inputShape : net.layerShapes[index - 1];
-    const ctx = context(`${index}.${layer.kind}`, index, value, inShape, net.layerShapes[index]);
-    value = exporterFor(layer, index)(layer, ctx);
-    if (typeof value !== 'string' || value === '') {
-      throw new OnnxError(`the ONNX exporter of layer ${index} (${layer.kind}) returned ${String(value)} instead of the name of its output`);
-    }
-  });
-  // The last value becomes "logits": rename the node output that produces it, or copy the input through.
-  const producer = nodes.find((n) => n.output?.includes(value));
-  if (producer && value !== INPUT_NAME) {
-    producer.output = producer.output!.map((o) => (o === value ? OUTPUT_NAME : o));
-  } else {
-    nodes.push({ name: 'output.Identity', opType: 'Identity', input: [value], output: [OUTPUT_NAME] });
+  return value;
+}
+
+/** The graph as it is written: nodes, initializers and functions, every name unique, handed to exporters as contexts. */
+class GraphBuilder {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  readonly functions = new Map<string, FunctionProto>();
+  private readonly usedNames = new Set<string>([INPUT_NAME]);
+
+  constructor(private readonly opset: number) {}
+
+  /** `base`, or `base_1`, `base_2` … when taken: two nodes or initializers never share a name. */
+  unique(base: string): string {
+    let name = base;
+    for (let k = 1; this.usedNames.has(name); k++) name = `${base}_${k}`;
+    this.usedNames.add(name);
+    return name;
   }
 
-  const opsetImport = [{ domain: '', version: opset }];
-  if (functions.size > 0) opsetImport.push({ domain: MILLEFEUILLE_DOMAIN, version: 1 });
-  return encodeModel({
-    irVersion: 8,
-    producerName: 'millefeuille',
-    ...(options.docString ? { docString: options.docString } : {}),
-    opsetImport,
-    graph: {
-      name: 'millefeuille',
-      node: nodes,
-      initializer: initializers,
-      input: [valueInfo(INPUT_NAME, inputShape)],
-      output: [valueInfo(OUTPUT_NAME, net.outputShape)],
-    },
-    ...(functions.size > 0 ? { functions: [...functions.values()] } : {}),
-  });
+  /** What the exporter of one layer (or the input nodes, index −1) sees: names start with `prefix`. */
+  context(prefix: string, index: number, input: string, inShape: Shape, outShape: Shape): OnnxExportContext {
+    const { nodes, initializers, functions } = this;
+    const unique = (base: string) => this.unique(base);
+    return {
+      input, inputShape: inShape, outputShape: outShape, index, prefix, opset: this.opset,
+      node(opType, inputs, attributes = [], nodeOptions = {}) {
+        const name = unique(`${prefix}.${opType}`);
+        const outputs = Array.from({ length: nodeOptions.outputs ?? 1 }, (_, k) => (k === 0 ? name : unique(`${name}.${k}`)));
+        nodes.push({ name, opType, input: [...inputs], output: outputs, attribute: [...attributes], ...(nodeOptions.domain ? { domain: nodeOptions.domain } : {}) });
+        return outputs[0];
+      },
+      initializer(name, dims, values) {
+        const full = unique(`${prefix}.${name}`);
+        initializers.push(floatTensor(full, dims, values));
+        return full;
+      },
+      int64Initializer(name, dims, values) {
+        const full = unique(`${prefix}.${name}`);
+        initializers.push(int64Tensor(full, dims, values));
+        return full;
+      },
+      defineFunction(fn) {
+        if (!functions.has(`${fn.domain}:${fn.name}`)) functions.set(`${fn.domain}:${fn.name}`, fn);
+      },
+    };
+  }
+
+  /** The last value becomes "logits": rename the node output that produces it, or copy the input through. */
+  nameOutput(value: string): void {
+    const producer = this.nodes.find((n) => n.output?.includes(value));
+    if (producer && value !== INPUT_NAME) {
+      producer.output = producer.output!.map((o) => (o === value ? OUTPUT_NAME : o));
+    } else {
+      this.nodes.push({ name: 'output.Identity', opType: 'Identity', input: [value], output: [OUTPUT_NAME] });
+    }
+  }
 }
 
 function valueInfo(name: string, perSample: Shape): ValueInfoProto {

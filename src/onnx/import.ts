@@ -106,13 +106,62 @@ export function fromOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Sequ
   return model.net;
 }
 
-/** The net and the input normalisation of an ONNX model. */
+/**
+ * The net and the input normalisation of an ONNX model, in stages: decode and check the model → index the
+ * graph (constants, the one input and output, who reads and who writes each value) → take a leading input
+ * normalisation → walk the chain node by node, each becoming layers → check nothing was left off the chain
+ * → build the Sequential and load the weights.
+ */
 export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): ImportedModel {
   const model = decodeModel(bytes);
   const graph = checkModel(model);
   const opset = defaultOpset(model);
   const producer = [model.producerName, model.producerVersion].filter(Boolean).join(' ') || 'an unknown producer';
+  const chain = indexGraph(graph, opset);
 
+  const walk: Walk = {
+    value: chain.inputName, shape: chain.inputShape, netInputShape: chain.inputShape, imported: [], visited: new Set(),
+  };
+  const normalization = leadingNormalization(chain, walk);
+  walkChain(chain, walk);
+  const unused = chain.nodes.filter((n) => !walk.visited.has(n));
+  if (unused.length > 0) {
+    throw new OnnxError(`${describeNode(unused[0])} is not on the path from the input to the output (the graph is not a chain)`);
+  }
+  if (walk.imported.length === 0) throw new OnnxError('the graph has no layer: its output is its input');
+  return { net: buildNet(walk, options), normalization, producer };
+}
+
+/** The graph as the walk reads it. */
+interface ChainGraph {
+  /** The default-domain opset of the model. */
+  readonly opset: number;
+  /** Initializers and Constant nodes' values, by name. */
+  readonly constants: Map<string, TensorProto>;
+  /** Every node but the Constant nodes (which are values, not layers). */
+  readonly nodes: NodeProto[];
+  readonly inputName: string;
+  /** Per-sample shape of the graph input. */
+  readonly inputShape: Shape;
+  readonly outputName: string;
+  /** Who reads each value (constants left out): a value read twice is a branch. */
+  readonly consumers: Map<string, NodeProto[]>;
+  /** Which node writes each value. */
+  readonly producers: Map<string, NodeProto>;
+}
+
+/** What the walk has made so far: where it is (the value, its per-sample shape), the layers, the nodes passed. */
+interface Walk {
+  value: string;
+  shape: Shape;
+  /** The net's per-sample input shape: the graph input's, or what a Reshape before any layer makes of it. */
+  netInputShape: Shape;
+  readonly imported: ImportedLayer[];
+  readonly visited: Set<NodeProto>;
+}
+
+/** Constants, the one input and the one output (refusing any other number), and the readers and writers of each value. */
+function indexGraph(graph: GraphProto, opset: number): ChainGraph {
   const constants = new Map<string, TensorProto>();
   for (const t of graph.initializer ?? []) if (t.name) constants.set(t.name, t);
   if ((graph.sparseInitializer?.length ?? 0) > 0) throw new OnnxError('the graph has sparse initializers, which are not supported');
@@ -132,12 +181,8 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
   if (outputs.length !== 1) {
     throw new OnnxError(`the graph has ${outputs.length} outputs (${outputs.map((v) => v.name).join(', ') || 'none'}); a Sequential has exactly one`);
   }
-  const input = inputs[0];
-  const outputName = outputs[0].name ?? '';
-  let shape = perSampleShape(input);
-  let netInputShape = shape;
+  const inputShape = perSampleShape(inputs[0]);
 
-  // Who reads each value: a value read twice is a branch.
   const consumers = new Map<string, NodeProto[]>();
   for (const node of nodes) {
     for (const name of node.input ?? []) {
@@ -149,103 +194,118 @@ export function importOnnx(bytes: Uint8Array, options: FromOnnxOptions = {}): Im
   }
   const producers = new Map<string, NodeProto>();
   for (const node of nodes) for (const name of node.output ?? []) if (name) producers.set(name, node);
-  const readerOf = (value: string): NodeProto | undefined => {
-    const list = consumers.get(value) ?? [];
-    if (list.length > 1) {
-      throw new OnnxError(
-        `the graph branches: "${value}" feeds ${list.map(describeNode).join(' and ')}; only a chain of layers can become a Sequential`,
-      );
-    }
-    if (value === outputName && list.length > 0) {
-      throw new OnnxError(`the graph branches: the output "${value}" also feeds ${describeNode(list[0])}`);
-    }
-    return list[0];
-  };
+  return { opset, constants, nodes, inputName: inputs[0].name!, inputShape, outputName: outputs[0].name ?? '', consumers, producers };
+}
 
-  let value = input.name!;
-  const visited = new Set<NodeProto>();
-  const imported: ImportedLayer[] = [];
+/** The one node that reads `value` (undefined if none); a second reader, or a reader of the graph's output, is a branch. */
+function readerOf(chain: ChainGraph, value: string): NodeProto | undefined {
+  const list = chain.consumers.get(value) ?? [];
+  if (list.length > 1) {
+    throw new OnnxError(
+      `the graph branches: "${value}" feeds ${list.map(describeNode).join(' and ')}; only a chain of layers can become a Sequential`,
+    );
+  }
+  if (value === chain.outputName && list.length > 0) {
+    throw new OnnxError(`the graph branches: the output "${value}" also feeds ${describeNode(list[0])}`);
+  }
+  return list[0];
+}
 
-  // Input normalisation (x − mean)/std by scalar constants as the first two nodes (what `nn export` writes).
-  let normalization: ImportedModel['normalization'];
-  const first = readerOf(value);
-  if (first?.opType === 'Sub' && first.output?.[0] && first.output[0] !== outputName) {
-    const second = readerOf(first.output[0]);
-    const mean = scalarOperand(first, value, constants);
-    const std = second?.opType === 'Div' ? scalarOperand(second, first.output[0], constants) : undefined;
+/**
+ * Input normalisation (x − mean)/std by scalar constants as the first two nodes (what `nn export` writes):
+ * taken off the chain (the walk moves past both nodes) and returned, since a Sequential has no layer for it.
+ */
+function leadingNormalization(chain: ChainGraph, walk: Walk): ImportedModel['normalization'] {
+  const value = walk.value;
+  const first = readerOf(chain, value);
+  if (first?.opType === 'Sub' && first.output?.[0] && first.output[0] !== chain.outputName) {
+    const second = readerOf(chain, first.output[0]);
+    const mean = scalarOperand(first, value, chain.constants);
+    const std = second?.opType === 'Div' ? scalarOperand(second, first.output[0], chain.constants) : undefined;
     if (mean !== undefined && std !== undefined && std > 0 && Number.isFinite(std)) {
-      normalization = { mean: shortestFloat32(mean), std: shortestFloat32(std) };
-      visited.add(first).add(second!);
-      value = second!.output![0];
+      walk.visited.add(first).add(second!);
+      walk.value = second!.output![0];
+      return { mean: shortestFloat32(mean), std: shortestFloat32(std) };
     }
   }
+  return undefined;
+}
 
+/** Follows the chain from the walk's value to the graph's output, one node (or fused group) at a time. */
+function walkChain(chain: ChainGraph, walk: Walk): void {
   const rng = new Rng(0); // only to build each layer on its input shape as it comes (the net rebuilds them)
-  for (;;) {
-    if (value === outputName) break;
-    const node = readerOf(value);
+  while (walk.value !== chain.outputName) {
+    const node = readerOf(chain, walk.value);
     if (!node) {
-      const producer = producers.get(outputName);
+      const producer = chain.producers.get(chain.outputName);
       throw new OnnxError(
-        `the graph's output "${outputName}" is not reached from its input: "${value}" feeds no node` +
+        `the graph's output "${chain.outputName}" is not reached from its input: "${walk.value}" feeds no node` +
           (producer ? ` (the output comes from ${describeNode(producer)})` : ''),
       );
     }
-    visited.add(node);
-    let consumedNext = false;
-    const ctx = importContext(node, shape, opset, constants, () => {
-      const out = node.output?.[0];
-      return out && out !== outputName ? readerOf(out) : undefined;
-    }, () => {
-      consumedNext = true;
-    });
-    checkDataInputs(node, value, constants, producers, input.name!, ctx);
-    if (imported.length === 0 && node.opType === 'Reshape' && (node.domain ?? '') === '') {
-      // A reshape before any layer only says how the net sees its input ([784] as [1, 28, 28]): it becomes
-      // the net's input shape (a batch of the graph's input reshaped the same way is what the net takes).
-      netInputShape = leadingReshape(ctx, shape);
-      shape = netInputShape;
-      checkSingleOutput(node, consumers);
-      value = node.output![0];
-      continue;
-    }
-    const importer = customImporters.get(importerKey(node.domain ?? '', node.opType ?? '')) ??
-      builtInImporter(node.domain ?? '', node.opType ?? '');
-    if (!importer) {
-      throw new OnnxError(`${describeNode(node)}: the op ${node.domain ? `${node.domain}.` : ''}${node.opType} is not supported` +
-        ` (supported: ${supportedOps()}; add others with registerOnnxImporter)`);
-    }
-    const result = importer(node, ctx);
-    let last = node;
-    if (consumedNext) {
-      last = ctx.next()!;
-      visited.add(last);
-    }
-    checkSingleOutput(last, consumers);
-    for (const item of result === null ? [] : Array.isArray(result) ? result : [result]) {
-      try {
-        shape = outputShape(item.layer, shape, rng);
-      } catch (err) {
-        throw new OnnxError(`${describeNode(node)} cannot take its input ${formatShape(shape)}: ${(err as Error).message}`);
-      }
-      imported.push(item);
-    }
-    value = last.output![0];
+    walk.visited.add(node);
+    importNode(chain, node, walk, rng);
   }
-  const unused = nodes.filter((n) => !visited.has(n));
-  if (unused.length > 0) {
-    throw new OnnxError(`${describeNode(unused[0])} is not on the path from the input to the output (the graph is not a chain)`);
-  }
-  if (imported.length === 0) throw new OnnxError('the graph has no layer: its output is its input');
+}
 
+/** One step of the walk: `node` (and the next one, if its importer fuses it) becomes layers on the current shape. */
+function importNode(chain: ChainGraph, node: NodeProto, walk: Walk, rng: Rng): void {
+  let consumedNext = false;
+  const ctx = importContext(node, walk.shape, chain.opset, chain.constants, () => {
+    const out = node.output?.[0];
+    return out && out !== chain.outputName ? readerOf(chain, out) : undefined;
+  }, () => {
+    consumedNext = true;
+  });
+  checkDataInputs(node, walk.value, chain.constants, chain.producers, chain.inputName, ctx);
+  if (walk.imported.length === 0 && node.opType === 'Reshape' && (node.domain ?? '') === '') {
+    // A reshape before any layer only says how the net sees its input ([784] as [1, 28, 28]): it becomes
+    // the net's input shape (a batch of the graph's input reshaped the same way is what the net takes).
+    walk.netInputShape = leadingReshape(ctx, walk.shape);
+    walk.shape = walk.netInputShape;
+    checkSingleOutput(node, chain.consumers);
+    walk.value = node.output![0];
+    return;
+  }
+  const result = importerOf(node)(node, ctx);
+  let last = node;
+  if (consumedNext) {
+    last = ctx.next()!;
+    walk.visited.add(last);
+  }
+  checkSingleOutput(last, chain.consumers);
+  for (const item of result === null ? [] : Array.isArray(result) ? result : [result]) {
+    try {
+      walk.shape = outputShape(item.layer, walk.shape, rng);
+    } catch (err) {
+      throw new OnnxError(`${describeNode(node)} cannot take its input ${formatShape(walk.shape)}: ${(err as Error).message}`);
+    }
+    walk.imported.push(item);
+  }
+  walk.value = last.output![0];
+}
+
+/** The importer of a node's op: a registered one first, else the built-in one; an op neither knows is refused. */
+function importerOf(node: NodeProto): OnnxNodeImporter {
+  const importer = customImporters.get(importerKey(node.domain ?? '', node.opType ?? '')) ??
+    builtInImporter(node.domain ?? '', node.opType ?? '');
+  if (!importer) {
+    throw new OnnxError(`${describeNode(node)}: the op ${node.domain ? `${node.domain}.` : ''}${node.opType} is not supported` +
+      ` (supported: ${supportedOps()}; add others with registerOnnxImporter)`);
+  }
+  return importer;
+}
+
+/** The Sequential of the imported layers, built on the net's input shape, with the ONNX weights loaded. */
+function buildNet(walk: Walk, options: FromOnnxOptions): Sequential {
   let net: Sequential;
   try {
-    net = new Sequential(imported.map((i) => i.layer), { inputShape: netInputShape, seed: options.seed ?? 0 });
+    net = new Sequential(walk.imported.map((i) => i.layer), { inputShape: walk.netInputShape, seed: options.seed ?? 0 });
   } catch (err) {
     throw new OnnxError(`the imported layers do not fit together: ${(err as Error).message}`);
   }
-  imported.forEach((item, index) => loadValues(item, index));
-  return { net, normalization, producer };
+  walk.imported.forEach((item, index) => loadValues(item, index));
+  return net;
 }
 
 /**
