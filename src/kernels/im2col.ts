@@ -55,6 +55,7 @@ export function im2col(x: Float32Array, cols: Float32Array, g: WindowGeometry): 
 }
 
 /**
+ * (Its window walk repeats im2col's on purpose: a deliberate adjoint pair, each one hot loop.)
  * The adjoint of im2col: OVERWRITES `x` ([N, C, H, W]) with the sum, over every window cell that
  * reads an input pixel, of the matching entry of `cols` (padding cells are dropped). This is the
  * gradient dx = col2im(dcols) of Conv2D's backward.
