@@ -117,7 +117,7 @@ export { memoryStats, setMemoryLimit, KernelMemoryError } from './kernels/wasm/a
 export type { MemoryStats } from './kernels/wasm/arena';
 export { im2col, col2im } from './kernels/im2col';
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from './kernels/pooling';
-export { outputSize, resolvePadding, windowGeometry } from './kernels/conv-geometry';
+export { outputSize, resolvePadding, windowGeometry, withBatch } from './kernels/conv-geometry';
 export type { PairOption, PaddingOption, WindowGeometry } from './kernels/conv-geometry';
 
 // ---- The training report: SVG charts, evaluation summary, the self-contained HTML page --------------------

@@ -54,7 +54,10 @@ export class OwnedFloat32Array extends Float32Array<ArrayBuffer> {
   }
 }
 
-/** As OwnedFloat32Array, for index buffers (max pooling's winners). */
+/**
+ * As OwnedFloat32Array, for index buffers (max pooling's winners). Two classes on purpose: typed arrays share
+ * no base class to extend, and each public view keeps its exact type (a mixin would erase it in the .d.ts).
+ */
 export class OwnedInt32Array extends Int32Array<ArrayBuffer> {
   static get [Symbol.species](): Int32ArrayConstructor {
     return Int32Array;

@@ -137,58 +137,64 @@ interface Output {
   event(object: Record<string, unknown>): void;
 }
 
+/** A run as resolved before any data is loaded: its recipe, where its data and model come from, where it goes. */
+interface ResolvedRun {
+  run: RunConfig;
+  choice: DataChoice;
+  /** A fresh run's model (undefined on --resume: the net comes from the saved directory). */
+  model: ModelChoice | undefined;
+  resumed: ReturnType<typeof loadModelDir> | undefined;
+  outDir: string | undefined;
+  reportFile: string | undefined;
+}
+
+/**
+ * `nn train`, as its stages: resolveRun (flags, or the saved run on --resume) → loadTrainingData →
+ * prepareTraining (net, optimizer, schedule, augmentation) → announceRun → trainWithProgress → finishRun
+ * (test, final save, report).
+ */
 export async function runTrain(flags: TrainFlags, command: Command, dataset?: string): Promise<void> {
   const started = performance.now();
-  const out: Output = {
+  const out = outputFor(flags);
+  applyThreads({ threads: flags.threads ?? defaultThreadCount() });
+  const resolved = resolveRun(flags, command, dataset);
+  const { run, choice, resumed } = resolved;
+  // Data (a named dataset or the user's files; the split and the input scaling in train-data.ts).
+  const data = await loadTrainingData(run, choice, {
+    dataDir: flags.dataDir, testLimit: flags.testLimit, normalization: resumed?.trained?.normalization, features: resumed?.trained?.features,
+  });
+  const training = prepareTraining(flags, resolved, data);
+  const report = announceRun(flags, out, resolved, data, training);
+  const trained = await trainWithProgress(out, resolved, data, training, report);
+  finishRun(out, resolved, data, training, trained, report, started);
+}
+
+/** stdout: human lines, or with --json only JSON events. */
+function outputFor(flags: TrainFlags): Output {
+  return {
     json: flags.json === true,
     line: (text) => {
       if (!flags.json) process.stdout.write(`${text}\n`);
     },
     event: (object) => process.stdout.write(`${JSON.stringify(object)}\n`),
   };
-  applyThreads({ threads: flags.threads ?? defaultThreadCount() });
+}
 
-  // 1. The run: from the saved model (--resume) or from the zoo recipe and the flags.
+/**
+ * Stage 1, the run: from the saved model (--resume) or from the zoo recipe and the flags; checked (schedule
+ * syntax, output directory) now, before minutes of data loading.
+ */
+function resolveRun(flags: TrainFlags, command: Command, dataset: string | undefined): ResolvedRun {
   const resumed = flags.resume !== undefined ? loadModelDir(flags.resume) : undefined;
   let run: RunConfig;
   let choice: DataChoice;
   let model: ModelChoice | undefined;
   if (resumed) {
-    const saved = resumed.trained;
-    if (!saved?.run || !resumed.training || !resumed.optimizer) {
-      throw new CliError(`${flags.resume} cannot be resumed: it holds no training state (it was not saved by nn train)`);
-    }
-    for (const flag of RECIPE_FLAGS) {
-      const source = command.getOptionValueSource(flag);
-      const value = (flags as unknown as Record<string, unknown>)[flag];
-      const savedValue = flag === 'limit' ? saved.run.trainCount : (saved.run as unknown as Record<string, unknown>)[flag];
-      if (source === 'cli' && value !== savedValue) {
-        throw new CliError(`--${kebab(flag)} ${String(value)} differs from the resumed run's ${String(savedValue)}; a resumed run keeps its recipe (only --epochs may change)`);
-      }
-    }
-    run = { ...saved.run, epochs: flags.epochs ?? saved.run.epochs };
-    choice = resumedDataChoice(saved.run, dataset, flags, command, flags.resume!);
-    if (resumed.training.epoch >= run.epochs) {
-      throw new CliError(`${flags.resume} has already trained ${resumed.training.epoch} epochs; pass --epochs N with N > ${resumed.training.epoch} to train further`);
-    }
+    ({ run, choice } = resumedRun(flags, command, dataset, resumed));
   } else {
     choice = dataChoice(dataset, flags);
     model = modelChoice(flags.model ?? 'best');
-    const recipe = model.recipe;
-    run = {
-      model: modelName(model),
-      epochs: flags.epochs ?? recipe.epochs,
-      batchSize: flags.batchSize ?? recipe.batchSize,
-      optimizer: flags.optimizer ?? recipe.optimizer,
-      lr: flags.lr ?? recipe.lr,
-      schedule: flags.schedule ?? recipe.schedule,
-      weightDecay: flags.weightDecay ?? recipe.weightDecay,
-      shift: flags.shift ?? recipe.shift,
-      normalize: flags.normalize ?? recipe.normalize,
-      seed: flags.seed,
-      ...initialCounts(choice, flags.validation, flags.limit),
-      data: choice,
-    };
+    run = freshRun(flags, model, choice);
   }
   // Check the schedule's syntax now, before minutes of data loading.
   scheduleFromSpec(run.schedule, run.lr, run.epochs, 1);
@@ -197,15 +203,72 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
     checkOutDir({ dir: outDir, overwrite: flags.overwrite === true, resumeDir: flags.resume !== undefined ? path.resolve(flags.resume) : undefined });
   }
   const reportFile = trainReportFile(flags.report, outDir);
+  return { run, choice, model, resumed, outDir, reportFile };
+}
 
-  // 2. Data (a named dataset or the user's files; the split and the input scaling in train-data.ts).
-  const data = await loadTrainingData(run, choice, {
-    dataDir: flags.dataDir, testLimit: flags.testLimit, normalization: resumed?.trained?.normalization, features: resumed?.trained?.features,
-  });
-  const { train, validation, test } = data;
-  const testCount = test.y.length;
+/** A resumed run keeps its recipe: a recipe flag given again must match; only --epochs may grow. */
+function resumedRun(
+  flags: TrainFlags,
+  command: Command,
+  dataset: string | undefined,
+  resumed: NonNullable<ResolvedRun['resumed']>,
+): { run: RunConfig; choice: DataChoice } {
+  const saved = resumed.trained;
+  if (!saved?.run || !resumed.training || !resumed.optimizer) {
+    throw new CliError(`${flags.resume} cannot be resumed: it holds no training state (it was not saved by nn train)`);
+  }
+  for (const flag of RECIPE_FLAGS) {
+    const source = command.getOptionValueSource(flag);
+    const value = (flags as unknown as Record<string, unknown>)[flag];
+    const savedValue = flag === 'limit' ? saved.run.trainCount : (saved.run as unknown as Record<string, unknown>)[flag];
+    if (source === 'cli' && value !== savedValue) {
+      throw new CliError(`--${kebab(flag)} ${String(value)} differs from the resumed run's ${String(savedValue)}; a resumed run keeps its recipe (only --epochs may change)`);
+    }
+  }
+  const run = { ...saved.run, epochs: flags.epochs ?? saved.run.epochs };
+  const choice = resumedDataChoice(saved.run, dataset, flags, command, flags.resume!);
+  if (resumed.training.epoch >= run.epochs) {
+    throw new CliError(`${flags.resume} has already trained ${resumed.training.epoch} epochs; pass --epochs N with N > ${resumed.training.epoch} to train further`);
+  }
+  return { run, choice };
+}
 
-  // 3. Net, loss, optimizer, schedule.
+/** A fresh run: each flag given, else the model's recipe. */
+function freshRun(flags: TrainFlags, model: ModelChoice, choice: DataChoice): RunConfig {
+  const recipe = model.recipe;
+  return {
+    model: modelName(model),
+    epochs: flags.epochs ?? recipe.epochs,
+    batchSize: flags.batchSize ?? recipe.batchSize,
+    optimizer: flags.optimizer ?? recipe.optimizer,
+    lr: flags.lr ?? recipe.lr,
+    schedule: flags.schedule ?? recipe.schedule,
+    weightDecay: flags.weightDecay ?? recipe.weightDecay,
+    shift: flags.shift ?? recipe.shift,
+    normalize: flags.normalize ?? recipe.normalize,
+    seed: flags.seed,
+    ...initialCounts(choice, flags.validation, flags.limit),
+    data: choice,
+  };
+}
+
+type TrainingData = Awaited<ReturnType<typeof loadTrainingData>>;
+
+/** What training needs besides the data: the net, loss, optimizer, schedule, augmentation and save metadata. */
+interface Training {
+  net: Sequential;
+  loss: SoftmaxCrossEntropy;
+  optimizer: Optimizer;
+  batchesPerEpoch: number;
+  lastBatch: number;
+  schedule: ReturnType<typeof scheduleFromSpec>;
+  metadata: TrainedMetadata;
+  augment: ReturnType<typeof randomShift> | undefined;
+  startEpoch: number;
+}
+
+/** Stage 3: net, loss, optimizer, schedule; the --shift augmentation, refused where it makes no sense. */
+function prepareTraining(flags: TrainFlags, { run, model, resumed }: ResolvedRun, data: TrainingData): Training {
   const net: Sequential = resumed?.net ?? buildModel(model!, data.inputShape, data.classNames.length, run.seed);
   if (net.inputShape.join() !== data.inputShape.join()) {
     throw new CliError(`the model in ${flags.resume} takes inputs [${net.inputShape.join(', ')}]; the data gives [${data.inputShape.join(', ')}]`);
@@ -231,8 +294,14 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   }
   // Shifted-in pixels are background: 0 before scaling, whatever that becomes after it.
   const augment = run.shift > 0 && normalization ? randomShift({ maxShift: run.shift, fill: (0 - normalization.mean) / normalization.std }) : undefined;
-
   const startEpoch = resumed?.training?.epoch ?? 0;
+  return { net, loss, optimizer, batchesPerEpoch, lastBatch, schedule, metadata, augment, startEpoch };
+}
+
+/** Stage 4: the report page (if any) and the two lines that say what is about to be trained on what. */
+function announceRun(flags: TrainFlags, out: Output, { run, model, resumed, reportFile }: ResolvedRun, data: TrainingData, training: Training): TrainReport | undefined {
+  const { net, startEpoch, batchesPerEpoch, lastBatch } = training;
+  const testCount = data.test.y.length;
   const report = reportFile !== undefined
     ? new TrainReport({
       file: reportFile, run, net, startEpoch, resumedFrom: flags.resume, title: data.title, classNames: data.classNames,
@@ -251,8 +320,25 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
       `${lastBatch !== run.batchSize ? ` (the last of ${lastBatch})` : ''}, ` +
       `${run.optimizer} lr ${run.lr} ${run.schedule}${run.shift ? `, shift ±${run.shift}px` : ''}`,
   );
+  return report;
+}
 
-  // 4. Train. Progress goes to stdout on a terminal (to stderr with --json, if that is a terminal).
+/** What the training stage leaves for the report: the history, the last checkpoint and the time spent. */
+interface Trained {
+  history: History;
+  lastState: TrainingState | undefined;
+  trainSeconds: number;
+  /** The batches alone, and validation, summed over the epochs. */
+  batchSeconds: number;
+  validationSeconds: number;
+}
+
+/**
+ * Stage 5, train: fit with a progress bar (stdout on a terminal; stderr with --json, if that is a terminal),
+ * a line and a checkpoint after every epoch; Ctrl-C stops between batches (exit 130), a divergence is one line.
+ */
+async function trainWithProgress(out: Output, { run, resumed, outDir }: ResolvedRun, data: TrainingData, training: Training, report: TrainReport | undefined): Promise<Trained> {
+  const { net, loss, optimizer, schedule, augment, metadata } = training;
   const progressStream = out.json ? (process.stderr.isTTY ? process.stderr : undefined) : process.stdout.isTTY ? process.stdout : undefined;
   let bar: EpochProgress | undefined;
   let savedEpoch: number | undefined;
@@ -266,11 +352,11 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
   let batchSeconds = 0;
   let validationSeconds = 0;
   try {
-    history = await fit(net, loss, optimizer, train, {
+    history = await fit(net, loss, optimizer, data.train, {
       epochs: run.epochs,
       batchSize: run.batchSize,
       schedule,
-      validation,
+      validation: data.validation,
       seed: run.seed,
       augment,
       signal: controller.signal,
@@ -290,24 +376,7 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
         bar = undefined;
         batchSeconds += info.trainSeconds;
         validationSeconds += info.validationSeconds;
-        const summary = {
-          epoch: info.epoch,
-          epochs: info.epochs,
-          trainLoss: info.loss,
-          trainAccuracy: info.accuracy,
-          valLoss: info.valLoss ?? null,
-          valAccuracy: info.valAccuracy ?? null,
-          lr: info.lr,
-          seconds: info.seconds,
-          trainSeconds: info.trainSeconds,
-          validationSeconds: info.validationSeconds,
-        };
-        if (out.json) {
-          const { epochs: _epochs, ...fields } = summary;
-          out.event({ event: 'epoch', ...fields });
-        } else {
-          out.line(epochLine(summary));
-        }
+        printEpoch(out, info);
         lastState = info.trainingState();
         if (outDir !== undefined) {
           save(net, outDir, { optimizer, training: lastState, metadata: { ...metadata } });
@@ -319,33 +388,66 @@ export async function runTrain(flags: TrainFlags, command: Command, dataset?: st
     });
   } catch (error) {
     bar?.clear();
-    if (error instanceof TrainingDivergedError) {
-      const lower = Number((run.lr / 10).toPrecision(2));
-      const kept = savedEpoch !== undefined
-        ? `the checkpoint in ${outDir} is from epoch ${savedEpoch}, before the divergence`
-        : 'nothing was saved';
-      throw new CliError(
-        `training diverged: ${divergedQuantity(error.loss, error.gradNorm).replace(' is ', ' became ')} at epoch ${error.epoch}, batch ${error.batch} of ${error.batchesPerEpoch} ` +
-          `(learning rate ${error.lr}). Try a lower --lr, e.g. --lr ${lower}; ${kept}.`,
-      );
-    }
+    if (error instanceof TrainingDivergedError) throw divergedError(error, run, savedEpoch, outDir);
     throw error;
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
   const trainSeconds = (performance.now() - trainStarted) / 1000;
-  const epochsRun = history.loss.length - startEpoch;
-
   if (history.stopReason === 'aborted') {
     bar?.clear();
     const where = savedEpoch !== undefined ? `; epoch ${savedEpoch} is saved in ${outDir} (continue with --resume ${outDir})` : '; nothing was saved';
     throw new CliError(`interrupted during epoch ${history.loss.length + 1}${where}`, 130);
   }
+  return { history, lastState, trainSeconds, batchSeconds, validationSeconds };
+}
 
-  // 5. Test, save the final model with its test accuracy, report.
-  // The same pass as `nn eval` (same argmax, same loss over all the scores at once), so that eval reproduces
-  // this number exactly; in training-size batches, whose buffers the layers have already (a sample's scores
-  // do not depend on its batch).
+/** The epoch's summary: a line, or with --json an "epoch" event. */
+function printEpoch(out: Output, info: EpochInfo): void {
+  const summary = {
+    epoch: info.epoch,
+    epochs: info.epochs,
+    trainLoss: info.loss,
+    trainAccuracy: info.accuracy,
+    valLoss: info.valLoss ?? null,
+    valAccuracy: info.valAccuracy ?? null,
+    lr: info.lr,
+    seconds: info.seconds,
+    trainSeconds: info.trainSeconds,
+    validationSeconds: info.validationSeconds,
+  };
+  if (out.json) {
+    const { epochs: _epochs, ...fields } = summary;
+    out.event({ event: 'epoch', ...fields });
+  } else {
+    out.line(epochLine(summary));
+  }
+}
+
+/** A divergence as one line: where, a lower --lr to try, and what was kept. */
+function divergedError(error: TrainingDivergedError, run: RunConfig, savedEpoch: number | undefined, outDir: string | undefined): CliError {
+  const lower = Number((run.lr / 10).toPrecision(2));
+  const kept = savedEpoch !== undefined
+    ? `the checkpoint in ${outDir} is from epoch ${savedEpoch}, before the divergence`
+    : 'nothing was saved';
+  return new CliError(
+    `training diverged: ${divergedQuantity(error.loss, error.gradNorm).replace(' is ', ' became ')} at epoch ${error.epoch}, batch ${error.batch} of ${error.batchesPerEpoch} ` +
+      `(learning rate ${error.lr}). Try a lower --lr, e.g. --lr ${lower}; ${kept}.`,
+  );
+}
+
+/**
+ * Stage 6: test, save the final model with its test accuracy, report. The same pass as `nn eval` (same
+ * argmax, same loss over all the scores at once), so that eval reproduces this number exactly; in
+ * training-size batches, whose buffers the layers have already (a sample's scores do not depend on its batch).
+ */
+function finishRun(out: Output, { run, outDir, reportFile }: ResolvedRun, data: TrainingData, training: Training, trained: Trained, report: TrainReport | undefined, started: number): void {
+  const { net, optimizer, metadata, startEpoch } = training;
+  const { history, lastState, trainSeconds, batchSeconds, validationSeconds } = trained;
+  const { test } = data;
+  const testCount = test.y.length;
+  const noun = data.testImages ? 'images' : 'rows';
+  const epochsRun = history.loss.length - startEpoch;
   const result = evaluateWithConfusion(net, test.x, test.y, net.inputShape, run.batchSize);
   if (outDir !== undefined) {
     // fit has returned, so the last checkpoint holds these weights; add the test result to it.

@@ -47,27 +47,19 @@ export function pixelLookup(norm: Normalization): Float32Array {
   return table;
 }
 
-/** Images [start, start + count) must lie inside `images` (of `size` pixels each). */
-function checkImageRange(caller: string, images: Uint8Array, size: number, start: number, count: number): void {
+/** The bytes of images [start, start + count) (of `size` pixels each), a view; refused unless inside `images`. */
+function imageBytes(caller: string, images: Uint8Array, size: number, start: number, count: number): Uint8Array {
   if (start < 0 || count < 0 || (start + count) * size > images.length) {
     throw new RangeError(`${caller}: images [${start}, ${start + count}) are out of range (${images.length / size} images)`);
   }
+  return images.subarray(start * size, (start + count) * size);
 }
 
 /** Images [start, start + count) of a split as a [count, 1, rows, cols] tensor. */
-export function imagesToTensor(
-  images: Uint8Array,
-  rows: number,
-  cols: number,
-  start: number,
-  count: number,
-  norm: Normalization = UNIT_SCALING,
-): Tensor {
-  const size = rows * cols;
-  checkImageRange('imagesToTensor', images, size, start, count);
+export function imagesToTensor(images: Uint8Array, rows: number, cols: number, start: number, count: number, norm: Normalization = UNIT_SCALING): Tensor {
+  const src = imageBytes('imagesToTensor', images, rows * cols, start, count);
   const table = pixelLookup(norm);
   const out = tensor([count, 1, rows, cols]);
-  const src = images.subarray(start * size, (start + count) * size);
   const data = out.data;
   for (let i = 0; i < src.length; i++) data[i] = table[src[i]];
   return out;
@@ -79,17 +71,9 @@ export function imagesToTensor(
  * batch at a time, so a data set costs its bytes once (60,000 MNIST images: 47 MB, not 188 MB as floats).
  * The numbers a net sees are exactly imagesToTensor's.
  */
-export function imagesToInputs(
-  images: Uint8Array,
-  rows: number,
-  cols: number,
-  start: number,
-  count: number,
-  norm: Normalization = UNIT_SCALING,
-): ByteInputs {
-  const size = rows * cols;
-  checkImageRange('imagesToInputs', images, size, start, count);
-  return { shape: [count, 1, rows, cols], bytes: images.subarray(start * size, (start + count) * size), lookup: pixelLookup(norm) };
+export function imagesToInputs(images: Uint8Array, rows: number, cols: number, start: number, count: number, norm: Normalization = UNIT_SCALING): ByteInputs {
+  const bytes = imageBytes('imagesToInputs', images, rows * cols, start, count);
+  return { shape: [count, 1, rows, cols], bytes, lookup: pixelLookup(norm) };
 }
 
 /** Labels [start, start + count) as the Int32Array class indices losses take. */

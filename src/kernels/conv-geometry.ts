@@ -1,7 +1,8 @@
 /**
  * Sliding-window geometry shared by Conv2D, MaxPool and AvgPool: the textbook output size
- * ⌊(n + p_before + p_after − f)/s⌋ + 1 and the resolution of 'same'/'valid' padding. The layers' parsing of
- * their window options is theirs (layers/window-options.ts).
+ * ⌊(n + p_before + p_after − f)/s⌋ + 1, the resolution of 'same'/'valid' padding, and the one
+ * `WindowGeometry` every window kernel (im2col/col2im, pooling, their references and wasm wrappers) takes.
+ * The layers' parsing of their window options is theirs (layers/window-options.ts).
  *
  * Padding is kept as (before, after) per axis because 'same' with an even window or a stride > 1
  * needs one more row/column on one side (TensorFlow's rule: the extra cell goes after, i.e.
@@ -16,8 +17,22 @@ export type PairOption = number | readonly [number, number];
 /** The padding option: symmetric cells per side, per axis, or 'same'/'valid'. */
 export type PaddingOption = number | readonly [number, number] | 'same' | 'valid';
 
-/** Everything a sliding-window kernel needs besides the tensor sizes themselves. */
+/**
+ * A sliding window over an NCHW batch: everything a window kernel needs besides its arrays. Output
+ * (oy, ox) covers rows oy·strideH − padTop + [0, kernelH) and columns ox·strideW − padLeft + [0, kernelW)
+ * of each of the batch·channels planes; cells outside the inH×inW image are padding. padBottom/padRight
+ * are implied by outH/outW (the kernels never read them); they are kept for whoever exports the window.
+ *
+ * A layer makes one per input shape at build (`windowGeometry`, batch 1) and one per batch size
+ * (`withBatch`), never one per call: the kernels are hot loops and read the fields once.
+ */
 export interface WindowGeometry {
+  /** Samples in the batch. */
+  readonly batch: number;
+  /** Planes per sample (each pooled or unrolled on its own). */
+  readonly channels: number;
+  readonly inH: number;
+  readonly inW: number;
   readonly kernelH: number;
   readonly kernelW: number;
   readonly strideH: number;
@@ -51,12 +66,14 @@ export function resolvePadding(padding: number | 'same' | 'valid', n: number, f:
 }
 
 /**
- * The geometry of a window over an h×w input, or an error naming the layer, the (padded) input
- * and the window when the output would be empty.
+ * The geometry of a window over a [channels, inH, inW] input (`batch` samples, one unless given), or an
+ * error naming the layer, the (padded) input and the window when the output would be empty.
  */
 export function windowGeometry(
-  layer: string, inH: number, inW: number, kernel: [number, number], stride: [number, number], padding: PaddingOption,
+  layer: string, input: readonly [number, number, number], kernel: readonly [number, number], stride: readonly [number, number],
+  padding: PaddingOption, batch = 1,
 ): WindowGeometry {
+  const [channels, inH, inW] = input;
   const [kernelH, kernelW] = kernel;
   const [strideH, strideW] = stride;
   let padTop: number, padBottom: number, padLeft: number, padRight: number;
@@ -77,5 +94,10 @@ export function windowGeometry(
   }
   const outH = outputSize(inH, kernelH, strideH, padTop, padBottom);
   const outW = outputSize(inW, kernelW, strideW, padLeft, padRight);
-  return { kernelH, kernelW, strideH, strideW, padTop, padBottom, padLeft, padRight, outH, outW };
+  return { batch, channels, inH, inW, kernelH, kernelW, strideH, strideW, padTop, padBottom, padLeft, padRight, outH, outW };
+}
+
+/** The same window over a batch of `batch` samples (`g` itself when it already is). */
+export function withBatch(g: WindowGeometry, batch: number): WindowGeometry {
+  return g.batch === batch ? g : { ...g, batch };
 }

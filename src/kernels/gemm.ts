@@ -18,7 +18,7 @@
  */
 import { kernelState } from './backend';
 import { matmulReference, matmulTransAReference, matmulTransBReference } from './reference';
-import { FORM_AB, FORM_ABT, FORM_ATB, gemmWasm } from './wasm/gemm-wasm';
+import { FORM_AB, FORM_ABT, FORM_ATB, gemmWasm, type GemmForm } from './wasm/gemm-wasm';
 
 export type MatmulKernel = (
   a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
@@ -65,41 +65,29 @@ export const matmulTransBTS: MatmulKernel = (a, b, c, m, k, n, accumulate) => {
   }
 };
 
-/** C[m×n] (+)= A[m×k] · B[k×n]. */
-export function matmul(
-  a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
-): void {
-  checkSizes('matmul', a, b, c, m, k, n);
-  switch (kernelState.backend) {
-    case 'wasm': if (!gemmWasm(FORM_AB, a, b, c, m, k, n, accumulate)) matmulTS(a, b, c, m, k, n, accumulate); return;
-    case 'ts': return matmulTS(a, b, c, m, k, n, accumulate);
-    default: return matmulReference(a, b, c, m, k, n, accumulate);
-  }
+/**
+ * One product's entry point: check the sizes, then run it on the chosen backend. On wasm a product the
+ * wasm GEMM declines (gemmWasm returns false) runs the TypeScript loop.
+ */
+function dispatch(name: string, form: GemmForm, ts: MatmulKernel, reference: MatmulKernel): MatmulKernel {
+  return (a, b, c, m, k, n, accumulate) => {
+    checkSizes(name, a, b, c, m, k, n);
+    switch (kernelState.backend) {
+      case 'wasm': if (!gemmWasm(form, a, b, c, m, k, n, accumulate)) ts(a, b, c, m, k, n, accumulate); return;
+      case 'ts': return ts(a, b, c, m, k, n, accumulate);
+      default: return reference(a, b, c, m, k, n, accumulate);
+    }
+  };
 }
+
+/** C[m×n] (+)= A[m×k] · B[k×n]. */
+export const matmul: MatmulKernel = dispatch('matmul', FORM_AB, matmulTS, matmulReference);
 
 /** C[m×n] (+)= Aᵀ · B with A stored [k×m], B [k×n]. */
-export function matmulTransA(
-  a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
-): void {
-  checkSizes('matmulTransA', a, b, c, m, k, n);
-  switch (kernelState.backend) {
-    case 'wasm': if (!gemmWasm(FORM_ATB, a, b, c, m, k, n, accumulate)) matmulTransATS(a, b, c, m, k, n, accumulate); return;
-    case 'ts': return matmulTransATS(a, b, c, m, k, n, accumulate);
-    default: return matmulTransAReference(a, b, c, m, k, n, accumulate);
-  }
-}
+export const matmulTransA: MatmulKernel = dispatch('matmulTransA', FORM_ATB, matmulTransATS, matmulTransAReference);
 
 /** C[m×n] (+)= A · Bᵀ with A [m×k], B stored [n×k]. */
-export function matmulTransB(
-  a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean,
-): void {
-  checkSizes('matmulTransB', a, b, c, m, k, n);
-  switch (kernelState.backend) {
-    case 'wasm': if (!gemmWasm(FORM_ABT, a, b, c, m, k, n, accumulate)) matmulTransBTS(a, b, c, m, k, n, accumulate); return;
-    case 'ts': return matmulTransBTS(a, b, c, m, k, n, accumulate);
-    default: return matmulTransBReference(a, b, c, m, k, n, accumulate);
-  }
-}
+export const matmulTransB: MatmulKernel = dispatch('matmulTransB', FORM_ABT, matmulTransBTS, matmulTransBReference);
 
 /** A wrong size here is a caller's bug: say which product, which operand and the numbers. */
 function checkSizes(

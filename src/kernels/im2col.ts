@@ -10,22 +10,20 @@
  * One big GEMM over the batch beats N small ones (the GEMM kernels amortise packing and loop
  * overhead over the long column dimension), and each row is written by contiguous runs along ox.
  * The bottom/right padding is implied by outH/outW, so asymmetric ('same') padding needs no extra
- * argument. Plain TypeScript; the signature (Float32Arrays + integers) lets a WebAssembly SIMD
+ * field. Plain TypeScript; the signature (Float32Arrays + a WindowGeometry) lets a WebAssembly SIMD
  * version replace it without touching Conv2D. `reference.ts` holds the obviously-correct loops.
+ *
+ * im2col and col2im are a deliberate adjoint pair: the same window walk, one copying out, one adding back.
  */
 import { kernelState } from './backend';
+import type { WindowGeometry } from './conv-geometry';
 import { col2imWasm, im2colWasm } from './wasm/memory-bound';
 
 /** Fills `cols` ([C·kh·kw × N·outH·outW]) from `x` ([N, C, H, W]). */
-export function im2col(
-  x: Float32Array, cols: Float32Array,
-  batch: number, channels: number, height: number, width: number,
-  kernelH: number, kernelW: number, strideH: number, strideW: number,
-  padTop: number, padLeft: number, outH: number, outW: number,
-): void {
+export function im2col(x: Float32Array, cols: Float32Array, g: WindowGeometry): void {
   // The wasm SIMD version when loaded (same layout, see src/kernels/wasm/assembly/conv.ts).
-  if (kernelState.backend === 'wasm' && im2colWasm(x, cols, batch, channels, height, width,
-    kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW)) return;
+  if (kernelState.backend === 'wasm' && im2colWasm(x, cols, g)) return;
+  const { batch, channels, inH: height, inW: width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = g;
   const planeOut = outH * outW;
   const rowLength = batch * planeOut;
   const planeIn = height * width;
@@ -57,18 +55,14 @@ export function im2col(
 }
 
 /**
+ * (Its window walk repeats im2col's on purpose: a deliberate adjoint pair, each one hot loop.)
  * The adjoint of im2col: OVERWRITES `x` ([N, C, H, W]) with the sum, over every window cell that
  * reads an input pixel, of the matching entry of `cols` (padding cells are dropped). This is the
  * gradient dx = col2im(dcols) of Conv2D's backward.
  */
-export function col2im(
-  cols: Float32Array, x: Float32Array,
-  batch: number, channels: number, height: number, width: number,
-  kernelH: number, kernelW: number, strideH: number, strideW: number,
-  padTop: number, padLeft: number, outH: number, outW: number,
-): void {
-  if (kernelState.backend === 'wasm' && col2imWasm(cols, x, batch, channels, height, width,
-    kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW)) return;
+export function col2im(cols: Float32Array, x: Float32Array, g: WindowGeometry): void {
+  if (kernelState.backend === 'wasm' && col2imWasm(cols, x, g)) return;
+  const { batch, channels, inH: height, inW: width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = g;
   const planeOut = outH * outW;
   const rowLength = batch * planeOut;
   const planeIn = height * width;

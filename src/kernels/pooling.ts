@@ -1,10 +1,11 @@
 /**
  * Max and average pooling over NCHW planes (each of the N·C planes pooled independently), plain
- * TypeScript with the same Float32Array + integer signatures a WebAssembly version would take.
- * Window geometry as in im2col: output (oy, ox) covers rows oy·sh − padTop + [0, kh) and columns
- * ox·sw − padLeft + [0, kw); cells outside the image are padding.
+ * TypeScript with the same Float32Array + WindowGeometry signatures as the WebAssembly version.
+ * Window geometry as in im2col (kernels/conv-geometry.ts): output (oy, ox) covers rows
+ * oy·sh − padTop + [0, kh) and columns ox·sw − padLeft + [0, kw); cells outside the image are padding.
  */
 import { kernelState } from './backend';
+import type { WindowGeometry } from './conv-geometry';
 import { maxPool2x2Wasm, maxPoolBackwardWasm } from './wasm/memory-bound';
 
 /**
@@ -14,16 +15,13 @@ import { maxPool2x2Wasm, maxPoolBackwardWasm } from './wasm/memory-bound';
  * gradient deterministic; a NaN wins (and propagates) as in PyTorch. Every window holds at least
  * one real cell because the layer requires padding < window size.
  */
-export function maxPoolForward(
-  x: Float32Array, y: Float32Array, argmax: Int32Array,
-  planes: number, height: number, width: number,
-  kernelH: number, kernelW: number, strideH: number, strideW: number,
-  padTop: number, padLeft: number, outH: number, outW: number,
-): void {
+export function maxPoolForward(x: Float32Array, y: Float32Array, argmax: Int32Array, g: WindowGeometry): void {
+  const { inH: height, inW: width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = g;
   // 2×2 windows, stride 2, no padding (the common case) on the wasm SIMD kernel when loaded.
   if (kernelState.backend === 'wasm' && kernelH === 2 && kernelW === 2 && strideH === 2 && strideW === 2 &&
     padTop === 0 && padLeft === 0 && outH === height >> 1 && outW === width >> 1 &&
-    maxPool2x2Wasm(x, y, argmax, planes, height, width, outH, outW)) return;
+    maxPool2x2Wasm(x, y, argmax, g)) return;
+  const planes = g.batch * g.channels;
   const planeIn = height * width;
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -83,12 +81,9 @@ function windowDivisor(
 }
 
 /** Average pooling: y[o] = (sum of the window's real cells) / divisor (see windowDivisor). */
-export function avgPoolForward(
-  x: Float32Array, y: Float32Array,
-  planes: number, height: number, width: number,
-  kernelH: number, kernelW: number, strideH: number, strideW: number,
-  padTop: number, padLeft: number, outH: number, outW: number, countIncludePad: boolean,
-): void {
+export function avgPoolForward(x: Float32Array, y: Float32Array, g: WindowGeometry, countIncludePad: boolean): void {
+  const { inH: height, inW: width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = g;
+  const planes = g.batch * g.channels;
   const planeIn = height * width;
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -112,13 +107,13 @@ export function avgPoolForward(
   }
 }
 
-/** The adjoint of avgPoolForward: OVERWRITES dx, spreading dy[o]/divisor over each window's real cells. */
-export function avgPoolBackward(
-  dy: Float32Array, dx: Float32Array,
-  planes: number, height: number, width: number,
-  kernelH: number, kernelW: number, strideH: number, strideW: number,
-  padTop: number, padLeft: number, outH: number, outW: number, countIncludePad: boolean,
-): void {
+/**
+ * The adjoint of avgPoolForward: OVERWRITES dx, spreading dy[o]/divisor over each window's real cells.
+ * (The same window walk as the forward, on purpose: a deliberate adjoint pair, each a plain loop.)
+ */
+export function avgPoolBackward(dy: Float32Array, dx: Float32Array, g: WindowGeometry, countIncludePad: boolean): void {
+  const { inH: height, inW: width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = g;
+  const planes = g.batch * g.channels;
   const planeIn = height * width;
   dx.fill(0, 0, planes * planeIn);
   let o = 0;

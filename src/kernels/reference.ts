@@ -2,6 +2,7 @@
  * Plain, obviously-correct loops: the oracle every fast kernel is tested against, and the
  * fallback when WebAssembly SIMD is not available. Row-major everywhere.
  */
+import type { WindowGeometry } from './conv-geometry';
 
 /** C[m×n] (+)= A[m×k] · B[k×n]. */
 export function matmulReference(
@@ -48,29 +49,13 @@ export function matmulTransBReference(
 // definitions, padding handled by an explicit bounds test on every cell.
 // ───────────────────────────────────────────────────────────────────────────────────────────────
 
-/** The sizes of a sliding-window operation on an NCHW batch (padBottom/padRight implied by outH/outW). */
-export interface WindowShape {
-  batch: number;
-  channels: number;
-  height: number;
-  width: number;
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-}
-
 /**
  * Direct convolution (cross-correlation, as every DL framework defines it), NCHW:
  *   y[n, f, oy, ox] = bias[f] + Σ_{c, ky, kx} w[f, c, ky, kx] · x[n, c, oy·sh − padTop + ky, ox·sw − padLeft + kx]
  * with x = 0 outside the image. `w` is [F, C, kh, kw], `bias` [F] or null; returns y [N, F, outH, outW].
  */
 export function conv2dReference(
-  x: Float32Array, w: Float32Array, bias: Float32Array | null, filters: number, g: WindowShape,
+  x: Float32Array, w: Float32Array, bias: Float32Array | null, filters: number, g: WindowGeometry,
 ): Float32Array {
   const y = new Float32Array(g.batch * filters * g.outH * g.outW);
   for (let n = 0; n < g.batch; n++) {
@@ -83,9 +68,9 @@ export function conv2dReference(
               for (let kx = 0; kx < g.kernelW; kx++) {
                 const iy = oy * g.strideH - g.padTop + ky;
                 const ix = ox * g.strideW - g.padLeft + kx;
-                if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
+                if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
                 sum += w[((f * g.channels + c) * g.kernelH + ky) * g.kernelW + kx] *
-                  x[((n * g.channels + c) * g.height + iy) * g.width + ix];
+                  x[((n * g.channels + c) * g.inH + iy) * g.inW + ix];
               }
             }
           }
@@ -98,7 +83,7 @@ export function conv2dReference(
 }
 
 /** The column matrix [C·kh·kw × N·outH·outW] of kernels/im2col.ts, one entry at a time. */
-export function im2colReference(x: Float32Array, g: WindowShape): Float32Array {
+export function im2colReference(x: Float32Array, g: WindowGeometry): Float32Array {
   const columns = g.batch * g.outH * g.outW;
   const cols = new Float32Array(g.channels * g.kernelH * g.kernelW * columns);
   for (let c = 0; c < g.channels; c++) {
@@ -111,8 +96,8 @@ export function im2colReference(x: Float32Array, g: WindowShape): Float32Array {
               const q = (n * g.outH + oy) * g.outW + ox;
               const iy = oy * g.strideH - g.padTop + ky;
               const ix = ox * g.strideW - g.padLeft + kx;
-              const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-              cols[r * columns + q] = inside ? x[((n * g.channels + c) * g.height + iy) * g.width + ix] : 0;
+              const inside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
+              cols[r * columns + q] = inside ? x[((n * g.channels + c) * g.inH + iy) * g.inW + ix] : 0;
             }
           }
         }
@@ -123,9 +108,9 @@ export function im2colReference(x: Float32Array, g: WindowShape): Float32Array {
 }
 
 /** The adjoint of im2colReference: every column-matrix entry added back to the pixel it was read from. */
-export function col2imReference(cols: Float32Array, g: WindowShape): Float32Array {
+export function col2imReference(cols: Float32Array, g: WindowGeometry): Float32Array {
   const columns = g.batch * g.outH * g.outW;
-  const x = new Float32Array(g.batch * g.channels * g.height * g.width);
+  const x = new Float32Array(g.batch * g.channels * g.inH * g.inW);
   for (let c = 0; c < g.channels; c++) {
     for (let ky = 0; ky < g.kernelH; ky++) {
       for (let kx = 0; kx < g.kernelW; kx++) {
@@ -135,8 +120,8 @@ export function col2imReference(cols: Float32Array, g: WindowShape): Float32Arra
             for (let ox = 0; ox < g.outW; ox++) {
               const iy = oy * g.strideH - g.padTop + ky;
               const ix = ox * g.strideW - g.padLeft + kx;
-              if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
-              x[((n * g.channels + c) * g.height + iy) * g.width + ix] +=
+              if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+              x[((n * g.channels + c) * g.inH + iy) * g.inW + ix] +=
                 cols[r * columns + (n * g.outH + oy) * g.outW + ox];
             }
           }
@@ -152,7 +137,7 @@ export function col2imReference(cols: Float32Array, g: WindowShape): Float32Arra
  * grid, padding = −∞, the first strict maximum wins. Returns the outputs and the flat input index
  * of each winner.
  */
-export function maxPoolReference(x: Float32Array, g: WindowShape): { y: Float32Array; argmax: Int32Array } {
+export function maxPoolReference(x: Float32Array, g: WindowGeometry): { y: Float32Array; argmax: Int32Array } {
   const planes = g.batch * g.channels;
   const y = new Float32Array(planes * g.outH * g.outW);
   const argmax = new Int32Array(y.length);
@@ -165,8 +150,8 @@ export function maxPoolReference(x: Float32Array, g: WindowShape): { y: Float32A
           for (let kx = 0; kx < g.kernelW; kx++) {
             const iy = oy * g.strideH - g.padTop + ky;
             const ix = ox * g.strideW - g.padLeft + kx;
-            const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-            const index = (p * g.height + iy) * g.width + ix;
+            const inside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
+            const index = (p * g.inH + iy) * g.inW + ix;
             const v = inside ? x[index] : -Infinity;
             if (bestIndex < 0 && inside) {
               best = v;
@@ -190,7 +175,7 @@ export function maxPoolReference(x: Float32Array, g: WindowShape): { y: Float32A
  * Average pooling over every (n, c) plane: the sum of the window's real cells divided by kh·kw
  * when padding counts (as zeros) in the average, else by the number of real cells.
  */
-export function avgPoolReference(x: Float32Array, g: WindowShape, countIncludePad: boolean): Float32Array {
+export function avgPoolReference(x: Float32Array, g: WindowGeometry, countIncludePad: boolean): Float32Array {
   const planes = g.batch * g.channels;
   const y = new Float32Array(planes * g.outH * g.outW);
   for (let p = 0; p < planes; p++) {
@@ -202,8 +187,8 @@ export function avgPoolReference(x: Float32Array, g: WindowShape, countIncludePa
           for (let kx = 0; kx < g.kernelW; kx++) {
             const iy = oy * g.strideH - g.padTop + ky;
             const ix = ox * g.strideW - g.padLeft + kx;
-            if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
-            sum += x[(p * g.height + iy) * g.width + ix];
+            if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+            sum += x[(p * g.inH + iy) * g.inW + ix];
             count++;
           }
         }
@@ -219,7 +204,7 @@ export function avgPoolReference(x: Float32Array, g: WindowShape, countIncludePa
  * definition (every output adds dy·x into dW and dy·w into dx): dW [F, C, kh, kw], db [F], dx [N, C, H, W].
  */
 export function conv2dBackwardReference(
-  x: Float32Array, w: Float32Array, dy: Float32Array, filters: number, g: WindowShape,
+  x: Float32Array, w: Float32Array, dy: Float32Array, filters: number, g: WindowGeometry,
 ): { dWeights: Float64Array; dBias: Float64Array; dInput: Float64Array } {
   const dWeights = new Float64Array(w.length);
   const dBias = new Float64Array(filters);
@@ -235,9 +220,9 @@ export function conv2dBackwardReference(
               for (let kx = 0; kx < g.kernelW; kx++) {
                 const iy = oy * g.strideH - g.padTop + ky;
                 const ix = ox * g.strideW - g.padLeft + kx;
-                if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
+                if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
                 const wi = ((f * g.channels + c) * g.kernelH + ky) * g.kernelW + kx;
-                const xi = ((n * g.channels + c) * g.height + iy) * g.width + ix;
+                const xi = ((n * g.channels + c) * g.inH + iy) * g.inW + ix;
                 dWeights[wi] += d * x[xi];
                 dInput[xi] += d * w[wi];
               }

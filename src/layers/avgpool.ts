@@ -39,13 +39,11 @@ export class AvgPool extends PoolingLayer {
   }
 
   protected pool(x: Float32Array, y: Float32Array, g: WindowGeometry): void {
-    avgPoolForward(x, y, this.batch * this.channels, this.height, this.width,
-      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, this.countIncludePad);
+    avgPoolForward(x, y, g, this.countIncludePad);
   }
 
   protected unpool(dy: Float32Array, dx: Float32Array, g: WindowGeometry): void {
-    avgPoolBackward(dy, dx, this.batch * this.channels, this.height, this.width,
-      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, this.countIncludePad);
+    avgPoolBackward(dy, dx, g, this.countIncludePad);
   }
 
   override config(): AvgPoolConfig {

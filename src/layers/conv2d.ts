@@ -18,8 +18,9 @@
  * Every buffer (including the column matrix) is allocated once per batch size.
  */
 import { MemoryOwner } from '../memory';
-import { windowGeometry, type PaddingOption, type PairOption, type WindowGeometry } from '../kernels/conv-geometry';
-import { checkPaddingOption, copyWindowOption, imageShape } from './window-options';
+import type { PaddingOption, PairOption, WindowGeometry } from '../kernels/conv-geometry';
+import { checkPaddingOption, copyWindowOption } from './window-options';
+import { WindowState } from './window-state';
 import { pairOption } from '../options';
 import { convForwardProduct } from '../kernels/conv-product';
 import { matmulTransA, matmulTransB } from '../kernels/gemm';
@@ -27,9 +28,8 @@ import { col2im, im2col } from '../kernels/im2col';
 import { batchToFilterRows } from '../kernels/layout';
 import { assertInitName, initWeights, type InitName } from './init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
-import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
-import { checkUpstreamGradient, checkBatch, reuse, type Shape, type Tensor } from '../tensor';
+import { reuse, type Shape, type Tensor } from '../tensor';
 import { makeParam, type Layer, type Param } from './layer';
 import { paramValues } from './param-budget';
 
@@ -65,22 +65,16 @@ export class Conv2D implements Layer {
   private readonly options: Conv2DConfig;
   private readonly kernel: [number, number];
   private readonly stride: [number, number];
+  /** The input, its window geometry, and the output [N, F, outH, outW] and dx [N, C, H, W] buffers (shared with the pools). */
+  private readonly window = new WindowState('Conv2D', this.memory, (g) => this.batchChanged(g));
 
-  private inputShape: Shape = [];
-  private channels = 0;
-  private height = 0;
-  private width = 0;
-  private geometry: WindowGeometry | undefined;
   private weights: Param | undefined;
   private bias: Param | undefined;
 
   // Buffers, reused while the batch size stays the same.
   private cols: Tensor | undefined; //   [C·kh·kw, N·P]  forward's column matrix, kept for dW
   private product: Tensor | undefined; // [F, N·P]     dY rearranged, in backward
-  private output: Tensor | undefined; //  [N, F, outH, outW]
   private dCols: Tensor | undefined; //   [C·kh·kw, N·P]
-  private dInput: Tensor | undefined; //  [N, C, H, W]
-  private batch = -1;
   private backwardBatch = -1;
   /** Whether backward must compute dx (see Layer.setInputGradient). */
   private inputGradient = true;
@@ -99,69 +93,56 @@ export class Conv2D implements Layer {
   }
 
   build(inputShape: Shape, rng: Rng): Shape {
-    const [channels, height, width] = imageShape('Conv2D', inputShape);
-    const geometry = windowGeometry('Conv2D', height, width, this.kernel, this.stride, this.options.padding);
     const { filters, init, useBias } = this.options;
+    const geometry = this.window.build(inputShape, this.kernel, this.stride, this.options.padding, filters);
+    const channels = geometry.channels;
     const [kh, kw] = this.kernel;
-    this.inputShape = [channels, height, width];
-    this.channels = channels;
-    this.height = height;
-    this.width = width;
-    this.geometry = geometry;
     const weightShape = [filters, channels, kh, kw];
     const w = paramValues(filters * channels * kh * kw);
     initWeights(init, rng, channels * kh * kw, filters * kh * kw, w);
     this.weights = makeParam('weights', weightShape, w, true, this.memory);
     this.bias = useBias ? makeParam('bias', [filters], paramValues(filters), false, this.memory) : undefined;
-    this.batch = -1;
     this.backwardBatch = -1;
     return [filters, geometry.outH, geometry.outW];
   }
 
   forward(x: Tensor, _training: boolean): Tensor {
-    this.memory.assertLive();
-    const g = this.requireBuilt();
+    const g = this.window.forward(x);
     const w = this.weights!;
-    const batch = checkBatch('Conv2D', x, this.inputShape);
     const filters = this.options.filters;
-    const rows = this.channels * g.kernelH * g.kernelW;
+    const rows = g.channels * g.kernelH * g.kernelW;
     const plane = g.outH * g.outW;
-    const columns = batch * plane;
-    this.allocate(batch, rows, columns);
     const cols = this.cols!.data;
+    const y = this.window.output!;
 
-    im2col(x.data, cols, batch, this.channels, this.height, this.width,
-      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
+    im2col(x.data, cols, g);
     // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass).
-    convForwardProduct(w.value, cols, this.output!.data, this.bias?.value, filters, rows, plane, batch);
-    return this.output!;
+    convForwardProduct(w.value, cols, y.data, this.bias?.value, filters, rows, plane, g.batch);
+    return y;
   }
 
   backward(dy: Tensor): Tensor {
-    this.memory.assertLive();
-    const g = this.requireBuilt();
-    if (this.batch < 0) throw new Error('Conv2D.backward called before forward');
-    const batch = this.batch;
+    const g = this.window.backward(dy);
+    const batch = g.batch;
     const filters = this.options.filters;
     const plane = g.outH * g.outW;
     const columns = batch * plane;
-    const rows = this.channels * g.kernelH * g.kernelW;
-    checkUpstreamGradient('Conv2D', dy, this.output!.shape);
+    const rows = g.channels * g.kernelH * g.kernelW;
     this.allocateBackward(batch, rows, columns);
+    const dInput = this.window.dInput!;
     const dY = this.product!.data;
     // [N, F, P] → [F, N·P]; db[f] += Σ of row f.
     batchToFilterRows(dy.data, dY, filters, batch, plane, this.bias?.grad);
     const w = this.weights!;
     matmulTransB(dY, this.cols!.data, w.grad, filters, columns, rows, true);
     if (!this.inputGradient) {
-      this.dInput!.data.fill(0);
-      return this.dInput!;
+      dInput.data.fill(0);
+      return dInput;
     }
     const dCols = this.dCols!.data;
     matmulTransA(w.value, dY, dCols, rows, filters, columns, false);
-    col2im(dCols, this.dInput!.data, batch, this.channels, this.height, this.width,
-      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
-    return this.dInput!;
+    col2im(dCols, dInput.data, g);
+    return dInput;
   }
 
   setInputGradient(needed: boolean): void {
@@ -185,17 +166,9 @@ export class Conv2D implements Layer {
     };
   }
 
-  private requireBuilt(): WindowGeometry {
-    if (!this.geometry) throw notBuiltError('Conv2D');
-    return this.geometry;
-  }
-
-  private allocate(batch: number, rows: number, columns: number): void {
-    if (batch === this.batch) return;
-    const g = this.geometry!;
-    this.cols = reuse(this.cols, [rows, columns], this.memory);
-    this.output = reuse(this.output, [batch, this.options.filters, g.outH, g.outW], this.memory);
-    this.batch = batch;
+  /** A forward brought a new batch size: the column matrix [C·kh·kw, N·P] follows it. */
+  private batchChanged(g: WindowGeometry): void {
+    this.cols = reuse(this.cols, [g.channels * g.kernelH * g.kernelW, g.batch * g.outH * g.outW], this.memory);
   }
 
   /** Backward's own buffers, allocated on the first backward for this batch size (inference never needs them). */
@@ -203,7 +176,6 @@ export class Conv2D implements Layer {
     if (batch === this.backwardBatch) return;
     this.product = reuse(this.product, [this.options.filters, columns], this.memory);
     this.dCols = reuse(this.dCols, [rows, columns], this.memory);
-    this.dInput = reuse(this.dInput, [batch, this.channels, this.height, this.width], this.memory);
     this.backwardBatch = batch;
   }
 }

@@ -3,17 +3,14 @@
  * so forward and backward are views of the same buffer (no copy); the view objects are cached so
  * that a batch allocates nothing.
  */
-import { MemoryOwner } from '../memory';
 import { checkOptionNames } from '../options';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
 import { checkUpstreamGradient, ShapeError, assertValidShape, formatShape, sizeOf, type Shape, type Tensor } from '../tensor';
-import type { Layer, Param } from './layer';
+import { ParameterFreeLayer } from './parameter-free-layer';
 
-export class Flatten implements Layer {
+export class Flatten extends ParameterFreeLayer {
   readonly kind = 'Flatten';
-  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
-  private readonly memory = new MemoryOwner('Flatten');
   private size = 0;
   private inputShape: Shape = [];
   private y: Tensor | undefined;
@@ -21,6 +18,7 @@ export class Flatten implements Layer {
   private lastInputShape: Shape | undefined;
 
   constructor(options: Record<string, never> = {}) {
+    super('Flatten');
     checkOptionNames('Flatten', options, []);
   }
 
@@ -50,15 +48,6 @@ export class Flatten implements Layer {
     checkUpstreamGradient('Flatten', dy, this.y!.shape);
     if (this.dx === undefined || this.dx.data !== dy.data || this.dx.shape[0] !== shape[0]) this.dx = { shape: [...shape], data: dy.data };
     return this.dx;
-  }
-
-  params(): Param[] {
-    return [];
-  }
-
-  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
-  dispose(): void {
-    this.memory.dispose();
   }
 
   config(): object {

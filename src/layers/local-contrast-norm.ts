@@ -20,14 +20,13 @@
  * (default 1e-4). No params. The loops (separable blur, float64 reference) are in
  * kernels/local-contrast-norm.ts.
  */
-import { MemoryOwner } from '../memory';
 import { notBuiltError } from '../errors';
 import { imageShape } from './window-options';
 import { LcnWorkspace, lcnBackward, lcnForward } from '../kernels/local-contrast-norm';
 import { optionsObject, positiveIntegerOption, positiveOption } from '../options';
 import type { Rng } from '../random';
 import { checkBatch, checkUpstreamGradient, reuse, type Shape, type Tensor } from '../tensor';
-import type { Layer, Param } from './layer';
+import { ParameterFreeLayer } from './parameter-free-layer';
 
 export interface LocalContrastNormOptions {
   /** Window height = width in pixels (≥ 1). Default 9. */
@@ -40,10 +39,8 @@ export interface LocalContrastNormOptions {
 
 export type LocalContrastNormConfig = Required<LocalContrastNormOptions>;
 
-export class LocalContrastNorm implements Layer {
+export class LocalContrastNorm extends ParameterFreeLayer {
   readonly kind = 'LocalContrastNorm';
-  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
-  private readonly memory = new MemoryOwner('LocalContrastNorm');
   private readonly options: LocalContrastNormConfig;
   private inputShape: Shape = [];
   private workspace: LcnWorkspace | undefined;
@@ -60,6 +57,7 @@ export class LocalContrastNorm implements Layer {
   private batch = -1;
 
   constructor(options: LocalContrastNormOptions = {}) {
+    super('LocalContrastNorm');
     optionsObject('LocalContrastNorm', options, ['size', 'sigma', 'eps'], '{ size: 9 }');
     const size = options.size === undefined ? 9 : positiveIntegerOption('LocalContrastNorm', 'size', options.size);
     this.options = {
@@ -105,15 +103,6 @@ export class LocalContrastNorm implements Layer {
     lcnBackward(dy.data, this.dInput!.data, this.centred!.data, this.deviation, this.divisor, this.imageMean, this.batch, ws,
       this.scratch1, this.scratch2);
     return this.dInput!;
-  }
-
-  params(): Param[] {
-    return [];
-  }
-
-  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
-  dispose(): void {
-    this.memory.dispose();
   }
 
   config(): LocalContrastNormConfig {

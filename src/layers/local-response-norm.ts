@@ -12,14 +12,13 @@
  *
  * No params. The loops (running window sums, the float64 reference) are in kernels/local-response-norm.ts.
  */
-import { MemoryOwner } from '../memory';
 import { notBuiltError } from '../errors';
 import { lrnBackward, lrnForward, type LrnConstants } from '../kernels/local-response-norm';
 import { imageShape } from './window-options';
 import { nonNegativeOption, optionsObject, positiveIntegerOption, positiveOption, requiredOption } from '../options';
 import type { Rng } from '../random';
 import { checkBatch, checkUpstreamGradient, reuse, type Shape, type Tensor } from '../tensor';
-import type { Layer, Param } from './layer';
+import { ParameterFreeLayer } from './parameter-free-layer';
 
 export interface LocalResponseNormOptions {
   /** Channels in the window n (≥ 1; odd or even — an even window reaches one channel further back). */
@@ -34,10 +33,8 @@ export interface LocalResponseNormOptions {
 
 export type LocalResponseNormConfig = Required<LocalResponseNormOptions>;
 
-export class LocalResponseNorm implements Layer {
+export class LocalResponseNorm extends ParameterFreeLayer {
   readonly kind = 'LocalResponseNorm';
-  /** Owns this layer's blocks of the kernels' memory (docs/memory.md). */
-  private readonly memory = new MemoryOwner('LocalResponseNorm');
   private readonly options: LocalResponseNormConfig;
   private inputShape: Shape = [];
   private channels = 0;
@@ -54,6 +51,7 @@ export class LocalResponseNorm implements Layer {
   private batch = -1;
 
   constructor(options: LocalResponseNormOptions) {
+    super('LocalResponseNorm');
     optionsObject('LocalResponseNorm', options, ['size', 'alpha', 'beta', 'k'], '{ size: 5 }');
     const size = requiredOption('LocalResponseNorm', 'size', options.size, 'the number of channels in the window, e.g. 5');
     this.options = {
@@ -100,15 +98,6 @@ export class LocalResponseNorm implements Layer {
     lrnBackward(this.x.data, this.output!.data, this.denominator!.data, this.scale!.data, dy.data, this.dInput!.data,
       this.t, this.sum, this.batch, this.channels, this.spatial, this.constants());
     return this.dInput!;
-  }
-
-  params(): Param[] {
-    return [];
-  }
-
-  /** Gives back the layer's blocks of the kernels' memory (idempotent); using it afterwards throws DisposedError. */
-  dispose(): void {
-    this.memory.dispose();
   }
 
   config(): LocalResponseNormConfig {

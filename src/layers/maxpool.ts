@@ -30,18 +30,17 @@ export class MaxPool extends PoolingLayer {
     super('MaxPool', options, ['size', 'stride', 'padding']);
   }
 
-  protected override batchChanged(outputLength: number): void {
+  protected override batchChanged(g: WindowGeometry): void {
     // Give the old winners' block back: the batch size changes every epoch (last partial batch, evaluation).
     this.memory.release(this.argmax);
-    this.argmax = this.memory.int32(outputLength);
+    this.argmax = this.memory.int32(g.batch * g.channels * g.outH * g.outW);
   }
 
   protected pool(x: Float32Array, y: Float32Array, g: WindowGeometry): void {
-    maxPoolForward(x, y, this.argmax, this.batch * this.channels, this.height, this.width,
-      g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
+    maxPoolForward(x, y, this.argmax, g);
   }
 
-  protected unpool(dy: Float32Array, dx: Float32Array, _g: WindowGeometry): void {
-    maxPoolBackward(dy, this.argmax, dx, dx.length, dy.length, this.batch * this.channels);
+  protected unpool(dy: Float32Array, dx: Float32Array, g: WindowGeometry): void {
+    maxPoolBackward(dy, this.argmax, dx, dx.length, dy.length, g.batch * g.channels);
   }
 }

@@ -17,6 +17,7 @@
  *   into the one before it (epochBatches: BatchNorm cannot train on a batch of one);
  * - the same net seed, fit seed and data give bit-identical weights.
  */
+import type { Param } from '../layers/layer';
 import type { Loss, Targets } from '../losses/loss';
 import type { Optimizer } from '../optimizers/optimizer';
 import { scheduleFromConfig, type Schedule, type ScheduleConfig } from '../optimizers/schedules';
@@ -24,7 +25,7 @@ import { MemoryOwner } from '../memory';
 import { yieldToEventLoop } from '../platform';
 import { Rng, type RngState } from '../random';
 import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../tensor';
-import { BatchGatherer, RowReader, epochBatches, fillOrder, sampleCount, sliceTargets, splitTail, type Dataset, type Inputs } from '../data/batches';
+import { BatchGatherer, RowReader, epochBatches, fillOrder, sampleCount, sliceTargets, splitTail, type Dataset, type EpochBatches, type Inputs } from '../data/batches';
 import { assertFiniteDataset, assertFiniteInputs } from '../data/finite';
 import { OptionError } from '../errors';
 import { globalGradNorm } from '../optimizers/optimizer';
@@ -158,6 +159,10 @@ const YIELD_EVERY_MS = 50;
  * Train `net` on `data` and return the per-epoch history. Refuses data holding NaN or ±Infinity
  * (NonFiniteDataError naming the first bad sample). Throws `TrainingDivergedError` (naming epoch and batch)
  * as soon as a batch's loss or gradient norm is NaN or infinite, before that batch's update.
+ *
+ * The stages, each a function below: resolveFitOptions → prepareData → planBatches → startRun (fresh or
+ * resumed) → bestWeights; then per epoch trainEpoch (the batches, one trainBatch each) → recordEpoch
+ * (validation, history, best epoch) → announceEpoch (onEpoch) → stopsEarly.
  */
 export async function fit(
   net: Sequential,
@@ -170,20 +175,112 @@ export async function fit(
   // however the run ends (docs/memory.md).
   const temporaries = new MemoryOwner('fit');
   try {
-    return await fitWith(temporaries, net, loss, optimizer, data, options);
+    const settings = resolveFitOptions(options);
+    const { train, validation, n } = prepareData(net, data, options, settings);
+    const batches = planBatches(n, settings);
+    const state = startRun(net, options, settings);
+    const run: FitRun = {
+      net, loss, optimizer, options, settings, train, validation, batches, state,
+      params: net.params(),
+      best: bestWeights(net, settings, state, options.resume, temporaries),
+      gatherer: new BatchGatherer(train, temporaries),
+      order: new Int32Array(n),
+      lastYield: performance.now(),
+    };
+    for (let epoch = state.startEpoch; epoch < settings.epochs; epoch++) {
+      const totals = await trainEpoch(run, epoch);
+      if (totals === 'aborted') {
+        state.history.stopReason = 'aborted';
+        return state.history;
+      }
+      await announceEpoch(run, recordEpoch(run, epoch, totals));
+      if (stopsEarly(run, epoch)) break;
+    }
+    return state.history;
   } finally {
     temporaries.dispose();
   }
 }
 
-async function fitWith(
-  temporaries: MemoryOwner,
-  net: Sequential,
-  loss: Loss,
-  optimizer: Optimizer,
-  data: Dataset,
-  options: FitOptions,
-): Promise<History> {
+// ---- fit's stages ----
+
+/** fit's options, checked, with their defaults filled in. */
+interface FitSettings {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  patience?: number;
+  minDelta: number;
+  shuffle: boolean;
+  restoreBest: boolean;
+  dropLast: boolean;
+}
+
+/** Where a run stands: what changes from update to update, and what a TrainingState records to resume it. */
+interface RunState {
+  readonly shuffleRng: Rng;
+  readonly augmentRng: Rng;
+  readonly schedule?: Schedule;
+  /** Completed epochs when this fit call started (0, or the resumed epoch). */
+  readonly startEpoch: number;
+  /** Global update count. */
+  step: number;
+  bestValLoss: number;
+  bestEpoch: number | undefined;
+  epochsWithoutImprovement: number;
+  readonly history: History;
+}
+
+/** Everything the epoch loop works with: the run's fixed parts, its state, and the reused buffers. */
+interface FitRun {
+  readonly net: Sequential;
+  readonly loss: Loss;
+  readonly optimizer: Optimizer;
+  readonly options: FitOptions;
+  readonly settings: FitSettings;
+  readonly train: Dataset;
+  readonly validation: Dataset | undefined;
+  readonly batches: EpochBatches;
+  readonly state: RunState;
+  readonly params: Param[];
+  /** With early stopping that restores: the best epoch's weights. */
+  readonly best: WeightSnapshot | undefined;
+  readonly gatherer: BatchGatherer;
+  /** The epoch's sample order, refilled (and reshuffled) every epoch. */
+  readonly order: Int32Array;
+  /** performance.now() of the last yield to the event loop (kept across epochs). */
+  lastYield: number;
+}
+
+/** An epoch's running sums over its batches. */
+interface EpochTotals {
+  /** performance.now() when the epoch began. */
+  started: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  /** The learning rate of the last update. */
+  lr: number;
+}
+
+/** An epoch's results, as the history records them and onEpoch receives them. */
+interface EpochRecord {
+  /** Completed epochs, this one included (from 1). */
+  completed: number;
+  loss: number;
+  accuracy: number;
+  validation: { loss: number; accuracy: number } | undefined;
+  lr: number;
+  improved: boolean;
+  /** performance.now() at the start, after the batches, after validation. */
+  started: number;
+  trained: number;
+  ended: number;
+  seconds: number;
+}
+
+/** Stage 1: check every option (unknown names, ranges) before touching the data, and fill in the defaults. */
+function resolveFitOptions(options: FitOptions): FitSettings {
   checkOptionNames('fit', options, FIT_OPTIONS);
   const epochs = positiveIntegerOption('fit', 'epochs', options.epochs);
   const batchSize = positiveIntegerOption('fit', 'batchSize', options.batchSize);
@@ -193,7 +290,19 @@ async function fitWith(
   const minDelta = nonNegativeOption('fit', 'minDelta', options.minDelta, 0);
   const shuffle = options.shuffle ?? true;
   const restoreBest = options.restoreBestWeights ?? true;
+  return { epochs, batchSize, seed, patience, minDelta, shuffle, restoreBest, dropLast: options.dropLast ?? false };
+}
 
+/**
+ * Stage 2: the training and validation sets (a validationSplit cuts the tail off the training data), each
+ * checked once here — sample count, per-sample shape, finite values — so that the loop need not.
+ */
+function prepareData(
+  net: Sequential,
+  data: Dataset,
+  options: FitOptions,
+  settings: FitSettings,
+): { train: Dataset; validation: Dataset | undefined; n: number } {
   let train = data;
   let validation = options.validation;
   if (options.validationSplit !== undefined) {
@@ -208,167 +317,217 @@ async function fitWith(
     checkInputShape(net, validation.x, 'validation data');
     assertFiniteDataset(validation, 'validation data');
   }
-  if (patience !== undefined && validation === undefined) {
+  if (settings.patience !== undefined && validation === undefined) {
     throw new OptionError('fit: "patience" (early stopping) watches the validation loss: give "validation" or "validationSplit"');
   }
-  const dropLast = options.dropLast ?? false;
-  const batches = epochBatches(n, batchSize, dropLast);
-  const batchesPerEpoch = batches.count;
-  const samplesPerEpoch = batches.samples;
-  if (batchesPerEpoch === 0) {
-    throw new OptionError(`fit: dropLast with batchSize ${batchSize} > ${n} training samples leaves no batch`);
-  }
+  return { train, validation, n };
+}
 
-  const root = new Rng(seed);
+/** Stage 3: how each epoch is cut into batches (epochBatches); refuses a dropLast that leaves none. */
+function planBatches(n: number, settings: FitSettings): EpochBatches {
+  const batches = epochBatches(n, settings.batchSize, settings.dropLast);
+  if (batches.count === 0) {
+    throw new OptionError(`fit: dropLast with batchSize ${settings.batchSize} > ${n} training samples leaves no batch`);
+  }
+  return batches;
+}
+
+/**
+ * Stage 4: the run's state at its start. The fit's Rngs are forked from `seed` (shuffle first, then
+ * augmentation: the order fixes the bits); a resumed run then takes back every counter, Rng and the history.
+ */
+function startRun(net: Sequential, options: FitOptions, settings: FitSettings): RunState {
+  const root = new Rng(settings.seed);
   const shuffleRng = root.fork();
   const augmentRng = root.fork();
   const resume = options.resume;
   const schedule = options.schedule ?? (resume?.schedule ? scheduleFromConfig(resume.schedule) : undefined);
-  let step = 0;
-  let startEpoch = 0;
-  let bestValLoss = Infinity;
-  let bestEpoch: number | undefined;
-  let epochsWithoutImprovement = 0;
   const history: History = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], seconds: [], stopReason: 'completed' };
-  if (resume !== undefined) {
-    checkResume(resume, epochs, seed);
-    startEpoch = resume.epoch;
-    step = resume.step;
-    shuffleRng.setState(resume.shuffleRng);
-    augmentRng.setState(resume.augmentRng);
-    net.rng.setState(resume.netRng);
-    bestValLoss = resume.bestValLoss ?? Infinity;
-    bestEpoch = resume.bestEpoch ?? undefined;
-    epochsWithoutImprovement = resume.epochsWithoutImprovement;
-    for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'lr', 'seconds'] as const) {
-      history[key].push(...resume.history[key]);
-    }
-    if (bestEpoch !== undefined) history.bestEpoch = bestEpoch;
+  if (resume === undefined) {
+    return { shuffleRng, augmentRng, schedule, startEpoch: 0, step: 0, bestValLoss: Infinity, bestEpoch: undefined, epochsWithoutImprovement: 0, history };
   }
+  checkResume(resume, settings.epochs, settings.seed);
+  shuffleRng.setState(resume.shuffleRng);
+  augmentRng.setState(resume.augmentRng);
+  net.rng.setState(resume.netRng);
+  const bestEpoch = resume.bestEpoch ?? undefined;
+  for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'lr', 'seconds'] as const) {
+    history[key].push(...resume.history[key]);
+  }
+  if (bestEpoch !== undefined) history.bestEpoch = bestEpoch;
+  return {
+    shuffleRng, augmentRng, schedule, startEpoch: resume.epoch, step: resume.step, bestValLoss: resume.bestValLoss ?? Infinity,
+    bestEpoch, epochsWithoutImprovement: resume.epochsWithoutImprovement, history,
+  };
+}
 
-  const params = net.params();
-  const best = patience !== undefined && restoreBest ? new WeightSnapshot(net, temporaries) : undefined;
+/** Stage 5: with early stopping that restores the best weights, the snapshot they are kept in. */
+function bestWeights(
+  net: Sequential,
+  settings: FitSettings,
+  state: RunState,
+  resume: TrainingState | undefined,
+  temporaries: MemoryOwner,
+): WeightSnapshot | undefined {
+  const best = settings.patience !== undefined && settings.restoreBest ? new WeightSnapshot(net, temporaries) : undefined;
   // A run resumed right after its best epoch holds the best weights now; an older best is not in the
   // checkpoint, so early stopping then keeps the last weights instead of restoring.
-  if (resume !== undefined && bestEpoch === resume.epoch) best?.take();
-  const gatherer = new BatchGatherer(train, temporaries);
-  const order = new Int32Array(n);
-  let lastYield = performance.now();
+  if (resume !== undefined && state.bestEpoch === resume.epoch) best?.take();
+  return best;
+}
 
-  for (let epoch = startEpoch; epoch < epochs; epoch++) {
-    const started = performance.now();
-    fillOrder(order, shuffleRng, shuffle);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    let lr = NaN;
-    for (let b = 0; b < batchesPerEpoch; b++) {
-      const start = b * batchSize;
-      const count = batches.size(b);
-      const batch = gatherer.gather(order, start, count);
-      let x = batch.x;
-      if (options.augment) {
-        const augmented = options.augment(x, augmentRng);
-        if (augmented) {
-          if (!shapesEqual(augmented.shape, x.shape)) {
-            throw new ShapeError(`fit: augment returned ${formatShape(augmented.shape)} for a batch of ${formatShape(x.shape)}`);
-          }
-          x = augmented;
-        }
-      }
-      lr = schedule ? schedule.lr(epoch, step) : optimizer.lr;
-
-      net.zeroGrad();
-      const scores = net.forward(x, true);
-      const batchLoss = loss.forward(scores, batch.y);
-      if (!Number.isFinite(batchLoss)) {
-        throw new TrainingDivergedError(epoch + 1, b + 1, batchesPerEpoch, batchLoss, lr);
-      }
-      correct += countCorrect(scores, batch.y, count);
-      net.backward(loss.backward(), false); // no dLoss/dInput needed: the first layer may skip it
-      // A finite loss does not prove finite gradients (a ReLU maps NaN to 0 forward, not backward): one
-      // non-finite gradient would make every weight it touches NaN. The global norm (also what clipping
-      // needs) is finite exactly when every gradient is.
-      const gradNorm = globalGradNorm(params);
-      if (!Number.isFinite(gradNorm)) {
-        throw new TrainingDivergedError(epoch + 1, b + 1, batchesPerEpoch, batchLoss, lr, gradNorm);
-      }
-      optimizer.step(params, lr, gradNorm);
-      step++;
-
-      lossSum += batchLoss * count;
-      seen += count;
-      options.onBatch?.({
-        epoch: epoch + 1, epochs, batch: b + 1, batchesPerEpoch, loss: lossSum / seen, accuracy: correct / seen,
-        samplesSeen: seen, samplesPerEpoch, lr, step,
-      });
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
-      if (options.signal?.aborted) {
-        history.stopReason = 'aborted';
-        return history;
-      }
-    }
-
-    const epochLoss = lossSum / seen;
-    const epochAccuracy = correct / seen;
-    const trained = performance.now();
-    let valResult: { loss: number; accuracy: number } | undefined;
-    // In batches of the training size: the layers' buffers for it are there already, so validation costs no
-    // second set of blocks (a sample's outputs do not depend on the batch it is in).
-    if (validation !== undefined) valResult = evaluateChecked(net, loss, validation, batchSize);
-    const ended = validation !== undefined ? performance.now() : trained;
-    const seconds = (ended - started) / 1000;
-    history.loss.push(epochLoss);
-    history.accuracy.push(classAccuracy(epochAccuracy, train.y));
-    history.lr.push(lr);
-    history.seconds.push(seconds);
-    let improved = true;
-    if (valResult !== undefined) {
-      history.valLoss.push(valResult.loss);
-      history.valAccuracy.push(valResult.accuracy);
-      improved = valResult.loss < bestValLoss - minDelta;
-      if (improved) {
-        bestValLoss = valResult.loss;
-        bestEpoch = epoch + 1;
-        history.bestEpoch = bestEpoch;
-        epochsWithoutImprovement = 0;
-        best?.take();
-      } else {
-        epochsWithoutImprovement++;
-      }
-    }
-    const completed = epoch + 1;
-    const trainingState = (): TrainingState => ({
-      epoch: completed,
-      step,
-      seed,
-      shuffleRng: shuffleRng.state(),
-      augmentRng: augmentRng.state(),
-      netRng: net.rng.state(),
-      ...(schedule ? { schedule: { ...schedule.config } } : {}),
-      bestValLoss: Number.isFinite(bestValLoss) ? bestValLoss : null,
-      bestEpoch: bestEpoch ?? null,
-      epochsWithoutImprovement,
-      history: copyHistory(history),
+/**
+ * Stage 6, per epoch: every batch once, in an order reshuffled by the fit's Rng, with onBatch after each
+ * update. Between batches the loop lets the event loop run now and then, and stops when the signal is
+ * aborted ('aborted': the caller returns the history so far).
+ */
+async function trainEpoch(run: FitRun, epoch: number): Promise<EpochTotals | 'aborted'> {
+  const { options, settings, batches, state } = run;
+  const totals: EpochTotals = { started: performance.now(), lossSum: 0, correct: 0, seen: 0, lr: NaN };
+  fillOrder(run.order, state.shuffleRng, settings.shuffle);
+  for (let b = 0; b < batches.count; b++) {
+    const count = batches.size(b);
+    const trained = trainBatch(run, epoch, b, count);
+    totals.lr = trained.lr;
+    totals.correct += trained.correct;
+    totals.lossSum += trained.loss * count;
+    totals.seen += count;
+    options.onBatch?.({
+      epoch: epoch + 1, epochs: settings.epochs, batch: b + 1, batchesPerEpoch: batches.count, loss: totals.lossSum / totals.seen,
+      accuracy: totals.correct / totals.seen, samplesSeen: totals.seen, samplesPerEpoch: batches.samples, lr: totals.lr, step: state.step,
     });
-    // Taken now: the callback may save asynchronously while nothing else moves.
-    const state = trainingState();
-    await options.onEpoch?.({
-      epoch: completed, epochs, loss: epochLoss, accuracy: classAccuracy(epochAccuracy, train.y),
-      valLoss: valResult?.loss, valAccuracy: valResult?.accuracy, lr, seconds,
-      trainSeconds: (trained - started) / 1000, validationSeconds: (ended - trained) / 1000, improved, history,
-      trainingState: () => structuredClone(state),
-    });
-    if (patience !== undefined && epochsWithoutImprovement >= patience && epoch + 1 < epochs) {
-      history.stopReason = 'early-stopping';
-      if (best?.taken) best.restore();
-      break;
+    if (performance.now() - run.lastYield > YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      run.lastYield = performance.now();
     }
+    if (options.signal?.aborted) return 'aborted';
   }
-  return history;
+  return totals;
+}
+
+/**
+ * One update on batch `b` of the epoch (`count` samples), in the order of the rule of layer separation (file
+ * comment). Refuses to step on a non-finite loss or gradient norm. Returns the batch's mean loss, its
+ * correct classifications and the learning rate used.
+ */
+function trainBatch(run: FitRun, epoch: number, b: number, count: number): { loss: number; correct: number; lr: number } {
+  const { net, loss, optimizer, state } = run;
+  const batch = run.gatherer.gather(run.order, b * run.settings.batchSize, count);
+  const x = augmentBatch(run.options.augment, batch.x, state.augmentRng);
+  const lr = state.schedule ? state.schedule.lr(epoch, state.step) : optimizer.lr;
+
+  net.zeroGrad();
+  const scores = net.forward(x, true);
+  const batchLoss = loss.forward(scores, batch.y);
+  if (!Number.isFinite(batchLoss)) {
+    throw new TrainingDivergedError(epoch + 1, b + 1, run.batches.count, batchLoss, lr);
+  }
+  const correct = countCorrect(scores, batch.y, count);
+  net.backward(loss.backward(), false); // no dLoss/dInput needed: the first layer may skip it
+  // A finite loss does not prove finite gradients (a ReLU maps NaN to 0 forward, not backward): one
+  // non-finite gradient would make every weight it touches NaN. The global norm (also what clipping
+  // needs) is finite exactly when every gradient is.
+  const gradNorm = globalGradNorm(run.params);
+  if (!Number.isFinite(gradNorm)) {
+    throw new TrainingDivergedError(epoch + 1, b + 1, run.batches.count, batchLoss, lr, gradNorm);
+  }
+  optimizer.step(run.params, lr, gradNorm);
+  state.step++;
+  return { loss: batchLoss, correct, lr };
+}
+
+/** The batch to train on: what `augment` returned (it must keep the shape), or `x`, possibly changed in place. */
+function augmentBatch(augment: FitOptions['augment'], x: Tensor, rng: Rng): Tensor {
+  if (!augment) return x;
+  const augmented = augment(x, rng);
+  if (!augmented) return x;
+  if (!shapesEqual(augmented.shape, x.shape)) {
+    throw new ShapeError(`fit: augment returned ${formatShape(augmented.shape)} for a batch of ${formatShape(x.shape)}`);
+  }
+  return augmented;
+}
+
+/**
+ * Stage 7, per epoch: evaluate the validation data, append the epoch to the history, and keep track of
+ * the best epoch (its weights too, for early stopping).
+ */
+function recordEpoch(run: FitRun, epoch: number, totals: EpochTotals): EpochRecord {
+  const { history } = run.state;
+  const loss = totals.lossSum / totals.seen;
+  const accuracy = classAccuracy(totals.correct / totals.seen, run.train.y);
+  const trained = performance.now();
+  // In batches of the training size: the layers' buffers for it are there already, so validation costs no
+  // second set of blocks (a sample's outputs do not depend on the batch it is in).
+  const validation = run.validation !== undefined ? evaluateChecked(run.net, run.loss, run.validation, run.settings.batchSize) : undefined;
+  const ended = run.validation !== undefined ? performance.now() : trained;
+  const seconds = (ended - totals.started) / 1000;
+  history.loss.push(loss);
+  history.accuracy.push(accuracy);
+  history.lr.push(totals.lr);
+  history.seconds.push(seconds);
+  const improved = validation === undefined || trackBestEpoch(run, epoch, validation);
+  return { completed: epoch + 1, loss, accuracy, validation, lr: totals.lr, improved, started: totals.started, trained, ended, seconds };
+}
+
+/** Records the validation result; returns whether it beats the best so far by more than minDelta. */
+function trackBestEpoch(run: FitRun, epoch: number, validation: { loss: number; accuracy: number }): boolean {
+  const { state } = run;
+  state.history.valLoss.push(validation.loss);
+  state.history.valAccuracy.push(validation.accuracy);
+  const improved = validation.loss < state.bestValLoss - run.settings.minDelta;
+  if (improved) {
+    state.bestValLoss = validation.loss;
+    state.bestEpoch = epoch + 1;
+    state.history.bestEpoch = state.bestEpoch;
+    state.epochsWithoutImprovement = 0;
+    run.best?.take();
+  } else {
+    state.epochsWithoutImprovement++;
+  }
+  return improved;
+}
+
+/** Stage 8, per epoch: hand the epoch to onEpoch (awaited: it may save a checkpoint asynchronously). */
+async function announceEpoch(run: FitRun, record: EpochRecord): Promise<void> {
+  // Taken now: the callback may save asynchronously while nothing else moves.
+  const state = trainingStateAfter(run, record.completed);
+  await run.options.onEpoch?.({
+    epoch: record.completed, epochs: run.settings.epochs, loss: record.loss, accuracy: record.accuracy,
+    valLoss: record.validation?.loss, valAccuracy: record.validation?.accuracy, lr: record.lr, seconds: record.seconds,
+    trainSeconds: (record.trained - record.started) / 1000, validationSeconds: (record.ended - record.trained) / 1000,
+    improved: record.improved, history: run.state.history,
+    trainingState: () => structuredClone(state),
+  });
+}
+
+/** Everything besides weights and optimizer state that `resume` needs to continue after `completed` epochs. */
+function trainingStateAfter(run: FitRun, completed: number): TrainingState {
+  const { state } = run;
+  return {
+    epoch: completed,
+    step: state.step,
+    seed: run.settings.seed,
+    shuffleRng: state.shuffleRng.state(),
+    augmentRng: state.augmentRng.state(),
+    netRng: run.net.rng.state(),
+    ...(state.schedule ? { schedule: { ...state.schedule.config } } : {}),
+    bestValLoss: Number.isFinite(state.bestValLoss) ? state.bestValLoss : null,
+    bestEpoch: state.bestEpoch ?? null,
+    epochsWithoutImprovement: state.epochsWithoutImprovement,
+    history: copyHistory(state.history),
+  };
+}
+
+/**
+ * Stage 9, per epoch: early stopping. When `patience` epochs passed without improvement (and this was not
+ * the last epoch anyway), marks the history and puts back the best epoch's weights if they were kept.
+ */
+function stopsEarly(run: FitRun, epoch: number): boolean {
+  const { patience, epochs } = run.settings;
+  if (patience === undefined || run.state.epochsWithoutImprovement < patience || epoch + 1 >= epochs) return false;
+  run.state.history.stopReason = 'early-stopping';
+  if (run.best?.taken) run.best.restore();
+  return true;
 }
 
 /** Mean loss and accuracy over a dataset, in inference mode, in batches of contiguous rows. */

@@ -39,8 +39,8 @@ function pair(value: PairOption): [number, number] {
 
 /** kernel_shape, strides and pads of a window layer over the context's input. */
 function windowAttributes(ctx: OnnxExportContext, kind: string, size: PairOption, stride: PairOption, padding: PaddingOption) {
-  const [, h, w] = ctx.inputShape;
-  const g = windowGeometry(kind, h, w, pair(size), pair(stride), padding);
+  const [c, h, w] = ctx.inputShape;
+  const g = windowGeometry(kind, [c, h, w], pair(size), pair(stride), padding);
   return [
     intsAttr('kernel_shape', [g.kernelH, g.kernelW]),
     intsAttr('strides', [g.strideH, g.strideW]),

@@ -36,15 +36,7 @@ export class Adam extends Optimizer {
     this.eps = positiveOption('Adam', 'eps', options.eps, 1e-8);
   }
 
-  protected update(
-    value: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    lr: number,
-    gradScale: number,
-    decay: number,
-    t: number,
-  ): void {
+  protected update(value: Float32Array, grad: Float32Array, slots: Float32Array[], lr: number, gradScale: number, decay: number, t: number): void {
     const m = slots[0];
     const v = slots[1];
     const beta1 = this.beta1;

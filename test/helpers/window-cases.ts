@@ -4,8 +4,7 @@
  * included), kernel 1–5, stride 1–3, padding 0–2 or 'same'/'valid' — filtered to non-empty outputs.
  */
 import fc from 'fast-check';
-import { windowGeometry, type PaddingOption, type PairOption } from '../../src/kernels/conv-geometry';
-import type { WindowShape } from '../../src/kernels/reference';
+import { windowGeometry, type PaddingOption, type PairOption, type WindowGeometry } from '../../src/kernels/conv-geometry';
 import { Rng } from '../../src/random';
 
 export interface WindowCase {
@@ -85,14 +84,9 @@ export function maxMixedError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return worst;
 }
 
-/** The case as the kernels and the references take it: padding resolved to padTop/padLeft, output sizes computed. */
-export function windowShapeOf(c: WindowCase): WindowShape {
-  const g = windowGeometry('test', c.height, c.width, [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
-  return {
-    batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-    kernelH: c.kernelH, kernelW: c.kernelW, strideH: c.strideH, strideW: c.strideW,
-    padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
-  };
+/** The case as the kernels and the references take it: padding resolved, output sizes computed. */
+export function windowGeometryOf(c: WindowCase): WindowGeometry {
+  return windowGeometry('test', [c.channels, c.height, c.width], [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding, c.batch);
 }
 
 /** The case's window as pooling-layer options. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { outputSize, resolvePadding, windowGeometry } from '../../src/kernels/conv-geometry';
+import { outputSize, resolvePadding, windowGeometry, withBatch } from '../../src/kernels/conv-geometry';
 import { pairOption } from '../../src/options';
 import { ShapeError } from '../../src/tensor';
 
@@ -31,17 +31,23 @@ describe('window geometry', () => {
   });
 
   test('windowGeometry: numeric, pair and asymmetric padding', () => {
-    const g = windowGeometry('Conv2D', 5, 8, [3, 2], [2, 3], [1, 0]);
-    expect(g).toEqual({ kernelH: 3, kernelW: 2, strideH: 2, strideW: 3, padTop: 1, padBottom: 1, padLeft: 0, padRight: 0, outH: 3, outW: 3 });
+    const g = windowGeometry('Conv2D', [4, 5, 8], [3, 2], [2, 3], [1, 0]);
+    expect(g).toEqual({
+      batch: 1, channels: 4, inH: 5, inW: 8,
+      kernelH: 3, kernelW: 2, strideH: 2, strideW: 3, padTop: 1, padBottom: 1, padLeft: 0, padRight: 0, outH: 3, outW: 3,
+    });
+    expect(windowGeometry('Conv2D', [4, 5, 8], [3, 2], [2, 3], [1, 0], 6)).toEqual({ ...g, batch: 6 });
+    expect(withBatch(g, 1)).toBe(g); // the same window is not remade
+    expect(withBatch(g, 3)).toEqual({ ...g, batch: 3 });
   });
 
   test('a kernel larger than the padded input is an error naming the layer and the sizes', () => {
-    expect(() => windowGeometry('Conv2D', 4, 4, [5, 5], [1, 1], 0)).toThrow(ShapeError);
-    expect(() => windowGeometry('Conv2D', 4, 4, [5, 5], [1, 1], 0)).toThrow(
+    expect(() => windowGeometry('Conv2D', [1, 4, 4], [5, 5], [1, 1], 0)).toThrow(ShapeError);
+    expect(() => windowGeometry('Conv2D', [1, 4, 4], [5, 5], [1, 1], 0)).toThrow(
       /Conv2D: kernel 5×5 is larger than the padded input 4×4 \(input 4×4, padding 0\+0 × 0\+0\)/,
     );
-    expect(() => windowGeometry('MaxPool', 3, 9, [2, 6], [1, 1], [1, 1])).not.toThrow();
-    expect(() => windowGeometry('MaxPool', 3, 3, [2, 6], [1, 1], [1, 1])).toThrow(/MaxPool: kernel 2×6 is larger than the padded input 5×5/);
+    expect(() => windowGeometry('MaxPool', [1, 3, 9], [2, 6], [1, 1], [1, 1])).not.toThrow();
+    expect(() => windowGeometry('MaxPool', [1, 3, 3], [2, 6], [1, 1], [1, 1])).toThrow(/MaxPool: kernel 2×6 is larger than the padded input 5×5/);
   });
 
   test('pairOption rejects zero, negatives, non-integers and malformed pairs, naming the option', () => {

@@ -5,31 +5,24 @@
  */
 import fc from 'fast-check';
 import { col2im, im2col } from '../../src/kernels/im2col';
-import { col2imReference, im2colReference, type WindowShape } from '../../src/kernels/reference';
+import { windowGeometry, type WindowGeometry } from '../../src/kernels/conv-geometry';
+import { col2imReference, im2colReference } from '../../src/kernels/reference';
 import { Rng } from '../../src/random';
-import { maxMixedError, randomArray, windowCase, windowShapeOf } from '../helpers/window-cases';
+import { maxMixedError, randomArray, windowCase, windowGeometryOf } from '../helpers/window-cases';
 
 
-function runIm2col(x: Float32Array, s: WindowShape, cols: Float32Array): void {
-  im2col(x, cols, s.batch, s.channels, s.height, s.width, s.kernelH, s.kernelW, s.strideH, s.strideW, s.padTop, s.padLeft, s.outH, s.outW);
-}
-
-function runCol2im(cols: Float32Array, s: WindowShape, x: Float32Array): void {
-  col2im(cols, x, s.batch, s.channels, s.height, s.width, s.kernelH, s.kernelW, s.strideH, s.strideW, s.padTop, s.padLeft, s.outH, s.outW);
-}
-
-const colsLength = (s: WindowShape) => s.channels * s.kernelH * s.kernelW * s.batch * s.outH * s.outW;
-const inputLength = (s: WindowShape) => s.batch * s.channels * s.height * s.width;
+const colsLength = (s: WindowGeometry) => s.channels * s.kernelH * s.kernelW * s.batch * s.outH * s.outW;
+const inputLength = (s: WindowGeometry) => s.batch * s.channels * s.inH * s.inW;
 
 describe('im2col', () => {
   test('equals the reference exactly on random shapes (stale buffer contents are overwritten)', () => {
     fc.assert(
       fc.property(windowCase(), (c) => {
-        const s = windowShapeOf(c);
+        const s = windowGeometryOf(c);
         const rng = new Rng(c.seed);
         const x = randomArray(inputLength(s), rng);
         const cols = new Float32Array(colsLength(s)).fill(Number.NaN); // must be fully written, zeros included
-        runIm2col(x, s, cols);
+        im2col(x, cols, s);
         expect(Array.from(cols)).toEqual(Array.from(im2colReference(x, s)));
       }),
       { numRuns: 200, seed: 301 },
@@ -39,9 +32,10 @@ describe('im2col', () => {
   test('a known 1×1×3×3 example with padding 1 and a 2×2 kernel, stride 2', () => {
     const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Padded 5×5 image; windows at rows/cols −1 and 1: outH = outW = ⌊(3 + 2 − 2)/2⌋ + 1 = 2.
-    const s: WindowShape = { batch: 1, channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, outH: 2, outW: 2 };
+    const s = windowGeometry('test', [1, 3, 3], [2, 2], [2, 2], 1);
+    expect([s.outH, s.outW, s.padTop, s.padLeft]).toEqual([2, 2, 1, 1]);
     const cols = new Float32Array(4 * 4);
-    runIm2col(x, s, cols);
+    im2col(x, cols, s);
     // rows = kernel cells (ky, kx) = (0,0), (0,1), (1,0), (1,1); columns = windows (0,0), (0,1), (1,0), (1,1)
     expect(Array.from(cols)).toEqual([
       0, 0, 0, 5,
@@ -56,11 +50,11 @@ describe('col2im', () => {
   test('equals the reference on random shapes (and overwrites, not accumulates into, x)', () => {
     fc.assert(
       fc.property(windowCase(), (c) => {
-        const s = windowShapeOf(c);
+        const s = windowGeometryOf(c);
         const rng = new Rng(c.seed);
         const cols = randomArray(colsLength(s), rng);
         const x = new Float32Array(inputLength(s)).fill(123);
-        runCol2im(cols, s, x);
+        col2im(cols, x, s);
         const expected = col2imReference(cols, s);
         expect(maxMixedError(x, expected)).toBeLessThanOrEqual(1e-5);
       }),
@@ -72,14 +66,14 @@ describe('col2im', () => {
     let worst = 0;
     fc.assert(
       fc.property(windowCase(), (c) => {
-        const s = windowShapeOf(c);
+        const s = windowGeometryOf(c);
         const rng = new Rng(c.seed);
         const x = randomArray(inputLength(s), rng);
         const y = randomArray(colsLength(s), rng);
         const cols = new Float32Array(colsLength(s));
-        runIm2col(x, s, cols);
+        im2col(x, cols, s);
         const back = new Float32Array(inputLength(s));
-        runCol2im(y, s, back);
+        col2im(y, back, s);
         let left = 0, right = 0, scale = 0;
         for (let i = 0; i < cols.length; i++) {
           left += cols[i] * y[i];

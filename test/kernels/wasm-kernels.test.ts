@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { kernelBackend, setKernelBackend } from '../../src/kernels/backend';
 import { reluBackward, reluForward } from '../../src/kernels/activation';
+import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { col2im, im2col } from '../../src/kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
@@ -66,7 +67,7 @@ describe('wasm kernels equal the TypeScript kernels', () => {
           const dy = awkward(rng, planes * outH * outW).map((v) => (Number.isNaN(v) ? 1 : v));
           const r = both(() => {
             const y = new Float32Array(planes * outH * outW), argmax = new Int32Array(y.length);
-            maxPoolForward(x, y, argmax, planes, height, width, 2, 2, 2, 2, 0, 0, outH, outW);
+            maxPoolForward(x, y, argmax, windowGeometry('test', [planes, height, width], [2, 2], [2, 2], 0));
             const dx = new Float32Array(x.length).fill(7); // backward must overwrite
             maxPoolBackward(dy, argmax, dx, x.length, y.length);
             const dxPlanes = new Float32Array(x.length).fill(7); // told the planes: the same result
@@ -96,14 +97,15 @@ describe('wasm kernels equal the TypeScript kernels', () => {
           const outH = Math.floor((height + 2 * ph - kh) / sh) + 1;
           const outW = Math.floor((width + 2 * pw - kw) / sw) + 1;
           if (outH <= 0 || outW <= 0) return true;
+          const g = windowGeometry('test', [channels, height, width], [kh, kw], [sh, sw], [ph, pw], batch);
           const rng = new Rng(seed);
           const x = awkward(rng, batch * channels * height * width).map((v) => (Number.isNaN(v) ? 0.5 : v));
           const dCols = awkward(rng, channels * kh * kw * batch * outH * outW).map((v) => (Number.isNaN(v) ? 0.5 : v));
           const r = both(() => {
             const cols = new Float32Array(dCols.length).fill(9);
-            im2col(x, cols, batch, channels, height, width, kh, kw, sh, sw, ph, pw, outH, outW);
+            im2col(x, cols, g);
             const dx = new Float32Array(x.length).fill(9);
-            col2im(dCols, dx, batch, channels, height, width, kh, kw, sh, sw, ph, pw, outH, outW);
+            col2im(dCols, dx, g);
             return { cols, dx };
           });
           // col2im sums in the same order in both (row by row of cols), so even it is bit-identical.

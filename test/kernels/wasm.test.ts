@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { kernelBackend, setKernelBackend, wasmStatus } from '../../src/kernels/backend';
 import { matmul, matmulTransA, matmulTransB } from '../../src/kernels/gemm';
 import { reluBackward, reluForward } from '../../src/kernels/activation';
+import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { col2im, im2col } from '../../src/kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
@@ -136,11 +137,13 @@ describe('threads', () => {
     const rows = Float32Array.from({ length: filters * batch * plane }, () => rng.uniform(-1, 1));
     const bias = Float32Array.from({ length: filters }, () => rng.uniform(-1, 1));
     const grad = Float32Array.from({ length: rows.length }, () => rng.uniform(-1, 1));
+    const convWindow = windowGeometry('test', [1, 28, 28], [k, k], [1, 1], 0, batch);
+    const poolWindow = windowGeometry('test', [filters, side, side], [2, 2], [2, 2], 0, batch);
     const run = () => {
       const cols = new Float32Array(k * k * batch * plane);
-      im2col(input, cols, batch, 1, 28, 28, k, k, 1, 1, 0, 0, side, side);
+      im2col(input, cols, convWindow);
       const back = new Float32Array(input.length);
-      col2im(cols, back, batch, 1, 28, 28, k, k, 1, 1, 0, 0, side, side);
+      col2im(cols, back, convWindow);
       const nchw = new Float32Array(rows.length);
       filterRowsToBatch(rows, nchw, filters, batch, plane, bias);
       const filterRows = new Float32Array(rows.length);
@@ -151,7 +154,7 @@ describe('threads', () => {
       const dRelu = new Float32Array(rows.length);
       reluBackward(nchw, grad, dRelu, dRelu.length);
       const pooled = new Float32Array(relu.length / 4), argmax = new Int32Array(pooled.length);
-      maxPoolForward(relu, pooled, argmax, batch * filters, side, side, 2, 2, 2, 2, 0, 0, side / 2, side / 2);
+      maxPoolForward(relu, pooled, argmax, poolWindow);
       const dPool = new Float32Array(relu.length);
       maxPoolBackward(pooled, argmax, dPool, dPool.length, pooled.length, batch * filters);
       const w = rows.slice(), m = new Float32Array(rows.length), v = new Float32Array(rows.length);

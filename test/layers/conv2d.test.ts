@@ -4,7 +4,7 @@ import { conv2dBackwardReference, conv2dReference } from '../../src/kernels/refe
 import { Conv2D } from '../../src/layers/conv2d';
 import { Rng } from '../../src/random';
 import { ShapeError, tensor } from '../../src/tensor';
-import { maxMixedError, randomArray, windowCase, windowShapeOf } from '../helpers/window-cases';
+import { maxMixedError, randomArray, windowCase, windowGeometryOf } from '../helpers/window-cases';
 
 describe('Conv2D forward', () => {
   test('equals the direct-convolution reference on random shapes (strides, padding, same/valid, no bias)', () => {
@@ -19,10 +19,10 @@ describe('Conv2D forward', () => {
         if (useBias) b.value.set(randomArray(b.value.length, rng));
         const x = tensor([c.batch, c.channels, c.height, c.width], randomArray(c.batch * c.channels * c.height * c.width, rng));
         const y = layer.forward(x, true);
-        const g = windowGeometry('test', c.height, c.width, [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
+        const g = windowGeometry('test', [c.channels, c.height, c.width], [c.kernelH, c.kernelW], [c.strideH, c.strideW], c.padding);
         expect(out).toEqual([filters, g.outH, g.outW]);
         expect(y.shape).toEqual([c.batch, filters, g.outH, g.outW]);
-        const expected = conv2dReference(x.data, w.value, useBias ? b.value : null, filters, windowShapeOf(c));
+        const expected = conv2dReference(x.data, w.value, useBias ? b.value : null, filters, windowGeometryOf(c));
         const error = maxMixedError(y.data, expected);
         worst = Math.max(worst, error);
         expect(error).toBeLessThan(1e-5);
@@ -64,7 +64,11 @@ describe('Conv2D forward', () => {
     const y1 = layer.forward(x4, true);
     const first = Float32Array.from(y1.data);
     const d1 = layer.backward(tensor(y1.shape, randomArray(y1.data.length, rng)));
-    const internals = () => ['cols', 'product', 'output', 'dCols', 'dInput'].map((k) => (layer as any)[k].data as Float32Array);
+    // The layer's own scratch, and the output and dx it keeps in its WindowState (shared with the pools).
+    const internals = () => [
+      ...['cols', 'product', 'dCols'].map((k) => (layer as any)[k].data as Float32Array),
+      ...['output', 'dInput'].map((k) => (layer as any).window[k].data as Float32Array),
+    ];
     const buffers1 = internals();
     const y2 = layer.forward(x4, true);
     expect(y2).toBe(y1); // same buffer object: no allocation on the second batch
@@ -89,7 +93,7 @@ describe('Conv2D backward', () => {
         const y = layer.forward(x, true);
         const dy = tensor(y.shape, randomArray(y.data.length, rng));
         const dx = layer.backward(dy);
-        const expected = conv2dBackwardReference(x.data, w.value, dy.data, filters, windowShapeOf(c));
+        const expected = conv2dBackwardReference(x.data, w.value, dy.data, filters, windowGeometryOf(c));
         const error = Math.max(
           maxMixedError(w.grad, expected.dWeights), maxMixedError(b.grad, expected.dBias), maxMixedError(dx.data, expected.dInput),
         );

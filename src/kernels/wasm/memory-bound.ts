@@ -5,6 +5,7 @@
  * memory is exhausted, staging throws a KernelMemoryError (arena.ts) rather than letting the caller
  * run its TypeScript loop, which would round differently.
  */
+import type { WindowGeometry } from '../conv-geometry';
 import { wasmKernels } from './loader';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
 import { parallelFor } from './threads';
@@ -36,44 +37,51 @@ interface WasmLayoutExports {
     batch: number, channels: number, spatial: number, training: number, c0: number, c1: number): void;
 }
 
-export function im2colWasm(
-  x: Float32Array, cols: Float32Array, batch: number, channels: number, height: number, width: number,
-  kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number,
-): boolean {
-  const xLength = batch * channels * height * width;
-  const colsLength = channels * kernelH * kernelW * batch * outH * outW;
+/** The wasm im2col (src/kernels/im2col.ts), split by samples over the threads. */
+export function im2colWasm(x: Float32Array, cols: Float32Array, g: WindowGeometry): boolean {
+  const { xLength, colsLength, scalars } = im2colOperands(g);
   if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(cols, colsLength))) return false;
   const xOff = place(x, xLength, true);
   const colsOff = place(cols, colsLength, false);
-  const geometry = [batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW];
+  const [batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW] = scalars;
   parallelFor('im2col', batch, 1, Math.ceil(MIN_PART_ELEMENTS / (colsLength / batch)),
-    (args, lo, hi) => fillArgs(args, xOff, colsOff, geometry, lo, hi),
+    (args, lo, hi) => fillArgs(args, xOff, colsOff, scalars, lo, hi),
     (lo, hi) => ex.im2col(xOff, colsOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, lo, hi));
   copyOut(cols, colsOff, colsLength);
   return true;
 }
 
-export function col2imWasm(
-  cols: Float32Array, x: Float32Array, batch: number, channels: number, height: number, width: number,
-  kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number,
-): boolean {
-  const xLength = batch * channels * height * width;
-  const colsLength = channels * kernelH * kernelW * batch * outH * outW;
+/** The wasm col2im, split by samples like im2col (each sample's dx is written by one thread). */
+export function col2imWasm(cols: Float32Array, x: Float32Array, g: WindowGeometry): boolean {
+  const { xLength, colsLength, scalars } = im2colOperands(g);
   if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(cols, colsLength))) return false;
   const colsOff = place(cols, colsLength, true);
   const xOff = place(x, xLength, false);
-  const geometry = [batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW];
+  const [batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW] = scalars;
   parallelFor('col2im', batch, 1, Math.ceil(MIN_PART_ELEMENTS / (colsLength / batch)),
-    (args, lo, hi) => fillArgs(args, colsOff, xOff, geometry, lo, hi),
+    (args, lo, hi) => fillArgs(args, colsOff, xOff, scalars, lo, hi),
     (lo, hi) => ex.col2im(colsOff, xOff, batch, channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, lo, hi));
   copyOut(x, xOff, xLength);
   return true;
 }
 
-/** Max pooling with 2×2 windows, stride 2, no padding. */
-export function maxPool2x2Wasm(
-  x: Float32Array, y: Float32Array, argmax: Int32Array, planes: number, height: number, width: number, outH: number, outW: number,
-): boolean {
+/**
+ * The lengths of im2col's two operands and the geometry unpacked once into the wasm export's scalar
+ * arguments (the ABI takes positional integers; padBottom/padRight are implied by outH/outW).
+ */
+function im2colOperands(g: WindowGeometry): { xLength: number; colsLength: number; scalars: number[] } {
+  const { batch, channels, inH, inW, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = g;
+  return {
+    xLength: batch * channels * inH * inW,
+    colsLength: channels * kernelH * kernelW * batch * outH * outW,
+    scalars: [batch, channels, inH, inW, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW],
+  };
+}
+
+/** Max pooling with 2×2 windows, stride 2, no padding (the caller checks `g` is that window). */
+export function maxPool2x2Wasm(x: Float32Array, y: Float32Array, argmax: Int32Array, g: WindowGeometry): boolean {
+  const { inH: height, inW: width, outH, outW } = g;
+  const planes = g.batch * g.channels;
   const xLength = planes * height * width;
   const yLength = planes * outH * outW;
   if (!beginStaging(stagedBytes(x, xLength) + stagedBytes(y, yLength) + stagedBytes(argmax, yLength))) return false;

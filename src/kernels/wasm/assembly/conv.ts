@@ -91,7 +91,7 @@ export function im2col(
 
 /**
  * x[N, C, H, W] = Σ over window cells of cols (the adjoint of im2col; x is overwritten), for the
- * samples [n0, n1).
+ * samples [n0, n1). The window walk repeats im2col's on purpose: a deliberate adjoint pair, each one hot loop.
  */
 export function col2im(
   cols: usize, x: usize, batch: i32, channels: i32, height: i32, width: i32,

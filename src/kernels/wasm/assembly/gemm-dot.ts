@@ -129,6 +129,8 @@ export function gemmDot(
     s13 = madd(s13, x1, y);
     a0 += 32; a1 += 32; b0 += 32; b1 += 32; b2 += 32; b3 += 32;
   }
+  // The odd last step repeats the loop's first half on purpose: immediate offsets need constants, and a
+  // helper taking the offset would leave the fold to Binaryen in the hottest loop of Conv2D's dW.
   if (steps > 0) {
     const x0 = v128.load(a0), x1 = v128.load(a1);
     let y = v128.load(b0);
@@ -192,6 +194,8 @@ export function gemmDot(
   v128.store(lanes + 4 * laneRow, s4); v128.store(lanes + 5 * laneRow, s5); v128.store(lanes + 6 * laneRow, s6); v128.store(lanes + 7 * laneRow, s7);
 }
 
+// madd is also gemm.ts's, kept in each GEMM file on purpose: @inline makes it the same instruction either
+// way, and each file's rounding contract (its header) is stated next to the madd it relies on.
 /**
  * acc + a·b. In the plain build an f32 multiply then an f32 add; in the relaxed-SIMD build
  * (kernels-fma.wasm, the default where the engine has relaxed SIMD; NN_WASM_FMA=0|1 pins one) a fused

@@ -275,6 +275,8 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
   v128.store(c3, c30); v128.store(c3, c31, 16);
 }
 
+// The edge kernels repeat kernel4x8's body on fewer registers on purpose: each tile keeps all its
+// accumulators in v128 locals, which a tile-size parameter would not guarantee in the hot loop.
 /** The 4×4 edge kernel: the left half of an 8-wide packed panel (a last panel of ≤ 4 columns). */
 // @ts-ignore: decorator
 @inline function kernel4x4(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, load: bool): void {
