@@ -82,7 +82,7 @@ describe.each(['wasm', 'ts'] as KernelBackend[])('%s kernels equal the reference
     const shapes: [number, number, number][] = [
       [1, 1, 1], [1, 1, 37], [37, 1, 1], [1, 37, 1], [1, 50, 33], [33, 50, 1],
       [6, 1000, 9], [5, 769, 3], [3, 7, 1030], [9, 2, 2049],
-      // Long sums into a small C: matmulTransB takes the dot-product kernel (k ≥ 1024 and ≥ 8·max(m, n)),
+      // Long sums into a small C: matmulTransB takes the dot-product kernel (k ≥ 1024 and max(m, n) ≤ 32),
       // with k-blocks of 1024, odd rows, n mod 4 columns and a k mod 4 tail.
       [1, 1030, 1], [3, 2051, 5], [9, 1500, 7], [14, 2051, 9], [7, 1027, 5],
     ];

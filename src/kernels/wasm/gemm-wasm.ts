@@ -103,12 +103,15 @@ export function runGemm(
 }
 
 /**
- * A·Bᵀ with a long sum and a small C (Conv2D's dW: 30×25 outputs over k = 57,600) goes to the
- * dot-product kernel (gemm-dot.ts): no packing, no tile waste. Its lanes (16 bytes per output)
- * live in the thread's GEMM workspace.
+ * A·Bᵀ with a long sum and a tiny C (Conv2D's dW with one input channel: 30×25 outputs over k = 57,600)
+ * goes to the dot-product kernel (gemm-dot.ts): no packing, no tile waste. Its lanes (16 bytes per
+ * output) live in the thread's GEMM workspace. Beyond 32 rows or columns the packed GEMM wins despite
+ * its transposing pack (issue 13, idle 2-core EPYC, CPU ms, two alternated runs: 32×19600×400 — the
+ * default model's second Conv2D dW — 21.3 → 13.3 ms, 64×19600×64 6.7 → 3.8 ms, 32×19600×50 2.6 → 1.8 ms;
+ * at 30×25 and 16×25 the two are within noise of each other).
  */
 function useDotKernel(m: number, k: number, n: number): boolean {
-  return k >= 1024 && k >= 8 * Math.max(m, n) && m * n * 16 <= workspaceBytes;
+  return k >= 1024 && Math.max(m, n) <= 32 && m * n * 16 <= workspaceBytes;
 }
 
 function runGemmDot(aOff: number, bOff: number, cOff: number, m: number, k: number, n: number, accumulate: boolean): void {
