@@ -7,7 +7,7 @@
 // esbuild makes all three in a few seconds, where a TypeScript build of dist/ takes a minute on a busy 2-core
 // machine. The CLI bundle sits at .test-build/cli/ so that its `../../dist/demo` and `../../package.json`
 // resolve as they do from dist/src/cli/. The package test (test/package.test.ts) still tests dist/ as packed:
-// it needs `npm run build`.
+// it needs `npm run build`, and refuses a dist/ older than src/ (compiledStaleness, below).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -49,4 +49,20 @@ async function buildForTests(root) {
   return true;
 }
 
-module.exports = { buildForTests, CLI };
+/**
+ * Why dist/src and dist/esm (what `npm pack` ships besides the bundle and the demo, which buildForTests keeps
+ * fresh) are stale — a source newer than the oldest of them — or undefined when they are fresh. Only
+ * `npm run build` (a minute of tsc) refreshes them; the package test refuses to pack a stale dist with this.
+ */
+function compiledStaleness(root) {
+  const outputs = ['dist/src/index.js', 'dist/src/node.js', 'dist/src/onnx/index.js', 'dist/esm/index.mjs', 'dist/esm/node.mjs', 'dist/esm/onnx.mjs']
+    .map((f) => path.join(root, f));
+  const missing = outputs.filter((f) => !fs.existsSync(f));
+  if (missing.length > 0) return `${path.relative(root, missing[0])} is missing`;
+  const built = Math.min(...outputs.map((f) => fs.statSync(f).mtimeMs));
+  const source = newest(path.join(root, 'src'));
+  if (source > built) return `a file under src/ is newer than dist/ (built ${new Date(built).toISOString()})`;
+  return undefined;
+}
+
+module.exports = { buildForTests, compiledStaleness, CLI };

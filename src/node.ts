@@ -16,10 +16,10 @@ export type { IdxArray, IdxImages } from './data/idx';
 export { loadMnist, locateMnist, readMnist, mnistDir, mnistCacheDir, mnistMirrors, MnistError, MNIST_FILES, DEFAULT_MNIST_MIRRORS } from './data/mnist';
 export type { MnistData, MnistSplit, LocateOptions, DownloadProgress } from './data/mnist';
 // The user's own data and datasets by name (issue 16): locate → download → verify → cache, CSV, IDX pairs, spec files.
-export {
-  loadDataset, locateDataset, readIdxDataset, datasetDir, datasetCacheDir, datasetMirrors, datasetStatus, findIdxFile,
-} from './data/dataset-source';
-export type { IdxDataset, IdxSplit, DatasetStatus } from './data/dataset-source';
+export { locateDataset, datasetDir, datasetCacheDir, datasetMirrors, datasetStatus, findIdxFile } from './data/dataset-source';
+export type { DatasetStatus } from './data/dataset-source';
+export { loadDataset, readIdxDataset } from './data/idx-dataset';
+export type { IdxDataset, IdxSplit } from './data/idx-dataset';
 export { DatasetError, downloadVerified, stderrProgress } from './data/download';
 export type { FileCheck, DownloadRequest } from './data/download';
 export { loadCsv, CsvError } from './data/csv';

@@ -3,7 +3,7 @@
  * node_modules, then both entry points used the four ways a user reaches them — `require` and `import` of
  * `millefeuille` and `millefeuille/node`, the one-file browser bundle `millefeuille/browser`, and TypeScript
  * finding the types of both with the old (node10) and the new (nodenext) module resolution.
- * Needs the build (`npm run build`; `npm ci` runs it).
+ * Needs the build (`npm run build`; `npm ci` runs it), and refuses a dist/ older than src/ (scripts/test-build.js).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
+const { compiledStaleness } = require('../scripts/test-build.js') as { compiledStaleness: (root: string) => string | undefined };
 let app: string;
 let files: string[];
 
@@ -24,6 +25,9 @@ beforeAll(() => {
   for (const built of ['dist/src/index.js', 'dist/src/node.js', 'dist/esm/index.mjs', 'dist/esm/node.mjs', 'dist/browser/millefeuille.mjs']) {
     if (!fs.existsSync(path.join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` before the package test`);
   }
+  // Never test a stale dist/: jest's global setup refreshes the bundle and the demo, but not tsc's output.
+  const stale = compiledStaleness(ROOT);
+  if (stale !== undefined) throw new Error(`dist/ is stale (${stale}): run \`npm run build\` before the package test`);
   app = fs.mkdtempSync(path.join(os.tmpdir(), 'nn-package-'));
   // --ignore-scripts: the build has run; `prepare` would run it again.
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', app], { cwd: ROOT, encoding: 'utf8' }));

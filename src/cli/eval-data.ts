@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCsv } from '../data/csv';
 import { findDataset } from '../data/datasets';
-import { loadDataset } from '../data/dataset-source';
+import { loadDataset } from '../data/idx-dataset';
 import { featuresToTensor } from '../data/features';
 import { loadIdxPair, resolveIdxPath } from '../data/idx-pair';
 import { imagesToInputs, labelsToInt32 } from '../data/pixels';

@@ -17,7 +17,7 @@ import { kindOf } from '../data/idx';
 import * as path from 'node:path';
 import { loadCsv, type CsvData } from '../data/csv';
 import { findDataset, type IdxDatasetSpec } from '../data/datasets';
-import { loadDataset, type IdxSplit } from '../data/dataset-source';
+import { loadDataset, type IdxSplit } from '../data/idx-dataset';
 import { columnStats, featuresToTensor, permuteRowsInPlace, scaleFeaturesInPlace } from '../data/features';
 import { idxClassCount, loadIdxPair, resolveIdxPath, type IdxPair } from '../data/idx-pair';
 import { imagesToInputs, labelsToInt32, pixelStats, UNIT_SCALING, type Normalization } from '../data/pixels';

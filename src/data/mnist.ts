@@ -4,14 +4,13 @@
  *
  * Location: --data-dir, else NN_DATA_DIR, else the per-user cache (…/millefeuille/mnist); missing files are
  * downloaded (NN_MNIST_MIRRORS overrides the mirrors), verified by the SHA-256 of their decompressed content
- * and renamed into place (download.ts).
+ * and renamed into place (download.ts): dataset-source.ts. Decoding the files and checking that they fit
+ * together: idx-dataset.ts (over idx.ts and gzip.ts).
  */
 import { DatasetError, type DownloadProgress } from './download';
 import { MNIST, type IdxFileKey } from './datasets';
-import {
-  datasetCacheDir, datasetDir, datasetMirrors, findIdxFile, locateDataset, readIdxDataset,
-  type IdxDataset, type IdxSplit, type LocateOptions,
-} from './dataset-source';
+import { datasetCacheDir, datasetDir, datasetMirrors, findIdxFile, locateDataset, type LocateOptions } from './dataset-source';
+import { readIdxDataset, type IdxDataset, type IdxSplit } from './idx-dataset';
 
 export { stderrProgress } from './download';
 export type { DownloadProgress, LocateOptions };

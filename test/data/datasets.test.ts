@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { DATASETS, FASHION_MNIST, IDX_FILE_KEYS, KMNIST, MNIST, findDataset, type IdxDatasetSpec } from '../../src/data/datasets';
-import { datasetDir, datasetMirrors, datasetStatus, loadDataset, locateDataset, readIdxDataset } from '../../src/data/dataset-source';
+import { datasetDir, datasetMirrors, datasetStatus, locateDataset } from '../../src/data/dataset-source';
+import { loadDataset, readIdxDataset } from '../../src/data/idx-dataset';
 import { DatasetError } from '../../src/data/download';
 import { encodeIdx } from '../../src/data/idx';
 
