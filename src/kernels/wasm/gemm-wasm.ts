@@ -47,8 +47,8 @@ export function gemmWasm(
   const aOff = place(a, m * k, true);
   const bOff = place(b, k * n, true);
   const cOff = place(c, m * n, accumulate);
-  if (form === FORM_ABT && useDotKernel(m, k, n)) {
-    runGemmDot(aOff, bOff, cOff, m, k, n, accumulate);
+  if (form === FORM_ABT && useAbtKernel(m, k, n)) {
+    runGemmAbt(aOff, k * 4, 0, k, 1, bOff, cOff, m, n, accumulate);
     copyOut(c, cOff, m * n);
     return true;
   }
@@ -103,44 +103,53 @@ export function runGemm(
 }
 
 /**
- * A·Bᵀ with a long sum and a tiny C (Conv2D's dW with one input channel: 30×25 outputs over k = 57,600)
- * goes to the dot-product kernel (gemm-dot.ts): no packing, no tile waste. Its lanes (16 bytes per
- * output) live in the thread's GEMM workspace. Beyond 32 rows or columns the packed GEMM wins despite
- * its transposing pack (issue 13, idle 2-core EPYC, CPU ms, two alternated runs: 32×19600×400 — the
- * default model's second Conv2D dW — 21.3 → 13.3 ms, 64×19600×64 6.7 → 3.8 ms, 32×19600×50 2.6 → 1.8 ms;
- * at 30×25 and 16×25 the two are within noise of each other).
+ * A·Bᵀ with a long sum into a small C (Conv2D's dW: 30×25 outputs over k = 57,600 in SimpleConvNet) goes to
+ * the tiled dot-product kernel (assembly/gemm-abt.ts): no packing, no tile waste. Its lanes (16 bytes per
+ * output) live in the thread's GEMM workspace. Measured (issue 13, 2-core EPYC, CPU ms, old/new alternated
+ * in one process, docs/speed.md): 30×57600×25 and 16×78400×25 take ~0.65–0.75× the time of the 2×4 dot
+ * kernel before, 32×19600×50 ~0.85–0.9× and 64×19600×64 ~0.95–1.0× the packed GEMM's; at 32×19600×400 the
+ * two are equal and the packed GEMM keeps it.
  */
-function useDotKernel(m: number, k: number, n: number): boolean {
-  return k >= 1024 && Math.max(m, n) <= 32 && m * n * 16 <= workspaceBytes;
+function useAbtKernel(m: number, k: number, n: number): boolean {
+  return k >= 1024 && Math.max(m, n) <= 64 && m * n * 16 <= workspaceBytes;
 }
 
-function runGemmDot(aOff: number, bOff: number, cOff: number, m: number, k: number, n: number, accumulate: boolean): void {
+/**
+ * C[m×n] (+)= A·Bᵀ on the tiled dot-product kernel (assembly/gemm-abt.ts), A given as `segments` runs of
+ * `segLen` floats (rows aRow bytes apart, runs aSeg apart), B [n × segments·segLen]. Split over the
+ * threads by 3-row tiles of C, or by 3-column tiles when there are fewer row tiles than threads: any split
+ * gives the same bits (each output's sum is one fixed sequence, see the kernel's header).
+ */
+export function runGemmAbt(
+  aOff: number, aRow: number, aSeg: number, segLen: number, segments: number, bOff: number, cOff: number,
+  m: number, n: number, accumulate: boolean,
+): void {
   const ex = kernels!.exports;
   const acc = accumulate ? 1 : 0;
   const threads = getThreads();
-  if (threads === 1 || m * k * n < PARALLEL_MIN_MADDS) {
-    ex.gemmDot(aOff, k, bOff, k, cOff, n, k, 0, m, 0, n, acc, workspace(0));
+  const bRow = segLen * segments * 4;
+  if (threads === 1 || m * n * segLen * segments < PARALLEL_MIN_MADDS) {
+    ex.gemmAbt(aOff, aRow, aSeg, segLen, segments, bOff, bRow, cOff, n, 0, m, 0, n, acc, workspace(0));
     return;
   }
-  // Split the rows in pairs (the kernel's tile height) or, with fewer rows than threads, the columns.
-  const splitRows = Math.ceil(m / 2) >= threads;
-  const units = splitRows ? Math.ceil(m / 2) : Math.ceil(n / 4);
-  const unit = splitRows ? 2 : 4;
+  const splitRows = Math.ceil(m / 3) >= threads;
+  const units = splitRows ? Math.ceil(m / 3) : Math.ceil(n / 3);
   const size = splitRows ? m : n;
   const parts = Math.min(threads, units);
   const seq = beginBatch();
   for (let t = 1; t < parts; t++) {
-    const [lo, hi] = partRange(units, parts, t, unit, size);
+    const [lo, hi] = partRange(units, parts, t, 3, size);
     const args = workerArgs(t - 1);
-    args[0] = aOff; args[1] = k; args[2] = bOff; args[3] = k; args[4] = cOff; args[5] = n; args[6] = k;
-    args[7] = splitRows ? lo : 0; args[8] = splitRows ? hi : m;
-    args[9] = splitRows ? 0 : lo; args[10] = splitRows ? n : hi;
-    args[11] = acc; args[12] = workspace(t);
-    start(t - 1, 'gemmDot', seq);
+    args[0] = aOff; args[1] = aRow; args[2] = aSeg; args[3] = segLen; args[4] = segments; args[5] = bOff; args[6] = bRow;
+    args[7] = cOff; args[8] = n;
+    args[9] = splitRows ? lo : 0; args[10] = splitRows ? hi : m;
+    args[11] = splitRows ? 0 : lo; args[12] = splitRows ? n : hi;
+    args[13] = acc; args[14] = workspace(t);
+    start(t - 1, 'gemmAbt', seq);
   }
-  const [lo, hi] = partRange(units, parts, 0, unit, size);
-  if (splitRows) ex.gemmDot(aOff, k, bOff, k, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
-  else ex.gemmDot(aOff, k, bOff, k, cOff, n, k, 0, m, lo, hi, acc, workspace(0));
+  const [lo, hi] = partRange(units, parts, 0, 3, size);
+  if (splitRows) ex.gemmAbt(aOff, aRow, aSeg, segLen, segments, bOff, bRow, cOff, n, lo, hi, 0, n, acc, workspace(0));
+  else ex.gemmAbt(aOff, aRow, aSeg, segLen, segments, bOff, bRow, cOff, n, 0, m, lo, hi, acc, workspace(0));
   waitAll(parts - 1, seq);
 }
 

@@ -23,8 +23,8 @@ export interface KernelExports {
     i0: number, i1: number, j0: number, j1: number,
     accumulate: number, ws: number,
   ): void;
-  gemmDot(
-    a: number, lda: number, b: number, ldb: number, c: number, n: number, k: number,
+  gemmAbt(
+    a: number, aRow: number, aSeg: number, segLen: number, segments: number, b: number, bRow: number, c: number, n: number,
     i0: number, i1: number, j0: number, j1: number, accumulate: number, ws: number,
   ): void;
   convForwardProduct(
