@@ -48,7 +48,7 @@ export function gemmWasm(
   const bOff = place(b, k * n, true);
   const cOff = place(c, m * n, accumulate);
   if (form === FORM_ABT && useAbtKernel(m, k, n)) {
-    runGemmAbt(aOff, k * 4, 0, k, 1, bOff, cOff, m, n, accumulate);
+    runGemmAbt(aOff, bOff, cOff, m, k, n, accumulate);
     copyOut(c, cOff, m * n);
     return true;
   }
@@ -115,21 +115,16 @@ function useAbtKernel(m: number, k: number, n: number): boolean {
 }
 
 /**
- * C[m×n] (+)= A·Bᵀ on the tiled dot-product kernel (assembly/gemm-abt.ts), A given as `segments` runs of
- * `segLen` floats (rows aRow bytes apart, runs aSeg apart), B [n × segments·segLen]. Split over the
- * threads by 3-row tiles of C, or by 3-column tiles when there are fewer row tiles than threads: any split
- * gives the same bits (each output's sum is one fixed sequence, see the kernel's header).
+ * C[m×n] (+)= A·Bᵀ on the tiled dot-product kernel (assembly/gemm-abt.ts). Split over the threads by 3-row
+ * tiles of C, or by 3-column tiles when there are fewer row tiles than threads: any split gives the same
+ * bits (each output's sum is one fixed sequence, see the kernel's header).
  */
-export function runGemmAbt(
-  aOff: number, aRow: number, aSeg: number, segLen: number, segments: number, bOff: number, cOff: number,
-  m: number, n: number, accumulate: boolean,
-): void {
+function runGemmAbt(aOff: number, bOff: number, cOff: number, m: number, k: number, n: number, accumulate: boolean): void {
   const ex = kernels!.exports;
   const acc = accumulate ? 1 : 0;
   const threads = getThreads();
-  const bRow = segLen * segments * 4;
-  if (threads === 1 || m * n * segLen * segments < PARALLEL_MIN_MADDS) {
-    ex.gemmAbt(aOff, aRow, aSeg, segLen, segments, bOff, bRow, cOff, n, 0, m, 0, n, acc, workspace(0));
+  if (threads === 1 || m * k * n < PARALLEL_MIN_MADDS) {
+    ex.gemmAbt(aOff, k, bOff, k, cOff, n, k, 0, m, 0, n, acc, workspace(0));
     return;
   }
   const splitRows = Math.ceil(m / 3) >= threads;
@@ -140,16 +135,15 @@ export function runGemmAbt(
   for (let t = 1; t < parts; t++) {
     const [lo, hi] = partRange(units, parts, t, 3, size);
     const args = workerArgs(t - 1);
-    args[0] = aOff; args[1] = aRow; args[2] = aSeg; args[3] = segLen; args[4] = segments; args[5] = bOff; args[6] = bRow;
-    args[7] = cOff; args[8] = n;
-    args[9] = splitRows ? lo : 0; args[10] = splitRows ? hi : m;
-    args[11] = splitRows ? 0 : lo; args[12] = splitRows ? n : hi;
-    args[13] = acc; args[14] = workspace(t);
+    args[0] = aOff; args[1] = k; args[2] = bOff; args[3] = k; args[4] = cOff; args[5] = n; args[6] = k;
+    args[7] = splitRows ? lo : 0; args[8] = splitRows ? hi : m;
+    args[9] = splitRows ? 0 : lo; args[10] = splitRows ? n : hi;
+    args[11] = acc; args[12] = workspace(t);
     start(t - 1, 'gemmAbt', seq);
   }
   const [lo, hi] = partRange(units, parts, 0, 3, size);
-  if (splitRows) ex.gemmAbt(aOff, aRow, aSeg, segLen, segments, bOff, bRow, cOff, n, lo, hi, 0, n, acc, workspace(0));
-  else ex.gemmAbt(aOff, aRow, aSeg, segLen, segments, bOff, bRow, cOff, n, 0, m, lo, hi, acc, workspace(0));
+  if (splitRows) ex.gemmAbt(aOff, k, bOff, k, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
+  else ex.gemmAbt(aOff, k, bOff, k, cOff, n, k, 0, m, lo, hi, acc, workspace(0));
   waitAll(parts - 1, seq);
 }
 

@@ -24,7 +24,7 @@ export interface KernelExports {
     accumulate: number, ws: number,
   ): void;
   gemmAbt(
-    a: number, aRow: number, aSeg: number, segLen: number, segments: number, b: number, bRow: number, c: number, n: number,
+    a: number, lda: number, b: number, ldb: number, c: number, n: number, k: number,
     i0: number, i1: number, j0: number, j1: number, accumulate: number, ws: number,
   ): void;
   convForwardProduct(

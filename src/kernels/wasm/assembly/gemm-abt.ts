@@ -9,72 +9,53 @@
 // the stack every turn — the 2×4 kernel with that unroll this one replaces ran at ~22 GFLOP/s on the
 // SimpleConvNet shape, this one at ~31–40 (docs/speed.md).
 //
-// A may be split along k into `segments` runs of `segLen` floats `aSeg` bytes apart (rows `aRow` apart
-// within a run): Conv2D's dY in its [N, F, P] layout is A with segments = N, segLen = P, aSeg = F·P·4,
-// aRow = P·4, so no [F, N·P] transpose is needed. A plain [m × k] A is one segment. B's rows are
-// contiguous over the whole k (segment s of B row j starts at s·segLen).
-//
 // Every output is computed the same way, whatever the tile shape, block or thread that computes it:
-//   four f32 lanes l = 0..3 accumulate a·b over the positions p < segLen4 = segLen − segLen mod 4 of
-//   every segment with p ≡ l (mod 4), segment by segment, p in order within one;
-//   t accumulates the products at p ≥ segLen4 of every segment, segment by segment, in order from 0;
-//   s = ((l0 + l1) + (l2 + l3)) + t;  C = accumulate ? C + s : s.
+//   four f32 lanes l = 0..3 accumulate a[p]·b[p] for p ≡ l (mod 4), p < k4 = k − k mod 4, in order;
+//   t accumulates the last k mod 4 products in order;  s = ((l0 + l1) + (l2 + l3)) + t;
+//   C = accumulate ? C + s : s.
 // The lanes persist in the workspace between k-blocks (stored exactly), so blocking changes nothing; the
 // edge tiles (6×1, 3×1, 1×1) run the same madd per lane in the same order as the main tile.
 
 /**
- * The tile: 3×3 in the FMA build (9 accumulators + 6 loaded vectors = 15 xmm registers: V8 issues a block's
+ * The tile: 3×3 in the FMA build (9 accumulators + 6 loaded vectors = 15 xmm registers: V8 issues a turn's
  * loads before its arithmetic, so all 6 are live at once), 2×4 in the plain build, whose multiply needs a
- * temporary register too (8 + 6 + 1 = 15; a 3×3 tile there spills an accumulator to the stack every step).
+ * temporary register too (8 + 6 + 1 = 15; a 3×3 tile there spills an accumulator to the stack every turn).
  */
 const TILE_A: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
 const TILE_B: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
 
 /**
  * k-block: a tile reads 6 rows of KD floats (24 KB), which stay in L1 across the tile's work. 256 to 2048
- * measured within noise of each other on the shapes in useAbtKernel (gemm-wasm.ts).
+ * measured within noise of each other on the shapes useAbtKernel (gemm-wasm.ts) sends here.
  */
 const KD: i32 = 1024;
 
 /**
- * C[i0..i1) × [j0..j1) (+)= A·Bᵀ, A addressed as above, B [n × k] with rows `bRow` bytes apart,
- * k = segments·segLen, C row-major with n columns. `ws` holds 16 bytes (4 lanes) per output of
- * the rectangle.
+ * C[i0..i1) × [j0..j1) (+)= A·Bᵀ, A [m × k] with rows `lda` floats apart, B [n × k] rows `ldb` apart,
+ * C row-major with n columns. `ws` holds 16 bytes (4 lanes) per output of the rectangle.
  */
 export function gemmAbt(
-  a: usize, aRow: i32, aSeg: i32, segLen: i32, segments: i32, b: usize, bRow: i32, c: usize, n: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, n: i32, k: i32,
   i0: i32, i1: i32, j0: i32, j1: i32, accumulate: bool, ws: usize,
 ): void {
   if (i0 >= i1 || j0 >= j1) return;
   memory.fill(ws, 0, (<usize>(i1 - i0) * <usize>(j1 - j0)) << 4);
-  const seg4 = segLen & ~3;
-  if (seg4 > 0) {
-    // A block is `group` whole segments, or a KD-long piece of one segment longer than KD.
-    const chunk = min(seg4, KD);
-    const group = seg4 <= KD ? max(1, KD / seg4) : 1;
-    for (let s0 = 0; s0 < segments; s0 += group) {
-      const g = min(group, segments - s0);
-      for (let c0 = 0; c0 < seg4; c0 += chunk) {
-        const at = <usize>c0 << 2;
-        abtBlock(
-          a + <usize>s0 * <usize>aSeg + at, <usize>aRow, <usize>aSeg,
-          b + <usize>s0 * (<usize>segLen << 2) + at, <usize>bRow, <usize>segLen << 2,
-          g, min(chunk, seg4 - c0), i0, i1, j0, j1, ws,
-        );
-      }
-    }
+  const k4 = k & ~3;
+  const aRow = <usize>lda << 2, bRow = <usize>ldb << 2;
+  for (let pc = 0; pc < k4; pc += KD) {
+    const off = <usize>pc << 2;
+    abtBlock(a + off, aRow, b + off, bRow, min(KD, k4 - pc), i0, i1, j0, j1, ws);
   }
-  foldAndStore(a, aRow, aSeg, segLen, segments, b, bRow, c, n, i0, i1, j0, j1, accumulate, ws);
+  foldAndStore(a, aRow, b, bRow, c, n, k, i0, i1, j0, j1, accumulate, ws);
 }
 
 /**
- * One k-block (g segments of len floats, len a multiple of 4) of every output of the rectangle into its
- * lanes. 3 rows of B (in L1) against every row of A (the A block, rows × g·len floats, in L2): each B
- * block is read from memory once — B is the big operand here (Conv2D's column matrix, megabytes).
+ * One k-block (kd floats from a and b, a multiple of 4) of every output of the rectangle into its lanes.
+ * A tile's rows of B (in L1) against every row of A (the A block, rows × kd floats, in L2): each B block
+ * is read from memory once — B is the big operand here (Conv2D's column matrix, megabytes).
  */
 function abtBlock(
-  a: usize, aRow: usize, aSeg: usize, b: usize, bRow: usize, bSeg: usize, g: i32, len: i32,
-  i0: i32, i1: i32, j0: i32, j1: i32, ws: usize,
+  a: usize, aRow: usize, b: usize, bRow: usize, kd: i32, i0: i32, i1: i32, j0: i32, j1: i32, ws: usize,
 ): void {
   const laneRow = <usize>(j1 - j0) << 4;
   const iT = i0 + ((i1 - i0) / TILE_A) * TILE_A;
@@ -84,84 +65,42 @@ function abtBlock(
     const lanesJ = ws + (<usize>(j - j0) << 4);
     for (let i = i0; i < iT; i += TILE_A) {
       const x = a + <usize>i * aRow, lanes = lanesJ + <usize>(i - i0) * laneRow;
-      if (ASC_FEATURE_RELAXED_SIMD) tile3x3(x, aRow, aSeg, bj, bRow, bSeg, g, len, lanes, laneRow);
-      else tile2x4(x, aRow, aSeg, bj, bRow, bSeg, g, len, lanes, laneRow);
+      if (ASC_FEATURE_RELAXED_SIMD) tile3x3(x, aRow, bj, bRow, kd, lanes, laneRow);
+      else tile2x4(x, aRow, bj, bRow, kd, lanes, laneRow);
     }
   }
   // The last m mod TILE_A rows, each against the rows of B (B plays the many-row side of the edge tiles).
   for (let i = iT; i < i1; i++) {
-    edgeLine(b + <usize>j0 * bRow, bRow, bSeg, jT - j0, a + <usize>i * aRow, aSeg, g, len, ws + <usize>(i - i0) * laneRow, 16);
+    edgeLine(b + <usize>j0 * bRow, bRow, jT - j0, a + <usize>i * aRow, kd, ws + <usize>(i - i0) * laneRow, 16);
   }
   // The last n mod TILE_B columns, each against every row of A.
   for (let j = jT; j < j1; j++) {
-    edgeLine(a + <usize>i0 * aRow, aRow, aSeg, i1 - i0, b + <usize>j * bRow, bSeg, g, len, ws + (<usize>(j - j0) << 4), laneRow);
+    edgeLine(a + <usize>i0 * aRow, aRow, i1 - i0, b + <usize>j * bRow, kd, ws + (<usize>(j - j0) << 4), laneRow);
   }
 }
 
 /**
- * The lanes of `rows` rows of X (`xRow` bytes apart, lanes `laneStep` apart) against one row y: 6 rows at a
- * time (6 independent sums hide the multiply-add latency), then 3, then single rows.
- */
-function edgeLine(
-  x: usize, xRow: usize, xSeg: usize, rows: i32, y: usize, ySeg: usize, g: i32, len: i32, lanes: usize, laneStep: usize,
-): void {
-  let r = 0;
-  for (; r + 6 <= rows; r += 6) tile6x1(x + <usize>r * xRow, xRow, xSeg, y, ySeg, g, len, lanes + <usize>r * laneStep, laneStep);
-  for (; r + 3 <= rows; r += 3) tile3x1(x + <usize>r * xRow, xRow, xSeg, y, ySeg, g, len, lanes + <usize>r * laneStep, laneStep);
-  for (; r < rows; r++) tile1x1(x + <usize>r * xRow, xSeg, y, ySeg, g, len, lanes + <usize>r * laneStep);
-}
-
-/** Lanes of 6 rows of X × one row y (an edge of the 3×3 tiling; a·b = b·a exactly, so X may be B). */
-// @ts-ignore: decorator
-@inline function tile6x1(
-  x: usize, xRow: usize, xSeg: usize, y: usize, ySeg: usize, g: i32, len: i32, lanes: usize, laneStep: usize,
-): void {
-  const l3 = lanes + 3 * laneStep;
-  let s0 = v128.load(lanes), s1 = v128.load(lanes + laneStep), s2 = v128.load(lanes + 2 * laneStep);
-  let s3 = v128.load(l3), s4 = v128.load(l3 + laneStep), s5 = v128.load(l3 + 2 * laneStep);
-  const end = <usize>len << 2;
-  for (let s = 0; s < g; s++, x += xSeg, y += ySeg) {
-    const x1 = x + xRow, x2 = x1 + xRow, x3 = x2 + xRow, x4 = x3 + xRow, x5 = x4 + xRow;
-    for (let p: usize = 0; p < end; p += 16) {
-      const v = v128.load(y + p);
-      s0 = madd(s0, v128.load(x + p), v);
-      s1 = madd(s1, v128.load(x1 + p), v);
-      s2 = madd(s2, v128.load(x2 + p), v);
-      s3 = madd(s3, v128.load(x3 + p), v);
-      s4 = madd(s4, v128.load(x4 + p), v);
-      s5 = madd(s5, v128.load(x5 + p), v);
-    }
-  }
-  v128.store(lanes, s0); v128.store(lanes + laneStep, s1); v128.store(lanes + 2 * laneStep, s2);
-  v128.store(l3, s3); v128.store(l3 + laneStep, s4); v128.store(l3 + 2 * laneStep, s5);
-}
-
-/**
- * Lanes of a 3×3 tile += len products per segment over g segments (rows x.. of A `xRow` bytes apart, segments
- * `xSeg` apart; likewise y.. of B). Each row has its own pointer bumped by 16: in wasm every address is an
- * i32 add V8 cannot fold into the x64 addressing mode, so a shared index would cost one add per load.
+ * Lanes of a 3×3 tile += kd products each (rows x.. of A `xRow` bytes apart, y.. of B `yRow` apart). Each
+ * row has its own pointer bumped by 16: in wasm every address is an i32 add V8 cannot fold into the x64
+ * addressing mode, so a shared index would cost one add per load.
  */
 // @ts-ignore: decorator
-@inline function tile3x3(
-  x: usize, xRow: usize, xSeg: usize, y: usize, yRow: usize, ySeg: usize, g: i32, len: i32, lanes: usize, laneRow: usize,
-): void {
+@inline function tile3x3(x0: usize, xRow: usize, y0: usize, yRow: usize, kd: i32, lanes: usize, laneRow: usize): void {
+  let x1 = x0 + xRow, x2 = x1 + xRow;
+  let y1 = y0 + yRow, y2 = y1 + yRow;
   const l1 = lanes + laneRow, l2 = l1 + laneRow;
   let s00 = v128.load(lanes), s01 = v128.load(lanes, 16), s02 = v128.load(lanes, 32);
   let s10 = v128.load(l1), s11 = v128.load(l1, 16), s12 = v128.load(l1, 32);
   let s20 = v128.load(l2), s21 = v128.load(l2, 16), s22 = v128.load(l2, 32);
-  for (let s = 0; s < g; s++, x += xSeg, y += ySeg) {
-    let x0 = x, x1 = x + xRow, x2 = x1 + xRow;
-    let y0 = y, y1 = y + yRow, y2 = y1 + yRow;
-    for (let steps = len >> 2; steps > 0; steps--) {
-      const u0 = v128.load(x0), u1 = v128.load(x1), u2 = v128.load(x2);
-      let v = v128.load(y0);
-      s00 = madd(s00, u0, v); s10 = madd(s10, u1, v); s20 = madd(s20, u2, v);
-      v = v128.load(y1);
-      s01 = madd(s01, u0, v); s11 = madd(s11, u1, v); s21 = madd(s21, u2, v);
-      v = v128.load(y2);
-      s02 = madd(s02, u0, v); s12 = madd(s12, u1, v); s22 = madd(s22, u2, v);
-      x0 += 16; x1 += 16; x2 += 16; y0 += 16; y1 += 16; y2 += 16;
-    }
+  for (let steps = kd >> 2; steps > 0; steps--) {
+    const u0 = v128.load(x0), u1 = v128.load(x1), u2 = v128.load(x2);
+    let v = v128.load(y0);
+    s00 = madd(s00, u0, v); s10 = madd(s10, u1, v); s20 = madd(s20, u2, v);
+    v = v128.load(y1);
+    s01 = madd(s01, u0, v); s11 = madd(s11, u1, v); s21 = madd(s21, u2, v);
+    v = v128.load(y2);
+    s02 = madd(s02, u0, v); s12 = madd(s12, u1, v); s22 = madd(s22, u2, v);
+    x0 += 16; x1 += 16; x2 += 16; y0 += 16; y1 += 16; y2 += 16;
   }
   v128.store(lanes, s00); v128.store(lanes, s01, 16); v128.store(lanes, s02, 32);
   v128.store(l1, s10); v128.store(l1, s11, 16); v128.store(l1, s12, 32);
@@ -170,87 +109,99 @@ function edgeLine(
 
 /** Lanes of a 2×4 tile (the plain build's; see TILE_A), otherwise as tile3x3. */
 // @ts-ignore: decorator
-@inline function tile2x4(
-  x: usize, xRow: usize, xSeg: usize, y: usize, yRow: usize, ySeg: usize, g: i32, len: i32, lanes: usize, laneRow: usize,
-): void {
+@inline function tile2x4(x0: usize, xRow: usize, y0: usize, yRow: usize, kd: i32, lanes: usize, laneRow: usize): void {
+  let x1 = x0 + xRow;
+  let y1 = y0 + yRow, y2 = y1 + yRow, y3 = y2 + yRow;
   const l1 = lanes + laneRow;
   let s00 = v128.load(lanes), s01 = v128.load(lanes, 16), s02 = v128.load(lanes, 32), s03 = v128.load(lanes, 48);
   let s10 = v128.load(l1), s11 = v128.load(l1, 16), s12 = v128.load(l1, 32), s13 = v128.load(l1, 48);
-  for (let s = 0; s < g; s++, x += xSeg, y += ySeg) {
-    let x0 = x, x1 = x + xRow;
-    let y0 = y, y1 = y + yRow, y2 = y1 + yRow, y3 = y2 + yRow;
-    for (let steps = len >> 2; steps > 0; steps--) {
-      const u0 = v128.load(x0), u1 = v128.load(x1);
-      let v = v128.load(y0);
-      s00 = madd(s00, u0, v); s10 = madd(s10, u1, v);
-      v = v128.load(y1);
-      s01 = madd(s01, u0, v); s11 = madd(s11, u1, v);
-      v = v128.load(y2);
-      s02 = madd(s02, u0, v); s12 = madd(s12, u1, v);
-      v = v128.load(y3);
-      s03 = madd(s03, u0, v); s13 = madd(s13, u1, v);
-      x0 += 16; x1 += 16; y0 += 16; y1 += 16; y2 += 16; y3 += 16;
-    }
+  for (let steps = kd >> 2; steps > 0; steps--) {
+    const u0 = v128.load(x0), u1 = v128.load(x1);
+    let v = v128.load(y0);
+    s00 = madd(s00, u0, v); s10 = madd(s10, u1, v);
+    v = v128.load(y1);
+    s01 = madd(s01, u0, v); s11 = madd(s11, u1, v);
+    v = v128.load(y2);
+    s02 = madd(s02, u0, v); s12 = madd(s12, u1, v);
+    v = v128.load(y3);
+    s03 = madd(s03, u0, v); s13 = madd(s13, u1, v);
+    x0 += 16; x1 += 16; y0 += 16; y1 += 16; y2 += 16; y3 += 16;
   }
   v128.store(lanes, s00); v128.store(lanes, s01, 16); v128.store(lanes, s02, 32); v128.store(lanes, s03, 48);
   v128.store(l1, s10); v128.store(l1, s11, 16); v128.store(l1, s12, 32); v128.store(l1, s13, 48);
 }
 
 /**
- * Lanes of 3 rows of X (`xRow` apart) × one row y, `laneStep` bytes apart: an edge of the 3×3 tiling,
- * either side (a·b = b·a exactly, so a row of A against 3 rows of B is this with X = B).
+ * The lanes of `rows` rows of X (`xRow` bytes apart, lanes `laneStep` apart) against one row y: 6 rows at a
+ * time (6 independent sums hide the multiply-add latency), then 3, then single rows.
  */
+function edgeLine(x: usize, xRow: usize, rows: i32, y: usize, kd: i32, lanes: usize, laneStep: usize): void {
+  let r = 0;
+  for (; r + 6 <= rows; r += 6) tile6x1(x + <usize>r * xRow, xRow, y, kd, lanes + <usize>r * laneStep, laneStep);
+  for (; r + 3 <= rows; r += 3) tile3x1(x + <usize>r * xRow, xRow, y, kd, lanes + <usize>r * laneStep, laneStep);
+  for (; r < rows; r++) tile1x1(x + <usize>r * xRow, y, kd, lanes + <usize>r * laneStep);
+}
+
+/** Lanes of 6 rows of X × one row y (an edge of the tiling; a·b = b·a exactly, so X may be B). */
 // @ts-ignore: decorator
-@inline function tile3x1(
-  x: usize, xRow: usize, xSeg: usize, y: usize, ySeg: usize, g: i32, len: i32, lanes: usize, laneStep: usize,
-): void {
+@inline function tile6x1(x: usize, xRow: usize, y: usize, kd: i32, lanes: usize, laneStep: usize): void {
+  const x1 = x + xRow, x2 = x1 + xRow, x3 = x2 + xRow, x4 = x3 + xRow, x5 = x4 + xRow;
+  const l3 = lanes + 3 * laneStep;
   let s0 = v128.load(lanes), s1 = v128.load(lanes + laneStep), s2 = v128.load(lanes + 2 * laneStep);
-  const end = <usize>len << 2;
-  for (let s = 0; s < g; s++, x += xSeg, y += ySeg) {
-    const x1 = x + xRow, x2 = x1 + xRow;
-    for (let p: usize = 0; p < end; p += 16) {
-      const v = v128.load(y + p);
-      s0 = madd(s0, v128.load(x + p), v);
-      s1 = madd(s1, v128.load(x1 + p), v);
-      s2 = madd(s2, v128.load(x2 + p), v);
-    }
+  let s3 = v128.load(l3), s4 = v128.load(l3 + laneStep), s5 = v128.load(l3 + 2 * laneStep);
+  for (let p: usize = 0, end = <usize>kd << 2; p < end; p += 16) {
+    const v = v128.load(y + p);
+    s0 = madd(s0, v128.load(x + p), v);
+    s1 = madd(s1, v128.load(x1 + p), v);
+    s2 = madd(s2, v128.load(x2 + p), v);
+    s3 = madd(s3, v128.load(x3 + p), v);
+    s4 = madd(s4, v128.load(x4 + p), v);
+    s5 = madd(s5, v128.load(x5 + p), v);
+  }
+  v128.store(lanes, s0); v128.store(lanes + laneStep, s1); v128.store(lanes + 2 * laneStep, s2);
+  v128.store(l3, s3); v128.store(l3 + laneStep, s4); v128.store(l3 + 2 * laneStep, s5);
+}
+
+/** Lanes of 3 rows of X × one row y. */
+// @ts-ignore: decorator
+@inline function tile3x1(x: usize, xRow: usize, y: usize, kd: i32, lanes: usize, laneStep: usize): void {
+  const x1 = x + xRow, x2 = x1 + xRow;
+  let s0 = v128.load(lanes), s1 = v128.load(lanes + laneStep), s2 = v128.load(lanes + 2 * laneStep);
+  for (let p: usize = 0, end = <usize>kd << 2; p < end; p += 16) {
+    const v = v128.load(y + p);
+    s0 = madd(s0, v128.load(x + p), v);
+    s1 = madd(s1, v128.load(x1 + p), v);
+    s2 = madd(s2, v128.load(x2 + p), v);
   }
   v128.store(lanes, s0); v128.store(lanes + laneStep, s1); v128.store(lanes + 2 * laneStep, s2);
 }
 
-/** One output's lanes (the corner of the tiling). */
+/** One output's lanes. */
 // @ts-ignore: decorator
-@inline function tile1x1(x: usize, xSeg: usize, y: usize, ySeg: usize, g: i32, len: i32, lanes: usize): void {
+@inline function tile1x1(x: usize, y: usize, kd: i32, lanes: usize): void {
   let s0 = v128.load(lanes);
-  const end = <usize>len << 2;
-  for (let s = 0; s < g; s++, x += xSeg, y += ySeg) {
-    for (let p: usize = 0; p < end; p += 16) s0 = madd(s0, v128.load(x + p), v128.load(y + p));
-  }
+  for (let p: usize = 0, end = <usize>kd << 2; p < end; p += 16) s0 = madd(s0, v128.load(x + p), v128.load(y + p));
   v128.store(lanes, s0);
 }
 
-/** Tails (p ≥ segLen4 of each segment, in order), the fold of the lanes, and C. */
+/** The k mod 4 tail, the fold of the lanes, and C. */
 function foldAndStore(
-  a: usize, aRow: i32, aSeg: i32, segLen: i32, segments: i32, b: usize, bRow: i32, c: usize, n: i32,
+  a: usize, aRow: usize, b: usize, bRow: usize, c: usize, n: i32, k: i32,
   i0: i32, i1: i32, j0: i32, j1: i32, accumulate: bool, ws: usize,
 ): void {
-  const seg4 = segLen & ~3;
+  const k4 = k & ~3;
   const width = <usize>(j1 - j0);
   for (let i = i0; i < i1; i++) {
-    const ai = a + <usize>i * <usize>aRow;
+    const ai = a + <usize>i * aRow;
     for (let j = j0; j < j1; j++) {
-      const o = <usize>(i - i0) * width + <usize>(j - j0);
-      const bj = b + <usize>j * <usize>bRow;
+      const v = v128.load(ws + ((<usize>(i - i0) * width + <usize>(j - j0)) << 4));
+      let s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+      const bj = b + <usize>j * bRow;
       let t: f32 = 0;
-      for (let s = 0; s < segments; s++) {
-        const as = ai + <usize>s * <usize>aSeg, bs = bj + ((<usize>s * <usize>segLen) << 2);
-        for (let p = seg4; p < segLen; p++) t += load<f32>(as + (<usize>p << 2)) * load<f32>(bs + (<usize>p << 2));
-      }
-      const v = v128.load(ws + (o << 4));
-      let sum = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-      sum += t;
+      for (let p = k4; p < k; p++) t += load<f32>(ai + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
+      s += t;
       const cp = c + ((<usize>i * <usize>n + <usize>j) << 2);
-      store<f32>(cp, accumulate ? load<f32>(cp) + sum : sum);
+      store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
     }
   }
 }
