@@ -105,13 +105,13 @@ export function runGemm(
 /**
  * A·Bᵀ with a long sum into a small C (Conv2D's dW: 30×25 outputs over k = 57,600 in SimpleConvNet) goes to
  * the tiled dot-product kernel (assembly/gemm-abt.ts): no packing, no tile waste. Its lanes (16 bytes per
- * output) live in the thread's GEMM workspace. Measured (issue 13, 2-core EPYC, CPU ms, old/new alternated
- * in one process, docs/speed.md): 30×57600×25 and 16×78400×25 take ~0.65–0.75× the time of the 2×4 dot
- * kernel before, 32×19600×50 ~0.85–0.9× and 64×19600×64 ~0.95–1.0× the packed GEMM's; at 32×19600×400 the
- * two are equal and the packed GEMM keeps it.
+ * output, 32 KB at most here) live in the thread's GEMM workspace. Measured (issue 13, 2-core EPYC, CPU ms,
+ * old and new alternated, docs/speed.md): 30×57600×25 and 16×78400×25 take 0.60–0.75× the time of the
+ * dot kernel before it, 32×19600×50 ~0.85–0.9× the packed GEMM's; 64×19600×64 and 32×19600×400 are ties
+ * within noise (0.95–1.09×), so from 64×64 outputs on the packed GEMM keeps them.
  */
 function useAbtKernel(m: number, k: number, n: number): boolean {
-  return k >= 1024 && Math.max(m, n) <= 64 && m * n * 16 <= workspaceBytes;
+  return k >= 1024 && m * n <= 2048;
 }
 
 /**
