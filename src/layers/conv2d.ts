@@ -7,8 +7,9 @@
  * max((⌈n/s⌉ − 1)·s + f − n, 0) cells in total so that the output is ⌈n/s⌉, the odd cell on the
  * bottom/right (TensorFlow's rule; see kernels/conv-geometry.ts).
  *
- * Computed as im2col of the whole batch + matrix products (the GEMMs' long dimension is N·outH·outW
- * in backward; forward runs one GEMM per sample, writing each sample's [F × P] block of y in place):
+ * Computed as im2col of the whole batch (with the wasm kernels: in training only) + matrix products (the
+ * GEMMs' long dimension is N·outH·outW in backward; forward runs one GEMM per sample, writing each
+ * sample's [F × P] block of y in place):
  *   forward   cols = im2col(x)                 [C·kh·kw × N·P]      (P = outH·outW)
  *             y[n] = b + W · cols_n            [F × P] per sample, written into y [N, F, outH, outW] in place
  *                                              (kernels/conv-product.ts: no [F × N·P] product, no transpose)
@@ -66,13 +67,17 @@ export class Conv2D implements Layer {
   private readonly kernel: [number, number];
   private readonly stride: [number, number];
   /** The input, its window geometry, and the output [N, F, outH, outW] and dx [N, C, H, W] buffers (shared with the pools). */
-  private readonly window = new WindowState('Conv2D', this.memory, (g) => this.batchChanged(g));
+  private readonly window = new WindowState('Conv2D', this.memory);
 
   private weights: Param | undefined;
   private bias: Param | undefined;
 
   // Buffers, reused while the batch size stays the same.
   private cols: Tensor | undefined; //   [C·kh·kw, N·P]  forward's column matrix, kept for dW
+  /** Whether cols holds im2col of the last forward's input (inference skips it: see forward). */
+  private colsReady = false;
+  /** The last forward's input: a backward after an inference forward (gradCheck) builds cols from it. */
+  private input: Tensor | undefined;
   private product: Tensor | undefined; // [F, N·P]     dY rearranged, in backward
   private dCols: Tensor | undefined; //   [C·kh·kw, N·P]
   private backwardBatch = -1;
@@ -106,17 +111,20 @@ export class Conv2D implements Layer {
     return [filters, geometry.outH, geometry.outW];
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  forward(x: Tensor, training: boolean): Tensor {
     const g = this.window.forward(x);
     const w = this.weights!;
     const filters = this.options.filters;
-    const cols = this.cols!.data;
+    const cols = this.columns(g);
     const y = this.window.output!;
-
-    im2col(x.data, cols, g); // for the backward's dW (and the TypeScript product)
-    // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass); the wasm
-    // kernel rebuilds each sample's patches from x in cache instead of reading cols back.
-    convForwardProduct(w.value, x.data, cols, y.data, this.bias?.value, filters, g);
+    this.input = x;
+    // Only training's backward reads cols (dW): the wasm product rebuilds each sample's patches from x in
+    // cache, so inference never writes the [C·kh·kw, N·P] matrix (31 MB at batch 100 for the default model's
+    // second conv); the TypeScript product fills it itself when it runs.
+    if (training) im2col(x.data, cols, g);
+    this.colsReady = training;
+    // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass).
+    convForwardProduct(w.value, x.data, cols, y.data, this.bias?.value, filters, g, training);
     return y;
   }
 
@@ -133,6 +141,8 @@ export class Conv2D implements Layer {
     // [N, F, P] → [F, N·P]; db[f] += Σ of row f.
     batchToFilterRows(dy.data, dY, filters, batch, plane, this.bias?.grad);
     const w = this.weights!;
+    if (!this.colsReady) im2col(this.input!.data, this.cols!.data, g);
+    this.colsReady = true;
     matmulTransB(dY, this.cols!.data, w.grad, filters, columns, rows, true);
     if (!this.inputGradient) {
       dInput.data.fill(0);
@@ -165,9 +175,10 @@ export class Conv2D implements Layer {
     };
   }
 
-  /** A forward brought a new batch size: the column matrix [C·kh·kw, N·P] follows it. */
-  private batchChanged(g: WindowGeometry): void {
+  /** The column matrix [C·kh·kw, N·P] for the current batch size (remade when it changes). */
+  private columns(g: WindowGeometry): Float32Array {
     this.cols = reuse(this.cols, [g.channels * g.kernelH * g.kernelW, g.batch * g.outH * g.outW], this.memory);
+    return this.cols.data;
   }
 
   /** Backward's own buffers, allocated on the first backward for this batch size (inference never needs them). */

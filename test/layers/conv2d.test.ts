@@ -156,6 +156,21 @@ describe('Conv2D params and backward', () => {
     expect(grads1.every((g) => g.some((v) => v !== 0))).toBe(true);
   });
 
+  test('a backward after an inference forward (which builds no column matrix) gives the training forward\'s gradients', () => {
+    const { layer, rng, x } = setup();
+    const other = tensor(x.shape, randomArray(x.data.length, rng));
+    const yTrain = Float32Array.from(layer.forward(x, true).data);
+    const dy = tensor(layer.forward(other, true).shape, randomArray(yTrain.length, rng)); // cols now hold `other`
+    layer.params().forEach((p) => p.grad.fill(0));
+    expect(Array.from(layer.forward(x, false).data)).toEqual(Array.from(yTrain));
+    const dxInfer = Array.from(layer.backward(dy).data);
+    const gradsInfer = layer.params().map((p) => Array.from(p.grad));
+    layer.params().forEach((p) => p.grad.fill(0));
+    layer.forward(x, true);
+    expect(Array.from(layer.backward(dy).data)).toEqual(dxInfer);
+    layer.params().forEach((p, i) => expect(Array.from(p.grad)).toEqual(gradsInfer[i]));
+  });
+
   test('a zero upstream gradient gives zero gradients', () => {
     const { layer, x } = setup();
     const y = layer.forward(x, true);
