@@ -29,8 +29,8 @@ interface WasmLayoutExports {
   reluBackward(x: number, dy: number, dx: number, n: number): void;
   filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number, f0: number, f1: number): void;
   batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number, f0: number, f1: number): void;
-  adamUpdate(w: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number,
-    beta2: number, oneMinusBeta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number): void;
+  adamUpdate(w: number, grad: number, m: number, v: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, epsHat: number, gradScale: number, decay: number): void;
   batchNormForward(x: number, xhat: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
     batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
   batchNormBackward(dy: number, xhat: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
@@ -176,9 +176,10 @@ export function batchToFilterRowsWasm(
   return true;
 }
 
+/** Adam with the bias corrections folded into stepSize and epsHat (see assembly/optimizer.ts). */
 export function adamUpdateWasm(
   value: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
-  lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number,
+  stepSize: number, beta1: number, beta2: number, epsHat: number, gradScale: number, decay: number,
 ): boolean {
   if (!beginStaging(stagedBytes(value, n) + stagedBytes(grad, n) + stagedBytes(m, n) + stagedBytes(v, n))) return false;
   const wOff = place(value, n, true);
@@ -188,11 +189,11 @@ export function adamUpdateWasm(
   parallelFor('adamUpdate', n, LINE, MIN_PART_ELEMENTS,
     (args, lo, hi) => {
       args[0] = wOff + lo * 4; args[1] = gOff + lo * 4; args[2] = mOff + lo * 4; args[3] = vOff + lo * 4; args[4] = hi - lo;
-      args[5] = lr; args[6] = beta1; args[7] = 1 - beta1; args[8] = beta2; args[9] = 1 - beta2;
-      args[10] = eps; args[11] = correction1; args[12] = correction2; args[13] = gradScale; args[14] = decay;
+      args[5] = stepSize; args[6] = beta1; args[7] = 1 - beta1; args[8] = beta2; args[9] = 1 - beta2;
+      args[10] = epsHat; args[11] = gradScale; args[12] = decay;
     },
     (lo, hi) => ex.adamUpdate(wOff + lo * 4, gOff + lo * 4, mOff + lo * 4, vOff + lo * 4, hi - lo,
-      lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, correction1, correction2, gradScale, decay));
+      stepSize, beta1, 1 - beta1, beta2, 1 - beta2, epsHat, gradScale, decay));
   copyOut(value, wOff, n);
   copyOut(m, mOff, n);
   copyOut(v, vOff, n);
