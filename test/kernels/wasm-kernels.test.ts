@@ -5,6 +5,7 @@ import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { col2im, im2col } from '../../src/kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
+import { allFinite } from '../../src/kernels/finite';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { matmul } from '../../src/kernels/gemm';
 import { isResident } from '../../src/kernels/wasm/arena';
@@ -145,6 +146,30 @@ describe('wasm kernels equal the TypeScript kernels', () => {
       ),
       { numRuns: 150, seed: 64 },
     );
+  });
+
+  test('allFinite: the same answer as the loop with a NaN or ±Infinity anywhere (vector lanes and tail)', () => {
+    const owner = new MemoryOwner('test');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 ** 30 }), (n, bad, seed) => {
+        const rng = new Rng(seed);
+        const heap = Float32Array.from({ length: n }, () => rng.uniform(-3e38, 3e38));
+        for (let k = 0; k < bad && n > 0; k++) heap[rng.int(n)] = [NaN, Infinity, -Infinity][rng.int(3)];
+        const resident = owner.arenaFloat32(n + 1);
+        resident.set(heap);
+        resident[n] = NaN; // past the n elements asked about: never looked at
+        const expected = heap.every(Number.isFinite);
+        const r = both(() => [allFinite(heap), allFinite(resident, n)]);
+        // The first n − 1 elements only.
+        const shorter = Math.max(0, n - 1);
+        const prefix = both(() => allFinite(resident, shorter));
+        owner.release(resident);
+        return [...r.ts, ...r.wasm].every((x) => x === expected) &&
+          prefix.ts === prefix.wasm && prefix.ts === heap.subarray(0, shorter).every(Number.isFinite);
+      }),
+      { numRuns: 200, seed: 67 },
+    );
+    owner.dispose();
   });
 
   test('Adam update: wasm (float32 arithmetic) within 1e-6 of the float64 loop, relative to the size of its terms', () => {

@@ -1,12 +1,14 @@
 /**
  * JS side of the memory-bound wasm kernels (everything but the GEMM: im2col/col2im, 2×2 max pooling,
- * ReLU, the Conv2D layouts, the Adam update): stage the operands (resident arrays in place, others
- * copied), split the work over the threads, copy results back. Each returns true; when the wasm
- * memory is exhausted, staging throws a KernelMemoryError (arena.ts) rather than letting the caller
- * run its TypeScript loop, which would round differently.
+ * ReLU, the Conv2D layouts, the Adam update, the finiteness check): stage the operands (resident
+ * arrays in place, others copied), split the work over the threads, copy results back. Each returns
+ * true (the finiteness check: undefined for a heap array, which the caller's loop reads as fast as a
+ * copy would take); when the wasm memory is exhausted, staging throws a KernelMemoryError (arena.ts)
+ * rather than letting the caller run its TypeScript loop, which would round differently.
  */
 import type { WindowGeometry } from '../conv-geometry';
 import { wasmKernels } from './loader';
+import { isResident } from './arena';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
 import { parallelFor } from './threads';
 
@@ -31,6 +33,7 @@ interface WasmLayoutExports {
   batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number, f0: number, f1: number): void;
   adamUpdate(w: number, grad: number, m: number, v: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number,
     beta2: number, oneMinusBeta2: number, epsHat: number, gradScale: number, decay: number): void;
+  allFinite(p: number, n: number): number;
   batchNormForward(x: number, xhat: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
     batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
   batchNormBackward(dy: number, xhat: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
@@ -198,6 +201,16 @@ export function adamUpdateWasm(
   copyOut(m, mOff, n);
   copyOut(v, vOff, n);
   return true;
+}
+
+/**
+ * Whether a's first n floats are all finite (one thread: a few µs for a net's gradients); undefined
+ * when a is not in the wasm memory.
+ */
+export function allFiniteWasm(a: Float32Array, n: number): boolean | undefined {
+  if (!isResident(a)) return undefined;
+  if (a.length < n) throw new RangeError(`kernel operand has ${a.length} elements, the call needs ${n}`);
+  return ex.allFinite(a.byteOffset, n) === 1;
 }
 
 /**
