@@ -5,6 +5,7 @@ import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { col2im, im2col } from '../../src/kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
+import { accumulateColumnSums, addRowVector } from '../../src/kernels/bias';
 import { allFinite } from '../../src/kernels/finite';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { matmul } from '../../src/kernels/gemm';
@@ -146,6 +147,32 @@ describe('wasm kernels equal the TypeScript kernels', () => {
       ),
       { numRuns: 150, seed: 64 },
     );
+  });
+
+  test('dense bias: addRowVector and accumulateColumnSums bit for bit, ragged widths, heap and resident arrays', () => {
+    const owner = new MemoryOwner('test');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 37 }), fc.boolean(), fc.integer({ min: 0, max: 2 ** 30 }),
+        (rows, cols, resident, seed) => {
+          const rng = new Rng(seed);
+          const x = awkward(rng, rows * cols), b = awkward(rng, cols), start = awkward(rng, cols);
+          const place = (a: Float32Array) => {
+            if (!resident) return a.slice();
+            const view = owner.arenaFloat32(a.length);
+            view.set(a);
+            return view;
+          };
+          const r = both(() => {
+            const y = place(x), s = place(start);
+            addRowVector(y, b, rows, cols);
+            accumulateColumnSums(x, s, rows, cols);
+            return { y: y.slice(), s: s.slice() };
+          });
+          return sameBits(r.ts.y, r.wasm.y) && sameBits(r.ts.s, r.wasm.s);
+        }),
+      { numRuns: 150, seed: 66 },
+    );
+    owner.dispose();
   });
 
   test('allFinite: the same answer as the loop with a NaN or ±Infinity anywhere (vector lanes and tail)', () => {

@@ -1,10 +1,11 @@
 /**
  * JS side of the memory-bound wasm kernels (everything but the GEMM: im2col/col2im, 2×2 max pooling,
- * ReLU, the Conv2D layouts, the Adam update, the finiteness check): stage the operands (resident
- * arrays in place, others copied), split the work over the threads, copy results back. Each returns
- * true (the finiteness check: undefined for a heap array, which the caller's loop reads as fast as a
- * copy would take); when the wasm memory is exhausted, staging throws a KernelMemoryError (arena.ts)
- * rather than letting the caller run its TypeScript loop, which would round differently.
+ * ReLU, the Conv2D layouts, the Adam update, a dense bias, the finiteness check): stage the operands
+ * (resident arrays in place, others copied), split the work over the threads, copy results back.
+ * Each returns true (the finiteness check: undefined for a heap array, which the caller's loop reads
+ * as fast as a copy would take); when the wasm memory is exhausted, staging throws a
+ * KernelMemoryError (arena.ts) rather than letting the caller run its TypeScript loop, which would
+ * round differently.
  */
 import type { WindowGeometry } from '../conv-geometry';
 import { wasmKernels } from './loader';
@@ -34,6 +35,8 @@ interface WasmLayoutExports {
   adamUpdate(w: number, grad: number, m: number, v: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number,
     beta2: number, oneMinusBeta2: number, epsHat: number, gradScale: number, decay: number): void;
   allFinite(p: number, n: number): number;
+  addRowVector(y: number, b: number, rows: number, cols: number): void;
+  accumulateColumnSums(x: number, s: number, rows: number, cols: number): void;
   batchNormForward(x: number, xhat: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
     batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
   batchNormBackward(dy: number, xhat: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
@@ -211,6 +214,26 @@ export function allFiniteWasm(a: Float32Array, n: number): boolean | undefined {
   if (!isResident(a)) return undefined;
   if (a.length < n) throw new RangeError(`kernel operand has ${a.length} elements, the call needs ${n}`);
   return ex.allFinite(a.byteOffset, n) === 1;
+}
+
+/** y[i, j] += b[j] over [rows × cols]; one thread (a dense layer's output is small). */
+export function addRowVectorWasm(y: Float32Array, b: Float32Array, rows: number, cols: number): boolean {
+  const n = rows * cols;
+  if (!beginStaging(stagedBytes(y, n) + stagedBytes(b, cols))) return false;
+  const yOff = place(y, n, true);
+  ex.addRowVector(yOff, place(b, cols, true), rows, cols);
+  copyOut(y, yOff, n);
+  return true;
+}
+
+/** s[j] += Σᵢ x[i, j] over [rows × cols]; one thread. */
+export function accumulateColumnSumsWasm(x: Float32Array, s: Float32Array, rows: number, cols: number): boolean {
+  if (!beginStaging(stagedBytes(x, rows * cols) + stagedBytes(s, cols))) return false;
+  const xOff = place(x, rows * cols, true);
+  const sOff = place(s, cols, true);
+  ex.accumulateColumnSums(xOff, sOff, rows, cols);
+  copyOut(s, sOff, cols);
+  return true;
 }
 
 /**
