@@ -8,6 +8,7 @@
  */
 import { MemoryOwner } from '../memory';
 import { accumulateColumnSums, addRowVector } from '../kernels/bias';
+import { fillZero } from '../kernels/fill';
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
@@ -92,7 +93,7 @@ export class Affine implements Layer {
     // dx[N×D] = dy·Wᵀ, W stored [D×U]; dx keeps the input's shape (it may have been [N, C, H, W]).
     const dx = (this.dx = reuse(this.dx, x.shape, this.memory));
     if (this.inputGradient) matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
-    else dx.data.fill(0);
+    else fillZero(dx.data);
     return dx;
   }
 

@@ -7,6 +7,7 @@ import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
 import { accumulateColumnSums, addRowVector } from '../../src/kernels/bias';
 import { allFinite } from '../../src/kernels/finite';
+import { fillZero } from '../../src/kernels/fill';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { matmul } from '../../src/kernels/gemm';
 import { isResident } from '../../src/kernels/wasm/arena';
@@ -196,6 +197,25 @@ describe('wasm kernels equal the TypeScript kernels', () => {
       }),
       { numRuns: 200, seed: 67 },
     );
+    owner.dispose();
+  });
+
+  test('fillZero zeroes the first n elements of resident and heap arrays and nothing after', () => {
+    const owner = new MemoryOwner('test');
+    for (const n of [0, 1, 5, 4096, 5001]) {
+      for (const resident of [false, true]) {
+        const r = both(() => {
+          const a = resident ? owner.arenaFloat32(n + 3) : new Float32Array(n + 3);
+          a.fill(-2);
+          fillZero(a, n);
+          const copy = a.slice();
+          if (resident) owner.release(a);
+          return copy;
+        });
+        const expected = new Float32Array(n + 3).fill(-2).fill(0, 0, n);
+        expect(sameBits(r.ts, expected) && sameBits(r.wasm, expected)).toBe(true);
+      }
+    }
     owner.dispose();
   });
 

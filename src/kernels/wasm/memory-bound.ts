@@ -1,11 +1,10 @@
 /**
  * JS side of the memory-bound wasm kernels (everything but the GEMM: im2col/col2im, 2×2 max pooling,
- * ReLU, the Conv2D layouts, the Adam update, a dense bias, the finiteness check): stage the operands
- * (resident arrays in place, others copied), split the work over the threads, copy results back.
- * Each returns true (the finiteness check: undefined for a heap array, which the caller's loop reads
- * as fast as a copy would take); when the wasm memory is exhausted, staging throws a
- * KernelMemoryError (arena.ts) rather than letting the caller run its TypeScript loop, which would
- * round differently.
+ * ReLU, the Conv2D layouts, the Adam update, a dense bias, the finiteness check, zeroing): stage the
+ * operands (resident arrays in place, others copied), split the work over the threads, copy results
+ * back. Each returns true (the last two: undefined or false for a heap array, which the caller's
+ * loop handles as fast as a copy would take); when the wasm memory is exhausted, staging throws a KernelMemoryError
+ * (arena.ts) rather than letting the caller run its TypeScript loop, which would round differently.
  */
 import type { WindowGeometry } from '../conv-geometry';
 import { wasmKernels } from './loader';
@@ -37,6 +36,7 @@ interface WasmLayoutExports {
   allFinite(p: number, n: number): number;
   addRowVector(y: number, b: number, rows: number, cols: number): void;
   accumulateColumnSums(x: number, s: number, rows: number, cols: number): void;
+  fillZero(p: number, n: number): void;
   batchNormForward(x: number, xhat: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
     batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
   batchNormBackward(dy: number, xhat: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
@@ -233,6 +233,14 @@ export function accumulateColumnSumsWasm(x: Float32Array, s: Float32Array, rows:
   const sOff = place(s, cols, true);
   ex.accumulateColumnSums(xOff, sOff, rows, cols);
   copyOut(s, sOff, cols);
+  return true;
+}
+
+/** a[0 … n) = 0 when a lies in the wasm memory (false otherwise: a heap array's own fill is fast). */
+export function fillZeroWasm(a: Float32Array, n: number): boolean {
+  if (!isResident(a)) return false;
+  if (a.length < n) throw new RangeError(`kernel operand has ${a.length} elements, the call needs ${n}`);
+  ex.fillZero(a.byteOffset, n);
   return true;
 }
 

@@ -8,6 +8,7 @@ export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from 
 export { adamUpdate } from './optimizer';
 export { allFinite } from './finite';
 export { addRowVector, accumulateColumnSums } from './bias';
+export { fillZero } from './fill';
 export { batchNormForward, batchNormBackward } from './batchnorm';
 
 /** First free byte after the module's static data: the JS side lays out its buffers from here. */
