@@ -237,7 +237,7 @@ export function accumulateColumnSumsWasm(x: Float32Array, s: Float32Array, rows:
 }
 
 /** a[0 … n) = 0 when a lies in the wasm memory (false otherwise: a heap array's own fill is fast). */
-export function fillZeroWasm(a: Float32Array, n: number): boolean {
+export function fillZeroWasm(a: Float32Array | Int32Array, n: number): boolean {
   if (!isResident(a)) return false;
   if (a.length < n) throw new RangeError(`kernel operand has ${a.length} elements, the call needs ${n}`);
   ex.fillZero(a.byteOffset, n);
