@@ -19,6 +19,9 @@
  * Backward (training mode), per channel with m values:
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/(m·√(σ² + ε)) · (m·dy − Σ dy − x̂·Σ dy·x̂)
  * and after an inference-mode forward simply dx = γ·dy/√(runningVar + ε).
+ * x̂ is not kept: the layer keeps a reference to its input (as Affine does) and the backward kernel
+ * recomputes x̂ from it and the forward's float32 μ and 1/√(σ² + ε) (writing x̂ in the forward cost as
+ * much as writing y; kernels/batchnorm.ts).
  */
 import { MemoryOwner } from '../memory';
 import { OptionError, formatValue, notBuiltError } from '../errors';
@@ -63,7 +66,8 @@ export class BatchNorm implements Layer {
   private invStd = new Float32Array(0);
   private sumDy = new Float32Array(0);
   private sumDyXhat = new Float32Array(0);
-  private xhat: Tensor | undefined;
+  /** The last forward's input: the backward recomputes x̂ from it (the kernels do not store x̂). */
+  private x: Tensor | undefined;
   private output: Tensor | undefined;
   private dInput: Tensor | undefined;
   private batch = -1;
@@ -115,7 +119,6 @@ export class BatchNorm implements Layer {
       );
     }
     if (batch !== this.batch) {
-      this.xhat = reuse(this.xhat, x.shape, this.memory);
       this.output = reuse(this.output, x.shape, this.memory);
       this.dInput = reuse(this.dInput, x.shape, this.memory);
       this.batch = batch;
@@ -126,7 +129,8 @@ export class BatchNorm implements Layer {
       this.mean.set(runningMean);
       this.variance.set(runningVar);
     }
-    batchNormForward(x.data, this.xhat!.data, this.output!.data, this.gamma.value, this.beta!.value,
+    this.x = x;
+    batchNormForward(x.data, this.output!.data, this.gamma.value, this.beta!.value,
       this.mean, this.variance, this.invStd, batch, C, S, this.options.eps, training);
     if (training && !this.frozen) {
       const momentum = this.options.momentum;
@@ -145,7 +149,7 @@ export class BatchNorm implements Layer {
     if (this.batch < 0) throw new Error('BatchNorm.backward called before forward');
     checkUpstreamGradient('BatchNorm', dy, this.output!.shape);
     const { channels: C, spatial: S, batch } = this;
-    batchNormBackward(dy.data, this.xhat!.data, this.dInput!.data, this.gamma.value, this.invStd,
+    batchNormBackward(dy.data, this.x!.data, this.mean, this.dInput!.data, this.gamma.value, this.invStd,
       this.sumDy, this.sumDyXhat, batch, C, S, this.lastTraining);
     for (let c = 0; c < C; c++) {
       this.beta!.grad[c] += this.sumDy[c];

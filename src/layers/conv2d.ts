@@ -111,14 +111,13 @@ export class Conv2D implements Layer {
     const g = this.window.forward(x);
     const w = this.weights!;
     const filters = this.options.filters;
-    const rows = g.channels * g.kernelH * g.kernelW;
-    const plane = g.outH * g.outW;
     const cols = this.cols!.data;
     const y = this.window.output!;
 
-    im2col(x.data, cols, g);
-    // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass).
-    convForwardProduct(w.value, cols, y.data, this.bias?.value, filters, rows, plane, g.batch);
+    im2col(x.data, cols, g); // for the backward's dW (and the TypeScript product)
+    // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass); the wasm
+    // kernel rebuilds each sample's patches from x in cache instead of reading cols back.
+    convForwardProduct(w.value, x.data, cols, y.data, this.bias?.value, filters, g);
     return y;
   }
 

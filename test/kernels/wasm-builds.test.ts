@@ -4,6 +4,8 @@
  * (jest.isolateModules with NN_WASM_FMA pinned), so one test run proves both whichever is the default here.
  */
 import { Rng } from '../../src/random';
+import { windowGeometry, withBatch, type WindowGeometry } from '../../src/kernels/conv-geometry';
+import { im2colReference } from '../../src/kernels/reference';
 
 type Kernel = (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, acc: boolean) => void;
 type Form = { fast: Kernel; reference: Kernel };
@@ -12,8 +14,8 @@ interface Build {
   file: string | null;
   fma: { used: boolean; relaxedSimd: boolean; pinned: string } | null;
   forms: Form[];
-  convForwardProduct: (w: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
-    filters: number, k: number, plane: number, batch: number) => void;
+  convForwardProduct: (w: Float32Array, x: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
+    filters: number, g: WindowGeometry) => void;
   setThreads: (n: number) => void;
 }
 
@@ -77,14 +79,24 @@ const SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 7, 5], [4, 8, 8], [5, 9, 17], [13, 31, 23], [30, 25, 601], [33, 130, 9], [7, 2051, 9], [20, 1100, 12], [16, 200, 37],
 ];
 
-/** Conv2D's forward product against its definition in float64: worst error over the float32 bound (≤ 1 passes). */
-function convWorstRatio(build: Build, filters: number, k: number, plane: number, batch: number, withBias: boolean, seed: number): number {
+/** A convolution window: `channels`×h×w input, k×k kernel, the stride and padding given. */
+function convWindow(batch: number, channels: number, h: number, w: number, kernel: number, stride: number, padding: number): WindowGeometry {
+  return withBatch(windowGeometry('test', [channels, h, w], [kernel, kernel], [stride, stride], padding), batch);
+}
+
+/**
+ * Conv2D's forward product (built from x by the wasm kernel, from cols = im2col(x) by the definition here)
+ * against its definition in float64: worst error over the float32 bound (≤ 1 passes).
+ */
+function convWorstRatio(build: Build, filters: number, g: WindowGeometry, withBias: boolean, seed: number): number {
   const rng = new Rng(seed);
   const fill = (len: number) => Float32Array.from({ length: len }, () => rng.uniform(-2, 2));
-  const w = fill(filters * k), cols = fill(k * batch * plane), bias = withBias ? fill(filters) : undefined;
+  const k = g.channels * g.kernelH * g.kernelW, plane = g.outH * g.outW, batch = g.batch;
+  const x = fill(batch * g.channels * g.inH * g.inW), cols = im2colReference(x, g);
+  const w = fill(filters * k), bias = withBias ? fill(filters) : undefined;
   const y = fill(batch * filters * plane + 3); // longer than needed, and not zero: every element must be written
   const tail = y.slice(batch * filters * plane);
-  build.convForwardProduct(w, cols, y, bias, filters, k, plane, batch);
+  build.convForwardProduct(w, x, cols, y, bias, filters, g);
   let worst = 0;
   for (let n = 0; n < batch; n++) {
     for (let f = 0; f < filters; f++) {
@@ -128,26 +140,39 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
     }
   });
 
-  test("Conv2D's forward product (bias + W·cols per sample, into NCHW) equals its definition on ragged shapes", () => {
+  test("Conv2D's forward product (bias + W·patches per sample, into NCHW) equals its definition on ragged shapes", () => {
     build.setThreads(1);
     const rng = new Rng(5);
-    for (let i = 0; i < 24; i++) {
-      const filters = 1 + Math.floor(rng.uniform(0, 34)), k = 1 + Math.floor(rng.uniform(0, 60));
-      const plane = 1 + Math.floor(rng.uniform(0, 70)), batch = 1 + Math.floor(rng.uniform(0, 4));
-      expect(convWorstRatio(build, filters, k, plane, batch, i % 3 !== 0, 1000 + i)).toBeLessThanOrEqual(1);
+    const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform(0, hi - lo + 1));
+    for (let i = 0; i < 32; i++) {
+      // Filters and planes off the 4×8 tile, sums not a multiple of 4, strides and paddings of both signs of fit.
+      const kernel = int(1, 5), stride = int(1, 3), padding = int(0, kernel - 1);
+      const g = convWindow(int(1, 4), int(1, 6), int(kernel, 17), int(kernel, 19), kernel, stride, padding);
+      expect(convWorstRatio(build, int(1, 34), g, i % 3 !== 0, 1000 + i)).toBeLessThanOrEqual(1);
     }
-    expect(convWorstRatio(build, 30, 25, 576, 2, true, 7)).toBeLessThanOrEqual(1); // SimpleConvNet's layer
+    expect(convWorstRatio(build, 30, convWindow(2, 1, 28, 28, 5, 1, 0), true, 7)).toBeLessThanOrEqual(1); // SimpleConvNet's layer
+    expect(convWorstRatio(build, 32, convWindow(2, 16, 14, 14, 5, 1, 2), false, 8)).toBeLessThanOrEqual(1); // the default model's second
+    expect(convWorstRatio(build, 9, convWindow(1, 37, 7, 6, 5, 1, 2), true, 9)).toBeLessThanOrEqual(1); // K = 925: two sum blocks
+    expect(convWorstRatio(build, 5, convWindow(1, 2, 40, 33, 3, 1, 1), true, 10)).toBeLessThanOrEqual(1); // P = 1320: two column blocks
+    expect(convWorstRatio(build, 300, convWindow(1, 1, 6, 6, 3, 1, 0), true, 11)).toBeLessThanOrEqual(1); // F > 256: two row chunks
+    // 'same' with an even kernel (padding 1 before, 2 after), and stride 2 down but 1 across (the padded-copy path).
+    const same = withBatch(windowGeometry('test', [3, 9, 11], [4, 4], [1, 1], 'same'), 2);
+    expect(convWorstRatio(build, 7, same, true, 12)).toBeLessThanOrEqual(1);
+    const tall = withBatch(windowGeometry('test', [2, 15, 10], [3, 5], [2, 1], [1, 2]), 3);
+    expect(convWorstRatio(build, 6, tall, false, 13)).toBeLessThanOrEqual(1);
   });
 
   test("Conv2D's forward product gives the same bits on 1 and 2 threads", () => {
     const rng = new Rng(11);
-    const [filters, k, plane, batch] = [30, 25, 121, 13];
+    const filters = 30, g = convWindow(13, 3, 13, 13, 3, 1, 1);
+    const k = g.channels * g.kernelH * g.kernelW;
     const w = Float32Array.from({ length: filters * k }, () => rng.uniform(-1, 1));
-    const cols = Float32Array.from({ length: k * batch * plane }, () => rng.uniform(-1, 1));
+    const x = Float32Array.from({ length: g.batch * g.channels * g.inH * g.inW }, () => rng.uniform(-1, 1));
+    const cols = im2colReference(x, g);
     const bias = Float32Array.from({ length: filters }, () => rng.uniform(-1, 1));
     const run = () => {
-      const y = new Float32Array(batch * filters * plane);
-      build.convForwardProduct(w, cols, y, bias, filters, k, plane, batch);
+      const y = new Float32Array(g.batch * filters * g.outH * g.outW);
+      build.convForwardProduct(w, x, cols, y, bias, filters, g);
       return Buffer.from(y.buffer);
     };
     build.setThreads(1);

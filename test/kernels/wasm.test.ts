@@ -11,6 +11,8 @@ import { adamUpdate } from '../../src/kernels/optimizer';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { getThreads, parallelBatchCount, setThreads, workerPartCount } from '../../src/kernels/wasm/threads';
 import { Rng } from '../../src/random';
+import { col2imReference, im2colReference, maxPoolReference } from '../../src/kernels/reference';
+import { maxMixedError } from '../helpers/window-cases';
 import { Affine } from '../../src/layers/affine';
 import { Conv2D } from '../../src/layers/conv2d';
 import { Flatten } from '../../src/layers/flatten';
@@ -168,6 +170,37 @@ describe('threads', () => {
     const two = run();
     // Every kernel above split (im2col, col2im, both layouts, both ReLUs, pooling both ways, Adam).
     expect(parallelBatchCount() - before).toBe(9);
+    one.forEach((a, i) => expect([i, Buffer.from(two[i].buffer).equals(Buffer.from(a.buffer))]).toEqual([i, true]));
+  });
+
+  test("the default model's window kernels ('same' 5×5 stride 1, 2×2 pooling of 14×14): the reference's values, the same bits on 2 threads", () => {
+    const rng = new Rng(13);
+    const [batch, channels, side] = [43, 16, 14]; // enough that every kernel splits (pooling: ≥ 2 × 335 planes)
+    const input = Float32Array.from({ length: batch * channels * side * side }, () => rng.uniform(-1, 1));
+    const convWindow = windowGeometry('test', [channels, side, side], [5, 5], [1, 1], 'same', batch);
+    const poolWindow = windowGeometry('test', [channels, side, side], [2, 2], [2, 2], 0, batch);
+    const dCols = Float32Array.from({ length: 25 * channels * batch * side * side }, () => rng.uniform(-1, 1));
+    const run = () => {
+      const cols = new Float32Array(dCols.length).fill(Number.NaN);
+      im2col(input, cols, convWindow);
+      const back = new Float32Array(input.length).fill(Number.NaN);
+      col2im(dCols, back, convWindow);
+      const pooled = new Float32Array(input.length / 4), argmax = new Int32Array(pooled.length);
+      maxPoolForward(input, pooled, argmax, poolWindow);
+      return [cols, back, pooled, argmax];
+    };
+    setThreads(1);
+    const one = run();
+    expect(Buffer.from(one[0].buffer).equals(Buffer.from(im2colReference(input, convWindow).buffer))).toBe(true);
+    expect(maxMixedError(one[1] as Float32Array, col2imReference(dCols, convWindow))).toBeLessThanOrEqual(1e-5);
+    const pool = maxPoolReference(input, poolWindow);
+    expect(Buffer.from(one[2].buffer).equals(Buffer.from(pool.y.buffer))).toBe(true);
+    expect(Buffer.from(one[3].buffer).equals(Buffer.from(pool.argmax.buffer))).toBe(true);
+    setThreads(2);
+    const before = parallelBatchCount();
+    const two = run();
+    expect(parallelBatchCount() - before).toBe(3);
+    setThreads(1);
     one.forEach((a, i) => expect([i, Buffer.from(two[i].buffer).equals(Buffer.from(a.buffer))]).toEqual([i, true]));
   });
 

@@ -7,6 +7,7 @@ import { alignUp, wasmKernels } from './loader';
 import { allocBlock } from './arena';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
 import { beginBatch, getThreads, start, waitAll, workerArgs } from './threads';
+import type { WindowGeometry } from '../conv-geometry';
 
 /** Below this many multiply-adds a product runs on one thread: waking a worker costs ~10–50 µs. */
 const PARALLEL_MIN_MADDS = 1 << 18;
@@ -152,40 +153,47 @@ function partRange(units: number, parts: number, t: number, unit: number, size: 
 }
 
 /**
- * Conv2D forward's product into NCHW, bias included (assembly/conv-product.ts): y[n] = bias + W·cols_n for
- * every sample n, split over the threads by whole samples (each sample's bits do not depend on the split).
+ * Conv2D forward's product into NCHW, bias included (assembly/conv-product.ts): y[n] = bias + W·patches_n
+ * for every sample n, the patches built from x itself (an implicit GEMM: the batch's cols is not read),
+ * split over the threads by whole samples (each sample's bits do not depend on the split).
  * `bias` may be undefined (no bias). Returns true; staging throws a KernelMemoryError when memory runs out.
  */
 export function convForwardProductWasm(
-  w: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
-  filters: number, k: number, plane: number, batch: number,
+  w: Float32Array, x: Float32Array, y: Float32Array, bias: Float32Array | undefined, filters: number, g: WindowGeometry,
 ): boolean {
-  if (batch === 0 || filters === 0 || plane === 0) return true;
-  const colsLength = k * batch * plane;
+  const batch = g.batch, plane = g.outH * g.outW, k = g.channels * g.kernelH * g.kernelW;
+  if (batch === 0 || filters === 0 || plane <= 0) return true;
+  const xLength = batch * g.channels * g.inH * g.inW;
   const yLength = batch * filters * plane;
-  if (!beginStaging(stagedBytes(w, filters * k) + stagedBytes(cols, colsLength) + stagedBytes(y, yLength) +
+  if (!beginStaging(stagedBytes(w, filters * k) + stagedBytes(x, xLength) + stagedBytes(y, yLength) +
     (bias === undefined ? 0 : stagedBytes(bias, filters)))) return false;
   const wOff = place(w, filters * k, true);
-  const colsOff = place(cols, colsLength, true);
+  const xOff = place(x, xLength, true);
   const yOff = place(y, yLength, false);
   const biasOff = bias === undefined ? 0 : place(bias, filters, true);
   const ex = kernels!.exports;
-  const threads = getThreads();
-  const parts = Math.min(threads, batch, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
+  const geometry = [g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
+  const parts = Math.min(getThreads(), batch, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
+  const run = (n0: number, n1: number, ws: number) =>
+    ex.convForwardProduct(wOff, xOff, yOff, biasOff, filters, ...(geometry as Geometry11), n0, n1, ws);
   if (parts <= 1) {
-    ex.convForwardProduct(wOff, colsOff, yOff, biasOff, filters, k, plane, batch, 0, batch, workspace(0));
+    run(0, batch, workspace(0));
   } else {
     const seq = beginBatch();
     for (let t = 1; t < parts; t++) {
       const args = workerArgs(t - 1);
-      args[0] = wOff; args[1] = colsOff; args[2] = yOff; args[3] = biasOff; args[4] = filters; args[5] = k;
-      args[6] = plane; args[7] = batch; args[8] = Math.floor((batch * t) / parts); args[9] = Math.floor((batch * (t + 1)) / parts);
-      args[10] = workspace(t);
+      args[0] = wOff; args[1] = xOff; args[2] = yOff; args[3] = biasOff; args[4] = filters;
+      args.set(geometry, 5);
+      args[16] = Math.floor((batch * t) / parts); args[17] = Math.floor((batch * (t + 1)) / parts);
+      args[18] = workspace(t);
       start(t - 1, 'convForwardProduct', seq);
     }
-    ex.convForwardProduct(wOff, colsOff, yOff, biasOff, filters, k, plane, batch, 0, Math.floor(batch / parts), workspace(0));
+    run(0, Math.floor(batch / parts), workspace(0));
     waitAll(parts - 1, seq);
   }
   copyOut(y, yOff, yLength);
   return true;
 }
+
+/** The window's eleven numbers as convForwardProduct takes them (channels … outW). */
+type Geometry11 = [number, number, number, number, number, number, number, number, number, number, number];

@@ -28,8 +28,9 @@ export interface KernelExports {
     i0: number, i1: number, j0: number, j1: number, accumulate: number, ws: number,
   ): void;
   convForwardProduct(
-    w: number, cols: number, y: number, bias: number, filters: number, k: number, plane: number, batch: number,
-    n0: number, n1: number, ws: number,
+    w: number, x: number, y: number, bias: number, filters: number,
+    channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, outH: number, outW: number, n0: number, n1: number, ws: number,
   ): void;
 }
 

@@ -3,8 +3,9 @@
  * ReLU, the Conv2D layouts, the Adam update, a dense bias, the finiteness check, zeroing): stage the
  * operands (resident arrays in place, others copied), split the work over the threads, copy results
  * back. Each returns true (the last two: undefined or false for a heap array, which the caller's
- * loop handles as fast as a copy would take); when the wasm memory is exhausted, staging throws a KernelMemoryError
- * (arena.ts) rather than letting the caller run its TypeScript loop, which would round differently.
+ * loop handles as fast as a copy would take); when the wasm memory is exhausted, staging throws a
+ * KernelMemoryError (arena.ts) rather than letting the caller run its TypeScript loop, which would
+ * round differently.
  */
 import type { WindowGeometry } from '../conv-geometry';
 import { wasmKernels } from './loader';
@@ -37,9 +38,9 @@ interface WasmLayoutExports {
   addRowVector(y: number, b: number, rows: number, cols: number): void;
   accumulateColumnSums(x: number, s: number, rows: number, cols: number): void;
   fillZero(p: number, n: number): void;
-  batchNormForward(x: number, xhat: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
+  batchNormForward(x: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
     batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
-  batchNormBackward(dy: number, xhat: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
+  batchNormBackward(dy: number, x: number, mean: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
     batch: number, channels: number, spatial: number, training: number, c0: number, c1: number): void;
 }
 
@@ -250,16 +251,15 @@ export function fillZeroWasm(a: Float32Array | Int32Array, n: number): boolean {
  * src/kernels/batchnorm.ts for the meaning of the arguments.
  */
 export function batchNormForwardWasm(
-  x: Float32Array, xhat: Float32Array, y: Float32Array, gamma: Float32Array, beta: Float32Array,
+  x: Float32Array, y: Float32Array, gamma: Float32Array, beta: Float32Array,
   mean: Float32Array, variance: Float32Array, invStd: Float32Array,
   batch: number, channels: number, spatial: number, eps: number, training: boolean,
 ): boolean {
   const n = batch * channels * spatial;
   const c = channels;
-  if (!beginStaging(stagedBytes(x, n) + stagedBytes(xhat, n) + stagedBytes(y, n) + stagedBytes(gamma, c) + stagedBytes(beta, c) +
+  if (!beginStaging(stagedBytes(x, n) + stagedBytes(y, n) + stagedBytes(gamma, c) + stagedBytes(beta, c) +
     stagedBytes(mean, c) + stagedBytes(variance, c) + stagedBytes(invStd, c))) return false;
   const xOff = place(x, n, true);
-  const hOff = place(xhat, n, false);
   const yOff = place(y, n, false);
   const gOff = place(gamma, c, true);
   const bOff = place(beta, c, true);
@@ -269,11 +269,10 @@ export function batchNormForwardWasm(
   const t = training ? 1 : 0;
   parallelFor('batchNormForward', channels, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * spatial)),
     (args, lo, hi) => {
-      args[0] = xOff; args[1] = hOff; args[2] = yOff; args[3] = gOff; args[4] = bOff; args[5] = mOff; args[6] = vOff; args[7] = iOff;
-      args[8] = batch; args[9] = channels; args[10] = spatial; args[11] = eps; args[12] = t; args[13] = lo; args[14] = hi;
+      args[0] = xOff; args[1] = yOff; args[2] = gOff; args[3] = bOff; args[4] = mOff; args[5] = vOff; args[6] = iOff;
+      args[7] = batch; args[8] = channels; args[9] = spatial; args[10] = eps; args[11] = t; args[12] = lo; args[13] = hi;
     },
-    (lo, hi) => ex.batchNormForward(xOff, hOff, yOff, gOff, bOff, mOff, vOff, iOff, batch, channels, spatial, eps, t, lo, hi));
-  copyOut(xhat, hOff, n);
+    (lo, hi) => ex.batchNormForward(xOff, yOff, gOff, bOff, mOff, vOff, iOff, batch, channels, spatial, eps, t, lo, hi));
   copyOut(y, yOff, n);
   if (training) {
     copyOut(mean, mOff, c);
@@ -283,17 +282,18 @@ export function batchNormForwardWasm(
   return true;
 }
 
-/** BatchNorm backward, split by channels like the forward. */
+/** BatchNorm backward (x̂ recomputed from x, mean and invStd), split by channels like the forward. */
 export function batchNormBackwardWasm(
-  dy: Float32Array, xhat: Float32Array, dx: Float32Array, gamma: Float32Array, invStd: Float32Array,
+  dy: Float32Array, x: Float32Array, mean: Float32Array, dx: Float32Array, gamma: Float32Array, invStd: Float32Array,
   sumDy: Float32Array, sumDyXhat: Float32Array, batch: number, channels: number, spatial: number, training: boolean,
 ): boolean {
   const n = batch * channels * spatial;
   const c = channels;
-  if (!beginStaging(stagedBytes(dy, n) + stagedBytes(xhat, n) + stagedBytes(dx, n) + stagedBytes(gamma, c) + stagedBytes(invStd, c) +
-    stagedBytes(sumDy, c) + stagedBytes(sumDyXhat, c))) return false;
+  if (!beginStaging(stagedBytes(dy, n) + stagedBytes(x, n) + stagedBytes(mean, c) + stagedBytes(dx, n) + stagedBytes(gamma, c) +
+    stagedBytes(invStd, c) + stagedBytes(sumDy, c) + stagedBytes(sumDyXhat, c))) return false;
   const dyOff = place(dy, n, true);
-  const hOff = place(xhat, n, true);
+  const xOff = place(x, n, true);
+  const mOff = place(mean, c, true);
   const dxOff = place(dx, n, false);
   const gOff = place(gamma, c, true);
   const iOff = place(invStd, c, true);
@@ -302,10 +302,10 @@ export function batchNormBackwardWasm(
   const t = training ? 1 : 0;
   parallelFor('batchNormBackward', channels, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * spatial)),
     (args, lo, hi) => {
-      args[0] = dyOff; args[1] = hOff; args[2] = dxOff; args[3] = gOff; args[4] = iOff; args[5] = sOff; args[6] = shOff;
-      args[7] = batch; args[8] = channels; args[9] = spatial; args[10] = t; args[11] = lo; args[12] = hi;
+      args[0] = dyOff; args[1] = xOff; args[2] = mOff; args[3] = dxOff; args[4] = gOff; args[5] = iOff; args[6] = sOff; args[7] = shOff;
+      args[8] = batch; args[9] = channels; args[10] = spatial; args[11] = t; args[12] = lo; args[13] = hi;
     },
-    (lo, hi) => ex.batchNormBackward(dyOff, hOff, dxOff, gOff, iOff, sOff, shOff, batch, channels, spatial, t, lo, hi));
+    (lo, hi) => ex.batchNormBackward(dyOff, xOff, mOff, dxOff, gOff, iOff, sOff, shOff, batch, channels, spatial, t, lo, hi));
   copyOut(dx, dxOff, n);
   copyOut(sumDy, sOff, c);
   copyOut(sumDyXhat, shOff, c);

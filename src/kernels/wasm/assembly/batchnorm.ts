@@ -1,6 +1,8 @@
 // BatchNorm's per-channel loops, f32x4 with a scalar tail, for channels [c0, c1) of NCHW (or [N, D],
 // S = 1) data: a channel's statistics are reduced by one thread, so any channel split gives the
-// same bits. Each (sample, channel) row of S contiguous floats is summed in f32x4 lanes, and the
+// same bits. x̂ = (x − mean)·invStd is never stored: the forward was bound by its stores (writing x̂
+// next to y cost half its time), so the backward recomputes x̂ from x with the same two float32
+// operations (the same bits the forward used for y). Each (sample, channel) row of S contiguous floats is summed in f32x4 lanes, and the
 // row sums are added in f64: the same accuracy as a plain f64 loop for rows of a few hundred values.
 
 /** Σ row[0..n) in f32x4 lanes + scalar tail, as f64. */
@@ -37,10 +39,10 @@
 /**
  * Training (training ≠ 0): mean[c], variance[c] ← the batch mean and biased variance (two passes);
  * inference: mean/variance are read (the running statistics). Then invStd[c] = 1/√(variance + eps),
- * xhat = (x − mean)·invStd, y = gamma·xhat + beta.
+ * y = gamma·x̂ + beta with x̂ = (x − mean)·invStd.
  */
 export function batchNormForward(
-  x: usize, xhat: usize, y: usize, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize,
+  x: usize, y: usize, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize,
   batch: i32, channels: i32, spatial: i32, eps: f64, training: i32, c0: i32, c1: i32,
 ): void {
   const m = <f64>batch * <f64>spatial;
@@ -70,18 +72,16 @@ export function batchNormForward(
     const delta = ((<usize>c * <usize>spatial) << 2);
     for (let n = 0; n < batch; n++) {
       const row = <usize>n * rowStride + delta;
-      const px = x + row, ph = xhat + row, py = y + row;
+      const px = x + row, py = y + row;
       let i = 0;
       for (; i + 4 <= spatial; i += 4) {
         const off = <usize>i << 2;
         const h = f32x4.mul(f32x4.sub(v128.load(px + off), vm), vi);
-        v128.store(ph + off, h);
         v128.store(py + off, f32x4.add(f32x4.mul(vg, h), vb));
       }
       for (; i < spatial; i++) {
         const off = <usize>i << 2;
         const h = (load<f32>(px + off) - mu) * inv;
-        store<f32>(ph + off, h);
         store<f32>(py + off, g * h + b);
       }
     }
@@ -89,11 +89,13 @@ export function batchNormForward(
 }
 
 /**
- * sumDy[c] ← Σ dy, sumDyXhat[c] ← Σ dy·xhat over the channel; then
- * dx = gamma·invStd·(dy − sumDy/m − xhat·sumDyXhat/m) after a training forward, else gamma·invStd·dy.
+ * sumDy[c] ← Σ dy, sumDyXhat[c] ← Σ dy·x̂ over the channel, x̂ = (x − mean)·invStd; then
+ * dx = gamma·invStd·(dy − sumDy/m − x̂·sumDyXhat/m) after a training forward, else gamma·invStd·dy.
+ * invStd is factored out of both passes (Σ dy·(x − mean) is summed, and x̂·sumDyXhat/m·scale is
+ * (x − mean)·k with k formed once per channel), so recomputing x̂ costs one subtraction per value.
  */
 export function batchNormBackward(
-  dy: usize, xhat: usize, dx: usize, gamma: usize, invStd: usize, sumDy: usize, sumDyXhat: usize,
+  dy: usize, x: usize, mean: usize, dx: usize, gamma: usize, invStd: usize, sumDy: usize, sumDyXhat: usize,
   batch: i32, channels: i32, spatial: i32, training: i32, c0: i32, c1: i32,
 ): void {
   const m = <f64>batch * <f64>spatial;
@@ -101,45 +103,49 @@ export function batchNormBackward(
   for (let c = c0; c < c1; c++) {
     const cOff = <usize>c << 2;
     const delta = ((<usize>c * <usize>spatial) << 2);
-    let a: f64 = 0, bsum: f64 = 0;
+    const mu = load<f32>(mean + cOff), inv = load<f32>(invStd + cOff);
+    const vm = f32x4.splat(mu);
+    let a: f64 = 0, b: f64 = 0; // Σ dy, Σ dy·(x − mean)
     for (let n = 0; n < batch; n++) {
       const row = <usize>n * rowStride + delta;
-      const pd = dy + row, ph = xhat + row;
+      const pd = dy + row, px = x + row;
       let va = f32x4.splat(0), vb = f32x4.splat(0);
       let i = 0;
       for (; i + 4 <= spatial; i += 4) {
         const off = <usize>i << 2;
         const d = v128.load(pd + off);
         va = f32x4.add(va, d);
-        vb = f32x4.add(vb, f32x4.mul(d, v128.load(ph + off)));
+        vb = f32x4.add(vb, f32x4.mul(d, f32x4.sub(v128.load(px + off), vm)));
       }
       a += <f64>(f32x4.extract_lane(va, 0) + f32x4.extract_lane(va, 1)) + <f64>(f32x4.extract_lane(va, 2) + f32x4.extract_lane(va, 3));
-      bsum += <f64>(f32x4.extract_lane(vb, 0) + f32x4.extract_lane(vb, 1)) + <f64>(f32x4.extract_lane(vb, 2) + f32x4.extract_lane(vb, 3));
+      b += <f64>(f32x4.extract_lane(vb, 0) + f32x4.extract_lane(vb, 1)) + <f64>(f32x4.extract_lane(vb, 2) + f32x4.extract_lane(vb, 3));
       for (; i < spatial; i++) {
         const off = <usize>i << 2;
         const d = load<f32>(pd + off);
         a += <f64>d;
-        bsum += <f64>(d * load<f32>(ph + off));
+        b += <f64>(d * (load<f32>(px + off) - mu));
       }
     }
+    const sumXhat = b * <f64>inv;
     store<f32>(sumDy + cOff, <f32>a);
-    store<f32>(sumDyXhat + cOff, <f32>bsum);
-    const scale = load<f32>(gamma + cOff) * load<f32>(invStd + cOff);
-    const meanDy: f32 = training != 0 ? <f32>(a / m) : 0;
-    const meanDyXhat: f32 = training != 0 ? <f32>(bsum / m) : 0;
-    const vs = f32x4.splat(scale), vmd = f32x4.splat(meanDy), vmh = f32x4.splat(meanDyXhat);
+    store<f32>(sumDyXhat + cOff, <f32>sumXhat);
+    const scale = <f64>load<f32>(gamma + cOff) * <f64>inv;
+    // dx = scale·dy − scale·Σdy/m − (x − mean)·(scale·invStd·Σdy·x̂/m)
+    const offset: f32 = training != 0 ? <f32>(scale * a / m) : 0;
+    const k: f32 = training != 0 ? <f32>(scale * <f64>inv * sumXhat / m) : 0;
+    const vs = f32x4.splat(<f32>scale), vo = f32x4.splat(offset), vk = f32x4.splat(k);
     for (let n = 0; n < batch; n++) {
       const row = <usize>n * rowStride + delta;
-      const pd = dy + row, ph = xhat + row, px = dx + row;
+      const pd = dy + row, px = x + row, po = dx + row;
       let i = 0;
       for (; i + 4 <= spatial; i += 4) {
         const off = <usize>i << 2;
-        const t = f32x4.sub(f32x4.sub(v128.load(pd + off), vmd), f32x4.mul(v128.load(ph + off), vmh));
-        v128.store(px + off, f32x4.mul(vs, t));
+        const t = f32x4.sub(f32x4.mul(vs, v128.load(pd + off)), vo);
+        v128.store(po + off, f32x4.sub(t, f32x4.mul(f32x4.sub(v128.load(px + off), vm), vk)));
       }
       for (; i < spatial; i++) {
         const off = <usize>i << 2;
-        store<f32>(px + off, scale * (load<f32>(pd + off) - meanDy - load<f32>(ph + off) * meanDyXhat));
+        store<f32>(po + off, (<f32>scale * load<f32>(pd + off) - offset) - (load<f32>(px + off) - mu) * k);
       }
     }
   }

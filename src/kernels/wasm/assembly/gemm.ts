@@ -22,22 +22,24 @@
 //
 // Pointers are byte addresses in the (imported, shared) memory; the JS side owns the layout.
 
-const MR: i32 = 4;
-const NR: i32 = 8;
+export const MR: i32 = 4;
+export const NR: i32 = 8;
 /**
  * Longest sum block: a packed A block (4·KC floats) and one B panel (KC·8 floats), 40 KB together,
  * stay in L1 (48 KB here); k = 784 (MNIST pixels) is then one block and C is loaded and stored once.
  */
-const KC: i32 = 800;
+export const KC: i32 = 800;
 /** Widest column block for the longest sum block: the packed B block (KC·NC floats, 1.6 MB) stays in L2. */
 const NC: i32 = 512;
 /** The packed B block's budget in floats: shorter sum blocks get proportionally wider column blocks. */
 const PACK_B_FLOATS: i32 = KC * NC;
-const NC_MAX: i32 = 1024;
+export const NC_MAX: i32 = 1024;
+/** The workspace in floats (packed A, packed B, the edge tile): Conv2D's forward lays out the same bytes its own way. */
+export const WORKSPACE_FLOATS: i32 = MR * KC + PACK_B_FLOATS + MR * NR;
 
 /** Bytes of workspace one thread needs: packed A, packed B, and the edge tile. */
 export function gemmWorkspaceBytes(): i32 {
-  return (MR * KC + PACK_B_FLOATS + MR * NR) * 4;
+  return WORKSPACE_FLOATS * 4;
 }
 
 /**
@@ -82,7 +84,7 @@ export function gemm(
         packRowsA(a, aRs, aCs, ic, mr, pc, kc, packA);
         const cRow = c + <usize>ic * ldc;
         for (let jr = 0; jr < nc; jr += NR) {
-          microTile(packA, packB + (<usize>(jr * kc) << 2), kc, cRow + (<usize>(jc + jr) << 2), ldc, mr, min(NR, nc - jr), load, tile);
+          microTile(packA, packB + (<usize>(jr * kc) << 2), NR << 2, kc, cRow + (<usize>(jc + jr) << 2), ldc, mr, min(NR, nc - jr), load, 0, tile);
         }
       }
     }
@@ -93,21 +95,27 @@ export function gemm(
  * One mr×nr block of C (mr ≤ 4, nr ≤ 8) from a packed A block and a packed B panel. Full 4×8, 2×8 and 4×4
  * blocks are written in place; other edges run the 4×8 kernel on a scratch tile and copy the valid part.
  * Every kernel gives each element the same instruction sequence, so the choice changes no bit.
+ * The accumulators start from C (`load`), else from rowInit[0..4) (a value per row: Conv2D's bias; 4
+ * readable floats) when rowInit ≠ 0, else from zero. B's row p of the panel is at pb + p·pbStep bytes:
+ * 32 for a packed panel; Conv2D's forward passes its patch rows in place (conv-product.ts). The GEMM
+ * passes the constants rowInit = 0 and pbStep = 32, which the optimizer folds after inlining.
  */
 // @ts-ignore: decorator
-@inline function microTile(pa: usize, pb: usize, kc: i32, cTile: usize, ldc: usize, mr: i32, nr: i32, load: bool, tile: usize): void {
+@inline export function microTile(
+  pa: usize, pb: usize, pbStep: usize, kc: i32, cTile: usize, ldc: usize, mr: i32, nr: i32, load: bool, rowInit: usize, tile: usize,
+): void {
   if (nr == NR) {
-    if (mr == MR) { kernel4x8(pa, pb, kc, cTile, ldc, load); return; }
-    if (mr == 2) { kernel2x8(pa, pb, kc, cTile, ldc, load); return; }
+    if (mr == MR) { kernel4x8(pa, pb, pbStep, kc, cTile, ldc, load, rowInit); return; }
+    if (mr == 2) { kernel2x8(pa, pb, pbStep, kc, cTile, ldc, load, rowInit); return; }
   } else if (nr == 4 && mr == MR) {
-    kernel4x4(pa, pb, kc, cTile, ldc, load);
+    kernel4x4(pa, pb, pbStep, kc, cTile, ldc, load, rowInit);
     return;
   }
   if (load) copyTile(cTile, ldc, tile, NR << 2, mr, nr);
   // (A last panel of ≤ 4 columns takes the 4×4 kernel: half the work of 4×8; ≤ 2 rows the 2×8 kernel.)
-  if (nr <= 4) kernel4x4(pa, pb, kc, tile, NR << 2, load);
-  else if (mr <= 2) kernel2x8(pa, pb, kc, tile, NR << 2, load);
-  else kernel4x8(pa, pb, kc, tile, NR << 2, load);
+  if (nr <= 4) kernel4x4(pa, pb, pbStep, kc, tile, NR << 2, load, rowInit);
+  else if (mr <= 2) kernel2x8(pa, pb, pbStep, kc, tile, NR << 2, load, rowInit);
+  else kernel4x8(pa, pb, pbStep, kc, tile, NR << 2, load, rowInit);
   copyTile(tile, NR << 2, cTile, ldc, mr, nr);
 }
 
@@ -120,7 +128,7 @@ function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, ro
 }
 
 /** packA[p·4 + r] = A(ic + r, pc + p); rows past `mr` are zero. */
-function packRowsA(a: usize, rs: i32, cs: i32, ic: i32, mr: i32, pc: i32, kc: i32, dst: usize): void {
+export function packRowsA(a: usize, rs: i32, cs: i32, ic: i32, mr: i32, pc: i32, kc: i32, dst: usize): void {
   if (mr == MR && rs == 1) {
     // Aᵀ stored [k × m]: the 4 values of one p are contiguous.
     let src = a + ((<usize>ic + <usize>pc * <usize>cs) << 2);
@@ -237,7 +245,7 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
  * and B packed p-major (8 per p). Eight v128 accumulators: more would spill on x64.
  */
 // @ts-ignore: decorator
-@inline function kernel4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, load: bool): void {
+@inline function kernel4x8(pa: usize, pb: usize, pbStep: usize, kc: i32, c: usize, ldc: usize, load: bool, rowInit: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -248,6 +256,11 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
     c10 = v128.load(c1); c11 = v128.load(c1, 16);
     c20 = v128.load(c2); c21 = v128.load(c2, 16);
     c30 = v128.load(c3); c31 = v128.load(c3, 16);
+  } else if (rowInit != 0) {
+    c00 = c01 = v128.load32_splat(rowInit);
+    c10 = c11 = v128.load32_splat(rowInit, 4);
+    c20 = c21 = v128.load32_splat(rowInit, 8);
+    c30 = c31 = v128.load32_splat(rowInit, 12);
   }
   // The loop ends on pa reaching its end: one integer add fewer per step than counting p (integer
   // work shares execution ports with the float adds and multiplies).
@@ -267,7 +280,7 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
     c30 = madd(c30, a, b0);
     c31 = madd(c31, a, b1);
     pa += 16;
-    pb += 32;
+    pb += pbStep;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c1, c10); v128.store(c1, c11, 16);
@@ -279,11 +292,14 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
 // accumulators in v128 locals, which a tile-size parameter would not guarantee in the hot loop.
 /** The 4×4 edge kernel: the left half of an 8-wide packed panel (a last panel of ≤ 4 columns). */
 // @ts-ignore: decorator
-@inline function kernel4x4(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, load: bool): void {
+@inline function kernel4x4(pa: usize, pb: usize, pbStep: usize, kc: i32, c: usize, ldc: usize, load: bool, rowInit: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
   if (load) {
     c0 = v128.load(c); c1 = v128.load(r1); c2 = v128.load(r2); c3 = v128.load(r3);
+  } else if (rowInit != 0) {
+    c0 = v128.load32_splat(rowInit); c1 = v128.load32_splat(rowInit, 4);
+    c2 = v128.load32_splat(rowInit, 8); c3 = v128.load32_splat(rowInit, 12);
   }
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
@@ -292,18 +308,21 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
     c2 = madd(c2, v128.load32_splat(pa, 8), b0);
     c3 = madd(c3, v128.load32_splat(pa, 12), b0);
     pa += 16;
-    pb += 32;
+    pb += pbStep;
   }
   v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
 }
 
 /** The 2×8 edge kernel: the top half of a 4-row packed block (a last row block of ≤ 2 rows). */
 // @ts-ignore: decorator
-@inline function kernel2x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, load: bool): void {
+@inline function kernel2x8(pa: usize, pb: usize, pbStep: usize, kc: i32, c: usize, ldc: usize, load: bool, rowInit: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   const c1 = c + ldc;
   if (load) {
     c00 = v128.load(c); c01 = v128.load(c, 16); c10 = v128.load(c1); c11 = v128.load(c1, 16);
+  } else if (rowInit != 0) {
+    c00 = c01 = v128.load32_splat(rowInit);
+    c10 = c11 = v128.load32_splat(rowInit, 4);
   }
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
@@ -315,9 +334,48 @@ function packPanelsB(b: usize, rs: i32, cs: i32, pc: i32, kc: i32, jc: i32, nc: 
     c10 = madd(c10, a, b0);
     c11 = madd(c11, a, b1);
     pa += 16;
-    pb += 32;
+    pb += pbStep;
   }
   v128.store(c, c00); v128.store(c, c01, 16); v128.store(c1, c10); v128.store(c1, c11, 16);
+}
+
+/**
+ * The 2×16 edge kernel: two rows of a 4-row packed block against two 8-column panels (pb0, pb1), i.e. two
+ * kernel2x8 calls at once. kernel2x8 keeps only 4 accumulators, too few to cover the multiply-add
+ * latency (2 per cycle × 4 cycles here), so it runs at half rate; Conv2D's F = 30 filters end every
+ * sample on such a block (conv-product.ts). Same instruction sequence per element as kernel2x8.
+ */
+// @ts-ignore: decorator
+@inline export function kernel2x16(pa: usize, pb0: usize, pb1: usize, pbStep: usize, kc: i32, c: usize, ldc: usize, load: bool, rowInit: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  const c1 = c + ldc;
+  if (load) {
+    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32); c03 = v128.load(c, 48);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32); c13 = v128.load(c1, 48);
+  } else if (rowInit != 0) {
+    c00 = c01 = c02 = c03 = v128.load32_splat(rowInit);
+    c10 = c11 = c12 = c13 = v128.load32_splat(rowInit, 4);
+  }
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb0), b1 = v128.load(pb0, 16);
+    const b2 = v128.load(pb1), b3 = v128.load(pb1, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(c00, a, b0);
+    c01 = madd(c01, a, b1);
+    c02 = madd(c02, a, b2);
+    c03 = madd(c03, a, b3);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(c10, a, b0);
+    c11 = madd(c11, a, b1);
+    c12 = madd(c12, a, b2);
+    c13 = madd(c13, a, b3);
+    pa += 16;
+    pb0 += pbStep;
+    pb1 += pbStep;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+  v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
 }
 
 /**
