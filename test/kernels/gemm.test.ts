@@ -78,13 +78,15 @@ describe.each(['wasm', 'ts'] as KernelBackend[])('%s kernels equal the reference
     }
   }
 
-  test('edge shapes: 1×1×1, 1×N, N×1, row and column vectors, long sums (k blocks, dot-product kernel), wide C (column blocks)', () => {
+  test('edge shapes: 1×1×1, 1×N, N×1, row and column vectors, long sums (k blocks, the tiled A·Bᵀ kernel), wide C (column blocks)', () => {
     const shapes: [number, number, number][] = [
       [1, 1, 1], [1, 1, 37], [37, 1, 1], [1, 37, 1], [1, 50, 33], [33, 50, 1],
       [6, 1000, 9], [5, 769, 3], [3, 7, 1030], [9, 2, 2049],
-      // Long sums into a small C: matmulTransB takes the dot-product kernel (k ≥ 1024 and max(m, n) ≤ 32),
-      // with k-blocks of 1024, odd rows, n mod 4 columns and a k mod 4 tail.
+      // Long sums into a small C: matmulTransB takes the tiled A·Bᵀ kernel (k ≥ 1024 and m·n ≤ 2048),
+      // with k-blocks of 1024, rows and columns past the last whole tile (3×3, or 2×4 in the plain build;
+      // edges of 6, 3 and 1 lines) and a k mod 4 tail.
       [1, 1030, 1], [3, 2051, 5], [9, 1500, 7], [14, 2051, 9], [7, 1027, 5],
+      [16, 2049, 25], [31, 1030, 26], [2, 1500, 1], [35, 3075, 8], [4, 1025, 13], [65, 1024, 31], [1, 1024, 2048],
     ];
     for (const form of FORMS) {
       for (const accumulate of [false, true]) {

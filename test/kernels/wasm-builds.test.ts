@@ -74,9 +74,10 @@ function worstRatio(form: Form, m: number, k: number, n: number, accumulate: boo
   return worst;
 }
 
-/** Ragged shapes (1, around multiples of 4 and 8) and conv-like ones (long sums into a small C: the dot kernel). */
+/** Ragged shapes (1, around multiples of 4 and 8) and conv-like ones (long sums into a small C: the tiled A·Bᵀ kernel, its edges). */
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 7, 5], [4, 8, 8], [5, 9, 17], [13, 31, 23], [30, 25, 601], [33, 130, 9], [7, 2051, 9], [20, 1100, 12], [16, 200, 37],
+  [16, 2049, 25], [31, 1030, 26], [64, 1027, 11], [5, 3077, 62],
 ];
 
 /** A convolution window: `channels`×h×w input, k×k kernel, the stride and padding given. */

@@ -123,12 +123,14 @@ describe('threads', () => {
   test('conv-shaped products (long C rows; long sums into a small C) split and still match bit for bit', () => {
     setThreads(1);
     const one = product(0, 30, 25, 5000, false, 1);
-    const oneT = product(2, 30, 5000, 25, true, 2); // the dot-product kernel (Conv2D's dW)
-    const oneOdd = product(2, 7, 6001, 9, false, 3); // odd rows, n mod 4 columns, a k mod 4 tail
+    const oneT = product(2, 30, 5000, 25, true, 2); // the tiled A·Bᵀ kernel (Conv2D's dW)
+    const oneOdd = product(2, 7, 6001, 9, false, 3); // rows and columns past the last whole tile, a k mod 4 tail
+    const oneSplitCols = product(2, 4, 20001, 26, false, 4); // fewer 3-row tiles than threads: split by columns
     setThreads(2);
     expect(Buffer.from(product(0, 30, 25, 5000, false, 1).buffer).equals(Buffer.from(one.buffer))).toBe(true);
     expect(Buffer.from(product(2, 30, 5000, 25, true, 2).buffer).equals(Buffer.from(oneT.buffer))).toBe(true);
     expect(Buffer.from(product(2, 7, 6001, 9, false, 3).buffer).equals(Buffer.from(oneOdd.buffer))).toBe(true);
+    expect(Buffer.from(product(2, 4, 20001, 26, false, 4).buffer).equals(Buffer.from(oneSplitCols.buffer))).toBe(true);
   });
 
   test('the memory-bound kernels split over threads give bit-identical results (SimpleConvNet sizes)', () => {

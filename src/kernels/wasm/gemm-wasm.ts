@@ -48,8 +48,8 @@ export function gemmWasm(
   const aOff = place(a, m * k, true);
   const bOff = place(b, k * n, true);
   const cOff = place(c, m * n, accumulate);
-  if (form === FORM_ABT && useDotKernel(m, k, n)) {
-    runGemmDot(aOff, bOff, cOff, m, k, n, accumulate);
+  if (form === FORM_ABT && useAbtKernel(m, k, n)) {
+    runGemmAbt(aOff, bOff, cOff, m, k, n, accumulate);
     copyOut(c, cOff, m * n);
     return true;
   }
@@ -104,44 +104,47 @@ export function runGemm(
 }
 
 /**
- * A·Bᵀ with a long sum and a tiny C (Conv2D's dW with one input channel: 30×25 outputs over k = 57,600)
- * goes to the dot-product kernel (gemm-dot.ts): no packing, no tile waste. Its lanes (16 bytes per
- * output) live in the thread's GEMM workspace. Beyond 32 rows or columns the packed GEMM wins despite
- * its transposing pack (issue 13, idle 2-core EPYC, CPU ms, two alternated runs: 32×19600×400 — the
- * default model's second Conv2D dW — 21.3 → 13.3 ms, 64×19600×64 6.7 → 3.8 ms, 32×19600×50 2.6 → 1.8 ms;
- * at 30×25 and 16×25 the two are within noise of each other).
+ * A·Bᵀ with a long sum into a small C (Conv2D's dW: 30×25 outputs over k = 57,600 in SimpleConvNet) goes to
+ * the tiled dot-product kernel (assembly/gemm-abt.ts): no packing, no tile waste. Its lanes (16 bytes per
+ * output, 32 KB at most here) live in the thread's GEMM workspace. Measured (issue 13, 2-core EPYC, CPU ms,
+ * old and new alternated, docs/speed.md): 30×57600×25 and 16×78400×25 take 0.60–0.75× the time of the
+ * dot kernel before it, 32×19600×50 ~0.85–0.9× the packed GEMM's; 64×19600×64 and 32×19600×400 are ties
+ * within noise (0.95–1.09×), so from 64×64 outputs on the packed GEMM keeps them.
  */
-function useDotKernel(m: number, k: number, n: number): boolean {
-  return k >= 1024 && Math.max(m, n) <= 32 && m * n * 16 <= workspaceBytes;
+function useAbtKernel(m: number, k: number, n: number): boolean {
+  return k >= 1024 && m * n <= 2048;
 }
 
-function runGemmDot(aOff: number, bOff: number, cOff: number, m: number, k: number, n: number, accumulate: boolean): void {
+/**
+ * C[m×n] (+)= A·Bᵀ on the tiled dot-product kernel (assembly/gemm-abt.ts). Split over the threads by 3-row
+ * tiles of C, or by 3-column tiles when there are fewer row tiles than threads: any split gives the same
+ * bits (each output's sum is one fixed sequence, see the kernel's header).
+ */
+function runGemmAbt(aOff: number, bOff: number, cOff: number, m: number, k: number, n: number, accumulate: boolean): void {
   const ex = kernels!.exports;
   const acc = accumulate ? 1 : 0;
   const threads = getThreads();
   if (threads === 1 || m * k * n < PARALLEL_MIN_MADDS) {
-    ex.gemmDot(aOff, k, bOff, k, cOff, n, k, 0, m, 0, n, acc, workspace(0));
+    ex.gemmAbt(aOff, k, bOff, k, cOff, n, k, 0, m, 0, n, acc, workspace(0));
     return;
   }
-  // Split the rows in pairs (the kernel's tile height) or, with fewer rows than threads, the columns.
-  const splitRows = Math.ceil(m / 2) >= threads;
-  const units = splitRows ? Math.ceil(m / 2) : Math.ceil(n / 4);
-  const unit = splitRows ? 2 : 4;
+  const splitRows = Math.ceil(m / 3) >= threads;
+  const units = splitRows ? Math.ceil(m / 3) : Math.ceil(n / 3);
   const size = splitRows ? m : n;
   const parts = Math.min(threads, units);
   const seq = beginBatch();
   for (let t = 1; t < parts; t++) {
-    const [lo, hi] = partRange(units, parts, t, unit, size);
+    const [lo, hi] = partRange(units, parts, t, 3, size);
     const args = workerArgs(t - 1);
     args[0] = aOff; args[1] = k; args[2] = bOff; args[3] = k; args[4] = cOff; args[5] = n; args[6] = k;
     args[7] = splitRows ? lo : 0; args[8] = splitRows ? hi : m;
     args[9] = splitRows ? 0 : lo; args[10] = splitRows ? n : hi;
     args[11] = acc; args[12] = workspace(t);
-    start(t - 1, 'gemmDot', seq);
+    start(t - 1, 'gemmAbt', seq);
   }
-  const [lo, hi] = partRange(units, parts, 0, unit, size);
-  if (splitRows) ex.gemmDot(aOff, k, bOff, k, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
-  else ex.gemmDot(aOff, k, bOff, k, cOff, n, k, 0, m, lo, hi, acc, workspace(0));
+  const [lo, hi] = partRange(units, parts, 0, 3, size);
+  if (splitRows) ex.gemmAbt(aOff, k, bOff, k, cOff, n, k, lo, hi, 0, n, acc, workspace(0));
+  else ex.gemmAbt(aOff, k, bOff, k, cOff, n, k, 0, m, lo, hi, acc, workspace(0));
   waitAll(parts - 1, seq);
 }
 

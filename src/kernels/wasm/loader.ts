@@ -23,7 +23,7 @@ export interface KernelExports {
     i0: number, i1: number, j0: number, j1: number,
     accumulate: number, ws: number,
   ): void;
-  gemmDot(
+  gemmAbt(
     a: number, lda: number, b: number, ldb: number, c: number, n: number, k: number,
     i0: number, i1: number, j0: number, j1: number, accumulate: number, ws: number,
   ): void;

@@ -6,7 +6,7 @@
 //         for each 8-column panel                (jr)   4×8 micro-kernel, 8 v128 accumulators
 //                                                       (4×4 / 2×8 for a last narrow panel / short block)
 //
-// (A·Bᵀ with a long sum into a small C goes to gemm-dot.ts instead.) Measured alternatives that lost
+// (A·Bᵀ with a long sum into a small C goes to gemm-abt.ts instead.) Measured alternatives that lost
 // here: a 5×8 tile, unrolling the p loop, reading full B panels unpacked; and (issue 13, on a loaded
 // 2-core EPYC) packing all of a few-row A once and B one panel at a time: no measurable change.
 //

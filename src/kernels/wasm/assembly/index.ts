@@ -1,7 +1,7 @@
 // The wasm module's entry: every kernel the JS side calls. Compiled by scripts/build-wasm.js.
 // No kernel allocates: the stub runtime's heap is never used, the JS side owns all memory past heapBase().
 export { gemm, gemmWorkspaceBytes } from './gemm';
-export { gemmDot } from './gemm-dot';
+export { gemmAbt } from './gemm-abt';
 export { convForwardProduct } from './conv-product';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
