@@ -7,6 +7,8 @@
  *   backward  dW     += xᵀ · dy        db += Σₙ dy        dx = dy · Wᵀ
  */
 import { MemoryOwner } from '../memory';
+import { accumulateColumnSums, addRowVector } from '../kernels/bias';
+import { fillZero } from '../kernels/fill';
 import { matmul, matmulTransA, matmulTransB } from '../kernels/gemm';
 import { notBuiltError } from '../errors';
 import type { Rng } from '../random';
@@ -74,13 +76,7 @@ export class Affine implements Layer {
     this.x = x;
     const y = (this.y = reuse(this.y, [n, this.units], this.memory));
     matmul(x.data, weights.value, y.data, n, this.inputSize, this.units, false);
-    if (this.bias) {
-      const b = this.bias.value;
-      for (let i = 0; i < n; i++) {
-        const row = i * this.units;
-        for (let j = 0; j < this.units; j++) y.data[row + j] += b[j];
-      }
-    }
+    if (this.bias) addRowVector(y.data, this.bias.value, n, this.units);
     return y;
   }
 
@@ -93,17 +89,11 @@ export class Affine implements Layer {
     checkUpstreamGradient('Affine', dy, this.y!.shape);
     // dW[D×U] += xᵀ·dy, x stored [N×D].
     matmulTransA(x.data, dy.data, weights.grad, this.inputSize, n, this.units, true);
-    if (this.bias) {
-      const db = this.bias.grad;
-      for (let i = 0; i < n; i++) {
-        const row = i * this.units;
-        for (let j = 0; j < this.units; j++) db[j] += dy.data[row + j];
-      }
-    }
+    if (this.bias) accumulateColumnSums(dy.data, this.bias.grad, n, this.units);
     // dx[N×D] = dy·Wᵀ, W stored [D×U]; dx keeps the input's shape (it may have been [N, C, H, W]).
     const dx = (this.dx = reuse(this.dx, x.shape, this.memory));
     if (this.inputGradient) matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
-    else dx.data.fill(0);
+    else fillZero(dx.data);
     return dx;
   }
 

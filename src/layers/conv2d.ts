@@ -26,6 +26,7 @@ import { pairOption } from '../options';
 import { convForwardProduct } from '../kernels/conv-product';
 import { matmulTransA, matmulTransB } from '../kernels/gemm';
 import { col2im, im2col } from '../kernels/im2col';
+import { fillZero } from '../kernels/fill';
 import { batchToFilterRows } from '../kernels/layout';
 import { assertInitName, initWeights, type InitName } from './init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
@@ -145,7 +146,7 @@ export class Conv2D implements Layer {
     this.colsReady = true;
     matmulTransB(dY, this.cols!.data, w.grad, filters, columns, rows, true);
     if (!this.inputGradient) {
-      dInput.data.fill(0);
+      fillZero(dInput.data);
       return dInput;
     }
     const dCols = this.dCols!.data;

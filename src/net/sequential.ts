@@ -6,6 +6,7 @@
  */
 import type { Layer, NamedArray, Param } from '../layers/layer';
 import { OptionError, formatValue } from '../errors';
+import { fillZero } from '../kernels/fill';
 import { DisposedError } from '../memory';
 import { optionsObject } from '../options';
 import { Rng } from '../random';
@@ -165,7 +166,7 @@ export class Sequential {
 
   zeroGrad(): void {
     this.assertLive();
-    for (const p of this.paramList) p.grad.fill(0);
+    for (const p of this.paramList) fillZero(p.grad);
   }
 
   /** Freezes (or thaws) every layer that has random or running state (see Layer.setFrozen). */

@@ -28,7 +28,7 @@ import { ShapeError, formatShape, shapesEqual, sizeOf, type Tensor } from '../te
 import { BatchGatherer, RowReader, epochBatches, fillOrder, sampleCount, sliceTargets, splitTail, type Dataset, type EpochBatches, type Inputs } from '../data/batches';
 import { assertFiniteDataset, assertFiniteInputs } from '../data/finite';
 import { OptionError } from '../errors';
-import { globalGradNorm } from '../optimizers/optimizer';
+import { globalGradNorm, gradientsFinite } from '../optimizers/optimizer';
 import { checkOptionNames, nonNegativeIntegerOption, nonNegativeOption, positiveIntegerOption } from '../options';
 import { TrainingDivergedError } from './errors';
 import type { Sequential } from './sequential';
@@ -425,10 +425,11 @@ function trainBatch(run: FitRun, epoch: number, b: number, count: number): { los
   const correct = countCorrect(scores, batch.y, count);
   net.backward(loss.backward(), false); // no dLoss/dInput needed: the first layer may skip it
   // A finite loss does not prove finite gradients (a ReLU maps NaN to 0 forward, not backward): one
-  // non-finite gradient would make every weight it touches NaN. The global norm (also what clipping
-  // needs) is finite exactly when every gradient is.
-  const gradNorm = globalGradNorm(run.params);
-  if (!Number.isFinite(gradNorm)) {
+  // non-finite gradient would make every weight it touches NaN. The global norm is finite exactly when
+  // every gradient is; it is measured only when clipping needs it or for the error's message, else the
+  // cheaper gradientsFinite answers (~0.1 ms a step on the MLP's 80k gradients → a few µs).
+  const gradNorm = optimizer.clipNorm !== undefined || !gradientsFinite(run.params) ? globalGradNorm(run.params) : undefined;
+  if (gradNorm !== undefined && !Number.isFinite(gradNorm)) {
     throw new TrainingDivergedError(epoch + 1, b + 1, run.batches.count, batchLoss, lr, gradNorm);
   }
   optimizer.step(run.params, lr, gradNorm);

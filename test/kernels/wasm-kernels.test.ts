@@ -5,6 +5,9 @@ import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { col2im, im2col } from '../../src/kernels/im2col';
 import { batchToFilterRows, filterRowsToBatch } from '../../src/kernels/layout';
 import { adamUpdate } from '../../src/kernels/optimizer';
+import { accumulateColumnSums, addRowVector } from '../../src/kernels/bias';
+import { allFinite } from '../../src/kernels/finite';
+import { fillZero } from '../../src/kernels/fill';
 import { maxPoolBackward, maxPoolForward } from '../../src/kernels/pooling';
 import { matmul } from '../../src/kernels/gemm';
 import { isResident } from '../../src/kernels/wasm/arena';
@@ -145,6 +148,75 @@ describe('wasm kernels equal the TypeScript kernels', () => {
       ),
       { numRuns: 150, seed: 64 },
     );
+  });
+
+  test('dense bias: addRowVector and accumulateColumnSums bit for bit, ragged widths, heap and resident arrays', () => {
+    const owner = new MemoryOwner('test');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 37 }), fc.boolean(), fc.integer({ min: 0, max: 2 ** 30 }),
+        (rows, cols, resident, seed) => {
+          const rng = new Rng(seed);
+          const x = awkward(rng, rows * cols), b = awkward(rng, cols), start = awkward(rng, cols);
+          const place = (a: Float32Array) => {
+            if (!resident) return a.slice();
+            const view = owner.arenaFloat32(a.length);
+            view.set(a);
+            return view;
+          };
+          const r = both(() => {
+            const y = place(x), s = place(start);
+            addRowVector(y, b, rows, cols);
+            accumulateColumnSums(x, s, rows, cols);
+            return { y: y.slice(), s: s.slice() };
+          });
+          return sameBits(r.ts.y, r.wasm.y) && sameBits(r.ts.s, r.wasm.s);
+        }),
+      { numRuns: 150, seed: 66 },
+    );
+    owner.dispose();
+  });
+
+  test('allFinite: the same answer as the loop with a NaN or ±Infinity anywhere (vector lanes and tail)', () => {
+    const owner = new MemoryOwner('test');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 ** 30 }), (n, bad, seed) => {
+        const rng = new Rng(seed);
+        const heap = Float32Array.from({ length: n }, () => rng.uniform(-3e38, 3e38));
+        for (let k = 0; k < bad && n > 0; k++) heap[rng.int(n)] = [NaN, Infinity, -Infinity][rng.int(3)];
+        const resident = owner.arenaFloat32(n + 1);
+        resident.set(heap);
+        resident[n] = NaN; // past the n elements asked about: never looked at
+        const expected = heap.every(Number.isFinite);
+        const r = both(() => [allFinite(heap), allFinite(resident, n)]);
+        // The first n − 1 elements only.
+        const shorter = Math.max(0, n - 1);
+        const prefix = both(() => allFinite(resident, shorter));
+        owner.release(resident);
+        return [...r.ts, ...r.wasm].every((x) => x === expected) &&
+          prefix.ts === prefix.wasm && prefix.ts === heap.subarray(0, shorter).every(Number.isFinite);
+      }),
+      { numRuns: 200, seed: 67 },
+    );
+    owner.dispose();
+  });
+
+  test('fillZero zeroes the first n elements of resident and heap arrays and nothing after', () => {
+    const owner = new MemoryOwner('test');
+    for (const n of [0, 1, 5, 4096, 5001]) {
+      for (const resident of [false, true]) {
+        const r = both(() => {
+          const a = resident ? owner.arenaFloat32(n + 3) : new Float32Array(n + 3);
+          a.fill(-2);
+          fillZero(a, n);
+          const copy = a.slice();
+          if (resident) owner.release(a);
+          return copy;
+        });
+        const expected = new Float32Array(n + 3).fill(-2).fill(0, 0, n);
+        expect(sameBits(r.ts, expected) && sameBits(r.wasm, expected)).toBe(true);
+      }
+    }
+    owner.dispose();
   });
 
   test('Adam update: wasm (float32 arithmetic) within 1e-6 of the float64 loop, relative to the size of its terms', () => {

@@ -4,7 +4,7 @@
  */
 import {
   Adam, Affine, BatchNorm, MeanSquaredError, NonFiniteDataError, ReLU, Rng, SGD, Sequential, SoftmaxCrossEntropy, TrainingDivergedError,
-  evaluate, fit, predict, tensor, type Loss, type Tensor,
+  evaluate, fit, globalGradNorm, predict, tensor, type Loss, type Tensor,
 } from '../../src/node';
 import { epochBatches } from '../../src/data/batches';
 
@@ -92,8 +92,16 @@ describe('NaN and ±Infinity in the data', () => {
 });
 
 describe('the divergence guard watches the gradients, not only the loss', () => {
-  test('a finite loss with a non-finite gradient stops before the update, naming the gradient norm', async () => {
-    // A loss whose value is fine but whose gradient is NaN at one batch (the NaN-through-ReLU failure, distilled).
+  // Without clipping fit asks only whether every gradient is finite (gradientsFinite), with clipping it
+  // measures the norm: both must stop at the same batch with the same norm and message. Units 300 put the
+  // first layer's gradients in the kernels' memory, the others stay on the heap.
+  test.each([
+    { poison: NaN, clipNorm: undefined, units: 8 },
+    { poison: NaN, clipNorm: 1, units: 8 },
+    { poison: Infinity, clipNorm: undefined, units: 300 },
+    { poison: Infinity, clipNorm: 1, units: 300 },
+  ])('a finite loss with a $poison gradient (clipNorm $clipNorm) stops before the update, naming the gradient norm', async ({ poison, clipNorm, units }) => {
+    // A loss whose value is fine but whose gradient is not finite at one batch (the NaN-through-ReLU failure, distilled).
     const inner = new SoftmaxCrossEntropy();
     let calls = 0;
     const poisoned: Loss = {
@@ -101,23 +109,25 @@ describe('the divergence guard watches the gradients, not only the loss', () => 
       forward: (scores: Tensor, y: Int32Array) => inner.forward(scores, y),
       backward: () => {
         const d = inner.backward();
-        if (++calls === 3) d.data[0] = NaN;
+        if (++calls === 3) d.data[0] = poison;
         return d;
       },
       config: () => ({}),
     } as unknown as Loss;
-    const net = new Sequential([new Affine({ units: 8 }), new ReLU(), new Affine({ units: 2 })], { inputShape: [4], seed: 1 });
+    const net = new Sequential([new Affine({ units }), new ReLU(), new Affine({ units: 2 })], { inputShape: [4], seed: 1 });
     const seenWeights: number[][] = [];
-    const run = fit(net, poisoned, new SGD({ lr: 0.1 }), data(100, 4, 1), {
+    const run = fit(net, poisoned, new SGD({ lr: 0.1, clipNorm }), data(100, 4, 1), {
       epochs: 1, batchSize: 10, shuffle: false,
       onBatch: () => { seenWeights.splice(0, seenWeights.length, ...net.params().map((p) => Array.from(p.value))); },
     });
     await expect(run).rejects.toThrow(TrainingDivergedError);
     await run.catch((e: TrainingDivergedError) => {
       expect(e.batch).toBe(3);
-      expect(Number.isNaN(e.gradNorm)).toBe(true);
+      // The gradients are left as backward produced them: their norm is the one reported.
+      expect(e.gradNorm).toBe(globalGradNorm(net.params()));
+      expect(Number.isFinite(e.gradNorm)).toBe(false);
       expect(Number.isFinite(e.loss)).toBe(true);
-      expect(e.message).toMatch(/^training diverged: the gradient norm is NaN \(the loss was \d\.\d+\) at epoch 1, batch 3 of 10/);
+      expect(e.message).toMatch(/^training diverged: the gradient norm is (NaN|Infinity) \(the loss was \d\.\d+\) at epoch 1, batch 3 of 10/);
     });
     // Nothing after batch 2 touched the weights: they are still finite and equal to those after batch 2.
     expect(net.params().map((p) => Array.from(p.value))).toEqual(seenWeights);

@@ -1,12 +1,15 @@
 /**
  * JS side of the memory-bound wasm kernels (everything but the GEMM: im2col/col2im, 2×2 max pooling,
- * ReLU, the Conv2D layouts, the Adam update): stage the operands (resident arrays in place, others
- * copied), split the work over the threads, copy results back. Each returns true; when the wasm
- * memory is exhausted, staging throws a KernelMemoryError (arena.ts) rather than letting the caller
- * run its TypeScript loop, which would round differently.
+ * ReLU, the Conv2D layouts, the Adam update, a dense bias, the finiteness check, zeroing): stage the
+ * operands (resident arrays in place, others copied), split the work over the threads, copy results
+ * back. Each returns true (the last two: undefined or false for a heap array, which the caller's
+ * loop handles as fast as a copy would take); when the wasm memory is exhausted, staging throws a
+ * KernelMemoryError (arena.ts) rather than letting the caller run its TypeScript loop, which would
+ * round differently.
  */
 import type { WindowGeometry } from '../conv-geometry';
 import { wasmKernels } from './loader';
+import { isResident } from './arena';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
 import { parallelFor } from './threads';
 
@@ -29,8 +32,12 @@ interface WasmLayoutExports {
   reluBackward(x: number, dy: number, dx: number, n: number): void;
   filterRowsToBatch(src: number, dst: number, filters: number, batch: number, plane: number, bias: number, f0: number, f1: number): void;
   batchToFilterRows(src: number, dst: number, filters: number, batch: number, plane: number, biasGrad: number, f0: number, f1: number): void;
-  adamUpdate(w: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number,
-    beta2: number, oneMinusBeta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number): void;
+  adamUpdate(w: number, grad: number, m: number, v: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, epsHat: number, gradScale: number, decay: number): void;
+  allFinite(p: number, n: number): number;
+  addRowVector(y: number, b: number, rows: number, cols: number): void;
+  accumulateColumnSums(x: number, s: number, rows: number, cols: number): void;
+  fillZero(p: number, n: number): void;
   batchNormForward(x: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
     batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
   batchNormBackward(dy: number, x: number, mean: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
@@ -176,9 +183,10 @@ export function batchToFilterRowsWasm(
   return true;
 }
 
+/** Adam with the bias corrections folded into stepSize and epsHat (see assembly/optimizer.ts). */
 export function adamUpdateWasm(
   value: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
-  lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number, gradScale: number, decay: number,
+  stepSize: number, beta1: number, beta2: number, epsHat: number, gradScale: number, decay: number,
 ): boolean {
   if (!beginStaging(stagedBytes(value, n) + stagedBytes(grad, n) + stagedBytes(m, n) + stagedBytes(v, n))) return false;
   const wOff = place(value, n, true);
@@ -188,14 +196,52 @@ export function adamUpdateWasm(
   parallelFor('adamUpdate', n, LINE, MIN_PART_ELEMENTS,
     (args, lo, hi) => {
       args[0] = wOff + lo * 4; args[1] = gOff + lo * 4; args[2] = mOff + lo * 4; args[3] = vOff + lo * 4; args[4] = hi - lo;
-      args[5] = lr; args[6] = beta1; args[7] = 1 - beta1; args[8] = beta2; args[9] = 1 - beta2;
-      args[10] = eps; args[11] = correction1; args[12] = correction2; args[13] = gradScale; args[14] = decay;
+      args[5] = stepSize; args[6] = beta1; args[7] = 1 - beta1; args[8] = beta2; args[9] = 1 - beta2;
+      args[10] = epsHat; args[11] = gradScale; args[12] = decay;
     },
     (lo, hi) => ex.adamUpdate(wOff + lo * 4, gOff + lo * 4, mOff + lo * 4, vOff + lo * 4, hi - lo,
-      lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, correction1, correction2, gradScale, decay));
+      stepSize, beta1, 1 - beta1, beta2, 1 - beta2, epsHat, gradScale, decay));
   copyOut(value, wOff, n);
   copyOut(m, mOff, n);
   copyOut(v, vOff, n);
+  return true;
+}
+
+/**
+ * Whether a's first n floats are all finite (one thread: a few µs for a net's gradients); undefined
+ * when a is not in the wasm memory.
+ */
+export function allFiniteWasm(a: Float32Array, n: number): boolean | undefined {
+  if (!isResident(a)) return undefined;
+  if (a.length < n) throw new RangeError(`kernel operand has ${a.length} elements, the call needs ${n}`);
+  return ex.allFinite(a.byteOffset, n) === 1;
+}
+
+/** y[i, j] += b[j] over [rows × cols]; one thread (a dense layer's output is small). */
+export function addRowVectorWasm(y: Float32Array, b: Float32Array, rows: number, cols: number): boolean {
+  const n = rows * cols;
+  if (!beginStaging(stagedBytes(y, n) + stagedBytes(b, cols))) return false;
+  const yOff = place(y, n, true);
+  ex.addRowVector(yOff, place(b, cols, true), rows, cols);
+  copyOut(y, yOff, n);
+  return true;
+}
+
+/** s[j] += Σᵢ x[i, j] over [rows × cols]; one thread. */
+export function accumulateColumnSumsWasm(x: Float32Array, s: Float32Array, rows: number, cols: number): boolean {
+  if (!beginStaging(stagedBytes(x, rows * cols) + stagedBytes(s, cols))) return false;
+  const xOff = place(x, rows * cols, true);
+  const sOff = place(s, cols, true);
+  ex.accumulateColumnSums(xOff, sOff, rows, cols);
+  copyOut(s, sOff, cols);
+  return true;
+}
+
+/** a[0 … n) = 0 when a lies in the wasm memory (false otherwise: a heap array's own fill is fast). */
+export function fillZeroWasm(a: Float32Array | Int32Array, n: number): boolean {
+  if (!isResident(a)) return false;
+  if (a.length < n) throw new RangeError(`kernel operand has ${a.length} elements, the call needs ${n}`);
+  ex.fillZero(a.byteOffset, n);
   return true;
 }
 

@@ -6,6 +6,9 @@ export { convForwardProduct } from './conv-product';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
 export { adamUpdate } from './optimizer';
+export { allFinite } from './finite';
+export { addRowVector, accumulateColumnSums } from './bias';
+export { fillZero } from './fill';
 export { batchNormForward, batchNormBackward } from './batchnorm';
 
 /** First free byte after the module's static data: the JS side lays out its buffers from here. */
