@@ -33,6 +33,7 @@ const KERNEL_MODULES: Record<string, Record<string, unknown>> = {
   optimizer: require('../src/kernels/optimizer'),
   conv: require('../src/kernels/conv-product'),
   convDx: require('../src/kernels/conv-input-gradient'),
+  convDW: require('../src/kernels/conv-weight-gradient'),
 };
 
 interface Args { model: string; threads: number; batch: number; steps: number; repeats: number; json: boolean }

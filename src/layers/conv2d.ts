@@ -7,14 +7,13 @@
  * max((⌈n/s⌉ − 1)·s + f − n, 0) cells in total so that the output is ⌈n/s⌉, the odd cell on the
  * bottom/right (TensorFlow's rule; see kernels/conv-geometry.ts).
  *
- * Computed as im2col of the whole batch (with the wasm kernels: in training only) + matrix products (the
- * GEMMs' long dimension is N·outH·outW in backward; forward runs one GEMM per sample, writing each
- * sample's [F × P] block of y in place):
- *   forward   cols = im2col(x)                 [C·kh·kw × N·P]      (P = outH·outW)
- *             y[n] = b + W · cols_n            [F × P] per sample, written into y [N, F, outH, outW] in place
+ * Computed as matrix products over im2col's column matrix, which the wasm kernels never write: they build
+ * each sample's patches (cols_n) from x in cache (TypeScript / too-large windows: im2col of the whole batch,
+ * in training or when the TypeScript product runs):
+ *   forward   y[n] = b + W · cols_n            [F × P] per sample, written into y [N, F, outH, outW] in place
  *                                              (kernels/conv-product.ts: no [F × N·P] product, no transpose)
- *   backward  dY = dy rearranged to            [F × N·P];  db += Σ_columns dY
- *             dW += dY · colsᵀ                 [F × C·kh·kw]
+ *   backward  dW += Σ_n dy_n · cols_nᵀ         [F × C·kh·kw], db += Σ dy (kernels/conv-weight-gradient.ts;
+ *                                              without wasm: dy rearranged to [F × N·P], one product)
  *             dx[n] = col2im(Wᵀ · dy_n)        [N, C, H, W], sample by sample (kernels/conv-input-gradient.ts:
  *                                              no batch-sized column gradient)
  * Every buffer (including the column matrix) is allocated once per batch size.
@@ -25,11 +24,10 @@ import { checkPaddingOption, copyWindowOption } from './window-options';
 import { WindowState } from './window-state';
 import { pairOption } from '../options';
 import { convForwardProduct } from '../kernels/conv-product';
-import { matmulTransB } from '../kernels/gemm';
 import { im2col } from '../kernels/im2col';
 import { convInputGradient } from '../kernels/conv-input-gradient';
 import { fillZero } from '../kernels/fill';
-import { batchToFilterRows } from '../kernels/layout';
+import { convWeightGradient, weightGradientReadsInput } from '../kernels/conv-weight-gradient';
 import { assertInitName, initWeights, type InitName } from './init';
 import { booleanOption, optionsObject, positiveIntegerOption, requiredOption } from '../options';
 import type { Rng } from '../random';
@@ -121,13 +119,14 @@ export class Conv2D implements Layer {
     const cols = this.columns(g);
     const y = this.window.output!;
     this.input = x;
-    // Only training's backward reads cols (dW): the wasm product rebuilds each sample's patches from x in
-    // cache, so inference never writes the [C·kh·kw, N·P] matrix (31 MB at batch 100 for the default model's
-    // second conv); the TypeScript product fills it itself when it runs.
-    if (training) im2col(x.data, cols, g);
-    this.colsReady = training;
+    // Only the batch-wide dW reads cols: with the wasm kernels both the product and dW rebuild each sample's
+    // patches from x in cache, so the [C·kh·kw, N·P] matrix (31 MB at batch 100 for the default model's
+    // second conv) is never written; the TypeScript product fills it itself when it runs.
+    const colsFilled = training && !weightGradientReadsInput(g);
+    if (colsFilled) im2col(x.data, cols, g);
+    this.colsReady = colsFilled;
     // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass).
-    convForwardProduct(w.value, x.data, cols, y.data, this.bias?.value, filters, g, training);
+    convForwardProduct(w.value, x.data, cols, y.data, this.bias?.value, filters, g, colsFilled);
     return y;
   }
 
@@ -140,13 +139,9 @@ export class Conv2D implements Layer {
     const rows = g.channels * g.kernelH * g.kernelW;
     this.allocateBackward(batch, rows, columns);
     const dInput = this.window.dInput!;
-    const dY = this.product!.data;
-    // [N, F, P] → [F, N·P]; db[f] += Σ of row f.
-    batchToFilterRows(dy.data, dY, filters, batch, plane, this.bias?.grad);
     const w = this.weights!;
-    if (!this.colsReady) im2col(this.input!.data, this.cols!.data, g);
-    this.colsReady = true;
-    matmulTransB(dY, this.cols!.data, w.grad, filters, columns, rows, true);
+    // dW += Σ_n dy_n · cols_nᵀ, db += Σ dy: from x sample by sample (wasm), else via cols and dy as [F, N·P].
+    convWeightGradient(dy.data, this.input!.data, w.grad, this.bias?.grad, filters, g, this.cols!.data, this.colsReady, this.product!.data);
     if (!this.inputGradient) {
       fillZero(dInput.data);
       return dInput;

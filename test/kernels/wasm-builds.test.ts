@@ -17,6 +17,8 @@ interface Build {
   convForwardProduct: (w: Float32Array, x: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
     filters: number, g: WindowGeometry) => void;
   convInputGradient: (w: Float32Array, dy: Float32Array, dx: Float32Array, filters: number, g: WindowGeometry, sampleCols: Float32Array) => void;
+  convWeightGradient: (dy: Float32Array, x: Float32Array, dw: Float32Array, biasGrad: Float32Array | undefined, filters: number,
+    g: WindowGeometry, cols: Float32Array, colsFilled: boolean, dyRows: Float32Array) => void;
   setThreads: (n: number) => void;
 }
 
@@ -34,6 +36,7 @@ function loadBuild(pin: '0' | '1'): Build {
       const threads = require('../../src/kernels/wasm/threads');
       const conv = require('../../src/kernels/conv-product');
       const inputGradient = require('../../src/kernels/conv-input-gradient');
+      const weightGradient = require('../../src/kernels/conv-weight-gradient');
       const status = backend.wasmStatus();
       build = {
         file: status.file,
@@ -41,6 +44,7 @@ function loadBuild(pin: '0' | '1'): Build {
         setThreads: threads.setThreads,
         convForwardProduct: conv.convForwardProduct,
         convInputGradient: inputGradient.convInputGradient,
+        convWeightGradient: weightGradient.convWeightGradient,
         forms: [
           { fast: gemm.matmul, reference: reference.matmulReference },
           { fast: gemm.matmulTransA, reference: reference.matmulTransAReference },
@@ -161,6 +165,46 @@ function inputGradientCases(): [number, WindowGeometry][] {
   return cases;
 }
 
+/**
+ * Conv2D's weight and bias gradients (dW += Σ_n dy_n·patches_nᵀ, db += Σ dy; accumulated onto non-zero
+ * gradients) against the float64 definition: worst error over the float32 bound of an (N·P + 2)-term sum
+ * (≤ 1 passes). Where the per-sample wasm kernel must run (one sample's patches fit its buffer), cols is
+ * NaN and claimed filled, so the batch-wide fallback would fail; past the buffer that fallback runs. Also
+ * returns dW's and db's bytes.
+ */
+function weightGradientWorstRatio(build: Build, filters: number, g: WindowGeometry, seed: number): { worst: number; bytes: Buffer } {
+  const rng = new Rng(seed);
+  const fill = (len: number) => Float32Array.from({ length: len }, () => rng.uniform(-2, 2));
+  const k = g.channels * g.kernelH * g.kernelW, plane = g.outH * g.outW;
+  const x = fill(g.batch * g.channels * g.inH * g.inW), dy = fill(g.batch * filters * plane);
+  const dw = fill(filters * k), db = fill(filters), dw0 = dw.slice(), db0 = db.slice();
+  const perSample = k * plane + 8 <= 128 << 10;
+  const cols = new Float32Array(k * g.batch * plane).fill(perSample ? NaN : 0);
+  build.convWeightGradient(dy, x, dw, db, filters, g, cols, perSample, new Float32Array(filters * g.batch * plane));
+  const exact = conv2dBackwardReference(x, new Float32Array(filters * k), dy, filters, g);
+  const magnitude = conv2dBackwardReference(x.map(Math.abs), new Float32Array(filters * k), dy.map(Math.abs), filters, g);
+  const bound = (g.batch * plane + 2) * EPS;
+  let worst = 0;
+  const check = (got: Float32Array, start: Float32Array, sum: Float64Array, mag: Float64Array) => {
+    for (let i = 0; i < got.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i] - (start[i] + sum[i])) / (bound * (Math.abs(start[i]) + mag[i]) + Number.MIN_VALUE));
+    }
+  };
+  check(dw, dw0, exact.dWeights, magnitude.dWeights);
+  check(db, db0, exact.dBias, magnitude.dBias);
+  return { worst, bytes: Buffer.concat([Buffer.from(dw.buffer), Buffer.from(db.buffer)]) };
+}
+
+/** Weight-gradient cases: the input-gradient ones plus the dot kernel's (small dW, long sum) and a short one. */
+function weightGradientCases(): [number, WindowGeometry][] {
+  return [
+    ...inputGradientCases(),
+    [30, convWindow(2, 1, 28, 28, 5, 1, 0)], // SimpleConvNet's layer: the dot kernel (gemm-abt), split over 2 threads
+    [7, convWindow(3, 2, 20, 23, 3, 1, 1)], // dot kernel, K = 18, P = 460
+    [5, convWindow(1, 3, 9, 8, 2, 2, 1)], // batch 1, stride 2
+  ];
+}
+
 const builds: Record<string, Build> = { plain: loadBuild('0'), fma: loadBuild('1') };
 const relaxed = builds.fma.fma!.relaxedSimd;
 
@@ -229,6 +273,19 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
 
   test("Conv2D's input gradient (col2im(Wᵀ·dy_n) per sample) equals its definition, the same bits on 1 and 2 threads", () => {
     const run = () => inputGradientCases().map(([filters, g], i) => inputGradientWorstRatio(build, filters, g, 300 + i));
+    build.setThreads(1);
+    const one = run();
+    build.setThreads(2);
+    const two = run();
+    build.setThreads(1);
+    one.forEach((r, i) => {
+      expect(r.worst).toBeLessThanOrEqual(1);
+      expect(two[i].bytes.equals(r.bytes)).toBe(true);
+    });
+  });
+
+  test("Conv2D's weight and bias gradients (per sample from x) equal their definition, the same bits on 1 and 2 threads", () => {
+    const run = () => weightGradientCases().map(([filters, g], i) => weightGradientWorstRatio(build, filters, g, 500 + i));
     build.setThreads(1);
     const one = run();
     build.setThreads(2);

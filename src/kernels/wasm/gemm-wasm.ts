@@ -235,5 +235,62 @@ export function convInputGradientWasm(w: Float32Array, dy: Float32Array, dx: Flo
   return true;
 }
 
+/** Floats of one thread's patch buffer for Conv2D's weight gradient: a sample's whole [K × P] im2col (313 KB for the default model's second Conv2D). */
+const PATCH_FLOATS = 128 << 10;
+/** Each thread's patch buffer (convWeightGradientWasm), allocated on first use and kept. */
+const patchBuffers: number[] = [];
+
+function patchBuffer(t: number): number {
+  while (patchBuffers.length <= t) patchBuffers.push(allocBlock(PATCH_FLOATS * 4, 'Conv2D patches'));
+  return patchBuffers[t];
+}
+
+/** Whether convWeightGradientWasm takes this window (one sample's patches fit a thread's buffer). */
+export function convWeightGradientFits(g: WindowGeometry): boolean {
+  return kernels !== null && g.channels * g.kernelH * g.kernelW * g.outH * g.outW + 8 <= PATCH_FLOATS;
+}
+
+/**
+ * Conv2D backward's dW += Σ_n dy_n · patches_nᵀ (assembly/conv-weight-gradient.ts), the patches built per
+ * sample from x (no batch column matrix, no rearranged dy), and biasGrad += Σ_{n,p} dy when given. Split
+ * over the threads by columns of dW (each thread builds only its rows of the patches), never by samples:
+ * every element's sum walks the samples in order whatever the thread count. Small dW (the dot kernel's
+ * shapes, see useAbtKernel) takes gemm-abt per sample, larger the packed GEMM. Returns false when the
+ * window does not fit (convWeightGradientFits).
+ */
+export function convWeightGradientWasm(
+  dy: Float32Array, x: Float32Array, dw: Float32Array, biasGrad: Float32Array | undefined, filters: number, g: WindowGeometry,
+): boolean {
+  if (!convWeightGradientFits(g)) return false;
+  const batch = g.batch, plane = g.outH * g.outW, k = g.channels * g.kernelH * g.kernelW;
+  const xLength = batch * g.channels * g.inH * g.inW, dyLength = batch * filters * plane;
+  if (!beginStaging(stagedBytes(dy, dyLength) + stagedBytes(x, xLength) + stagedBytes(dw, filters * k) +
+    (biasGrad === undefined ? 0 : stagedBytes(biasGrad, filters)))) return false;
+  const dyOff = place(dy, dyLength, true), xOff = place(x, xLength, true), dwOff = place(dw, filters * k, true);
+  const biasOff = biasGrad === undefined ? 0 : place(biasGrad, filters, true);
+  const ex = kernels!.exports;
+  const dot = useAbtKernel(filters, batch * plane, k) ? 1 : 0;
+  const geometry = [g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
+  const unit = dot ? 3 : NR, units = Math.ceil(k / unit);
+  const parts = Math.min(getThreads(), units, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
+  const run = (j0: number, j1: number, t: number) =>
+    ex.convWeightGradient(dyOff, xOff, dwOff, filters, ...(geometry as Geometry11), batch, j0, j1, dot, workspace(t), patchBuffer(t), PATCH_FLOATS);
+  const seq = parts > 1 ? beginBatch() : 0;
+  for (let t = 1; t < parts; t++) {
+    const [lo, hi] = partRange(units, parts, t, unit, k);
+    const args = workerArgs(t - 1);
+    args[0] = dyOff; args[1] = xOff; args[2] = dwOff; args[3] = filters;
+    args.set(geometry, 4);
+    args[15] = batch; args[16] = lo; args[17] = hi; args[18] = dot; args[19] = workspace(t); args[20] = patchBuffer(t); args[21] = PATCH_FLOATS;
+    start(t - 1, 'convWeightGradient', seq);
+  }
+  run(...partRange(units, parts, 0, unit, k), 0);
+  if (biasGrad !== undefined) ex.convBiasGradient(dyOff, biasOff, filters, plane, batch);
+  if (parts > 1) waitAll(parts - 1, seq);
+  copyOut(dw, dwOff, filters * k);
+  if (biasGrad !== undefined) copyOut(biasGrad, biasOff, filters);
+  return true;
+}
+
 /** The window's eleven numbers as convForwardProduct takes them (channels … outW). */
 type Geometry11 = [number, number, number, number, number, number, number, number, number, number, number];

@@ -38,6 +38,13 @@ export interface KernelExports {
     padTop: number, padLeft: number, outH: number, outW: number, n0: number, n1: number, ws: number,
   ): void;
   convInputGradientFloats(k: number, filters: number, plane: number): number;
+  convWeightGradient(
+    dy: number, x: number, dw: number, filters: number,
+    channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, outH: number, outW: number, batch: number, j0: number, j1: number, dot: number,
+    ws: number, patches: number, patchFloats: number,
+  ): void;
+  convBiasGradient(dy: number, biasGrad: number, filters: number, plane: number, batch: number): void;
 }
 
 export interface WasmKernels {
