@@ -32,6 +32,7 @@ const KERNEL_MODULES: Record<string, Record<string, unknown>> = {
   batchnorm: require('../src/kernels/batchnorm'),
   optimizer: require('../src/kernels/optimizer'),
   conv: require('../src/kernels/conv-product'),
+  convDx: require('../src/kernels/conv-input-gradient'),
 };
 
 interface Args { model: string; threads: number; batch: number; steps: number; repeats: number; json: boolean }

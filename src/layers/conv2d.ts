@@ -15,7 +15,8 @@
  *                                              (kernels/conv-product.ts: no [F × N·P] product, no transpose)
  *   backward  dY = dy rearranged to            [F × N·P];  db += Σ_columns dY
  *             dW += dY · colsᵀ                 [F × C·kh·kw]
- *             dx = col2im(Wᵀ · dY)             [N, C, H, W]
+ *             dx[n] = col2im(Wᵀ · dy_n)        [N, C, H, W], sample by sample (kernels/conv-input-gradient.ts:
+ *                                              no batch-sized column gradient)
  * Every buffer (including the column matrix) is allocated once per batch size.
  */
 import { MemoryOwner } from '../memory';
@@ -24,8 +25,9 @@ import { checkPaddingOption, copyWindowOption } from './window-options';
 import { WindowState } from './window-state';
 import { pairOption } from '../options';
 import { convForwardProduct } from '../kernels/conv-product';
-import { matmulTransA, matmulTransB } from '../kernels/gemm';
-import { col2im, im2col } from '../kernels/im2col';
+import { matmulTransB } from '../kernels/gemm';
+import { im2col } from '../kernels/im2col';
+import { convInputGradient } from '../kernels/conv-input-gradient';
 import { fillZero } from '../kernels/fill';
 import { batchToFilterRows } from '../kernels/layout';
 import { assertInitName, initWeights, type InitName } from './init';
@@ -80,7 +82,7 @@ export class Conv2D implements Layer {
   /** The last forward's input: a backward after an inference forward (gradCheck) builds cols from it. */
   private input: Tensor | undefined;
   private product: Tensor | undefined; // [F, N·P]     dY rearranged, in backward
-  private dCols: Tensor | undefined; //   [C·kh·kw, N·P]
+  private sampleCols: Tensor | undefined; // [C·kh·kw, P]  one sample's column gradient (dx without wasm)
   private backwardBatch = -1;
   /** Whether backward must compute dx (see Layer.setInputGradient). */
   private inputGradient = true;
@@ -149,9 +151,8 @@ export class Conv2D implements Layer {
       fillZero(dInput.data);
       return dInput;
     }
-    const dCols = this.dCols!.data;
-    matmulTransA(w.value, dY, dCols, rows, filters, columns, false);
-    col2im(dCols, dInput.data, g);
+    // dx[n] = col2im(Wᵀ · dy_n) sample by sample, each sample's column gradient still in cache.
+    convInputGradient(w.value, dy.data, dInput.data, filters, g, this.sampleCols!.data);
     return dInput;
   }
 
@@ -186,7 +187,7 @@ export class Conv2D implements Layer {
   private allocateBackward(batch: number, rows: number, columns: number): void {
     if (batch === this.backwardBatch) return;
     this.product = reuse(this.product, [this.options.filters, columns], this.memory);
-    this.dCols = reuse(this.dCols, [rows, columns], this.memory);
+    this.sampleCols = reuse(this.sampleCols, [rows, columns / batch], this.memory);
     this.backwardBatch = batch;
   }
 }

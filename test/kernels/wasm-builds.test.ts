@@ -5,7 +5,7 @@
  */
 import { Rng } from '../../src/random';
 import { windowGeometry, withBatch, type WindowGeometry } from '../../src/kernels/conv-geometry';
-import { im2colReference } from '../../src/kernels/reference';
+import { conv2dBackwardReference, im2colReference } from '../../src/kernels/reference';
 
 type Kernel = (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, acc: boolean) => void;
 type Form = { fast: Kernel; reference: Kernel };
@@ -16,6 +16,7 @@ interface Build {
   forms: Form[];
   convForwardProduct: (w: Float32Array, x: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
     filters: number, g: WindowGeometry) => void;
+  convInputGradient: (w: Float32Array, dy: Float32Array, dx: Float32Array, filters: number, g: WindowGeometry, sampleCols: Float32Array) => void;
   setThreads: (n: number) => void;
 }
 
@@ -32,12 +33,14 @@ function loadBuild(pin: '0' | '1'): Build {
       const reference = require('../../src/kernels/reference');
       const threads = require('../../src/kernels/wasm/threads');
       const conv = require('../../src/kernels/conv-product');
+      const inputGradient = require('../../src/kernels/conv-input-gradient');
       const status = backend.wasmStatus();
       build = {
         file: status.file,
         fma: status.fma,
         setThreads: threads.setThreads,
         convForwardProduct: conv.convForwardProduct,
+        convInputGradient: inputGradient.convInputGradient,
         forms: [
           { fast: gemm.matmul, reference: reference.matmulReference },
           { fast: gemm.matmulTransA, reference: reference.matmulTransAReference },
@@ -118,6 +121,46 @@ function convWorstRatio(build: Build, filters: number, g: WindowGeometry, withBi
   return worst;
 }
 
+/**
+ * Conv2D's input gradient (col2im(Wᵀ·dy_n) per sample) against the float64 definition: worst error over the
+ * float32 bound of an F-term sum then a kh·kw-term one (≤ 1 passes). Also returns dx's bytes.
+ */
+function inputGradientWorstRatio(build: Build, filters: number, g: WindowGeometry, seed: number): { worst: number; bytes: Buffer } {
+  const rng = new Rng(seed);
+  const fill = (len: number) => Float32Array.from({ length: len }, () => rng.uniform(-2, 2));
+  const k = g.channels * g.kernelH * g.kernelW, plane = g.outH * g.outW;
+  const xLength = g.batch * g.channels * g.inH * g.inW;
+  const w = fill(filters * k), dy = fill(g.batch * filters * plane);
+  const dx = fill(xLength + 3); // not zero: every element must be written; past dx, nothing is
+  const tail = dx.slice(xLength);
+  build.convInputGradient(w, dy, dx, filters, g, new Float32Array(k * plane));
+  const exact = conv2dBackwardReference(new Float32Array(xLength), w, dy, filters, g).dInput;
+  const magnitude = conv2dBackwardReference(new Float32Array(xLength), w.map(Math.abs), dy.map(Math.abs), filters, g).dInput;
+  let worst = 0;
+  for (let i = 0; i < xLength; i++) {
+    worst = Math.max(worst, Math.abs(dx[i] - exact[i]) / ((filters + g.kernelH * g.kernelW + 2) * EPS * magnitude[i] + Number.MIN_VALUE));
+  }
+  for (let i = 0; i < tail.length; i++) if (dx[xLength + i] !== tail[i]) worst = Infinity;
+  return { worst, bytes: Buffer.from(dx.buffer, 0, xLength * 4) };
+}
+
+/** Input-gradient cases: random windows (ragged K and P, strides, paddings, batch 1) and the MNIST models' shapes. */
+function inputGradientCases(): [number, WindowGeometry][] {
+  const rng = new Rng(21);
+  const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform(0, hi - lo + 1));
+  const cases: [number, WindowGeometry][] = [];
+  for (let i = 0; i < 24; i++) {
+    const kernel = int(1, 5), stride = int(1, 3), padding = int(0, kernel - 1);
+    cases.push([int(1, 34), convWindow(i % 4 === 0 ? 1 : int(2, 5), int(1, 6), int(kernel, 17), int(kernel, 19), kernel, stride, padding)]);
+  }
+  cases.push([32, convWindow(3, 16, 14, 14, 5, 1, 2)]); // the default model's second Conv2D
+  cases.push([16, convWindow(2, 1, 28, 28, 5, 1, 2)]); // its first
+  cases.push([7, withBatch(windowGeometry('test', [3, 9, 11], [4, 4], [1, 1], 'same'), 2)]); // even kernel, 'same'
+  cases.push([6, withBatch(windowGeometry('test', [2, 15, 10], [3, 5], [2, 1], [1, 2]), 3)]); // stride [2, 1]
+  cases.push([3, convWindow(2, 20, 50, 50, 3, 1, 1)]); // K·P = 450,000 floats: past the workspace, the per-sample fallback
+  return cases;
+}
+
 const builds: Record<string, Build> = { plain: loadBuild('0'), fma: loadBuild('1') };
 const relaxed = builds.fma.fma!.relaxedSimd;
 
@@ -182,6 +225,19 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
     const two = run();
     build.setThreads(1);
     expect(two.equals(one)).toBe(true);
+  });
+
+  test("Conv2D's input gradient (col2im(Wᵀ·dy_n) per sample) equals its definition, the same bits on 1 and 2 threads", () => {
+    const run = () => inputGradientCases().map(([filters, g], i) => inputGradientWorstRatio(build, filters, g, 300 + i));
+    build.setThreads(1);
+    const one = run();
+    build.setThreads(2);
+    const two = run();
+    build.setThreads(1);
+    one.forEach((r, i) => {
+      expect(r.worst).toBeLessThanOrEqual(1);
+      expect(two[i].bytes.equals(r.bytes)).toBe(true);
+    });
   });
 
   test('gives the same bits on 1 and 2 threads', () => {

@@ -66,7 +66,7 @@ describe('Conv2D forward', () => {
     const d1 = layer.backward(tensor(y1.shape, randomArray(y1.data.length, rng)));
     // The layer's own scratch, and the output and dx it keeps in its WindowState (shared with the pools).
     const internals = () => [
-      ...['cols', 'product', 'dCols'].map((k) => (layer as any)[k].data as Float32Array),
+      ...['cols', 'product', 'sampleCols'].map((k) => (layer as any)[k].data as Float32Array),
       ...['output', 'dInput'].map((k) => (layer as any).window[k].data as Float32Array),
     ];
     const buffers1 = internals();

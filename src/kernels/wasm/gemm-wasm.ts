@@ -198,5 +198,42 @@ export function convForwardProductWasm(
   return true;
 }
 
+/**
+ * Conv2D backward's input gradient (assembly/conv-input-gradient.ts): dx[n] = col2im(Wᵀ·dy_n) per sample, each
+ * sample's dcols in its thread's workspace (no batch-sized [K × N·P] matrix), split over the threads by whole
+ * samples. Returns false when one sample's operands exceed the workspace (the caller's per-sample fallback).
+ */
+export function convInputGradientWasm(w: Float32Array, dy: Float32Array, dx: Float32Array, filters: number, g: WindowGeometry): boolean {
+  const batch = g.batch, plane = g.outH * g.outW, k = g.channels * g.kernelH * g.kernelW;
+  const ex = kernels!.exports;
+  if (ex.convInputGradientFloats(k, filters, plane) * 4 > ex.gemmWorkspaceBytes()) return false;
+  const dxLength = batch * g.channels * g.inH * g.inW;
+  const dyLength = batch * filters * plane;
+  if (batch === 0 || dxLength === 0) return true;
+  if (!beginStaging(stagedBytes(w, filters * k) + stagedBytes(dy, dyLength) + stagedBytes(dx, dxLength))) return false;
+  const wOff = place(w, filters * k, true);
+  const dyOff = place(dy, dyLength, true);
+  const dxOff = place(dx, dxLength, false);
+  const geometry = [g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
+  const parts = Math.min(getThreads(), batch, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
+  if (parts <= 1) {
+    ex.convInputGradient(wOff, dyOff, dxOff, filters, ...(geometry as Geometry11), 0, batch, workspace(0));
+  } else {
+    const seq = beginBatch();
+    for (let t = 1; t < parts; t++) {
+      const args = workerArgs(t - 1);
+      args[0] = wOff; args[1] = dyOff; args[2] = dxOff; args[3] = filters;
+      args.set(geometry, 4);
+      args[15] = Math.floor((batch * t) / parts); args[16] = Math.floor((batch * (t + 1)) / parts);
+      args[17] = workspace(t);
+      start(t - 1, 'convInputGradient', seq);
+    }
+    ex.convInputGradient(wOff, dyOff, dxOff, filters, ...(geometry as Geometry11), 0, Math.floor(batch / parts), workspace(0));
+    waitAll(parts - 1, seq);
+  }
+  copyOut(dx, dxOff, dxLength);
+  return true;
+}
+
 /** The window's eleven numbers as convForwardProduct takes them (channels … outW). */
 type Geometry11 = [number, number, number, number, number, number, number, number, number, number, number];

@@ -32,6 +32,12 @@ export interface KernelExports {
     channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
     padTop: number, padLeft: number, outH: number, outW: number, n0: number, n1: number, ws: number,
   ): void;
+  convInputGradient(
+    w: number, dy: number, dx: number, filters: number,
+    channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, outH: number, outW: number, n0: number, n1: number, ws: number,
+  ): void;
+  convInputGradientFloats(k: number, filters: number, plane: number): number;
 }
 
 export interface WasmKernels {
