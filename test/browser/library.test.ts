@@ -173,13 +173,18 @@ describe.each([false, true])('a page served with isolated=%p', (isolated) => {
   });
 
   test('training on the page gives the same weights as Node, bit for bit (the plain SIMD128 build)', async () => {
-    // Plain wasm SIMD is deterministic IEEE arithmetic, so every engine must give the same bits.
+    // Plain wasm SIMD is deterministic IEEE arithmetic, so every engine must give the same weights, bit for bit.
     const { page, errors } = await suitePage(server, 'globalThis.NN_WASM_FMA = 0;');
     const result = await call<TrainingResult>(page, 'trainSteps', SEED, 1);
     expect(result.kernels).toBe('wasm kernels.wasm');
     expect(nodePlainResult.kernels).toBe('wasm kernels.wasm');
-    expect(result.losses).toEqual(nodePlainResult.losses);
     expect(result.words).toEqual(nodePlainResult.words);
+    // The reported loss is float64 JavaScript (softmax-cross-entropy.ts: max + Math.log(Σ Math.exp(…))), and
+    // ECMAScript leaves Math.exp/Math.log's last bit to the engine: Node 20's V8 and Chromium's differ there on
+    // some inputs (seen: 0.8868244741617719 vs …772 with identical weights). The gradient goes through float32
+    // probabilities, so it is not affected; the losses agree to a few float64 ulps.
+    expect(result.losses.length).toBe(nodePlainResult.losses.length);
+    result.losses.forEach((loss, i) => expect(Math.abs(loss - nodePlainResult.losses[i])).toBeLessThanOrEqual(8 * Number.EPSILON * Math.abs(loss)));
     expect(errors).toEqual([]);
     await page.close();
   });
