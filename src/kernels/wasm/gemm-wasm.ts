@@ -237,11 +237,14 @@ export function convInputGradientWasm(w: Float32Array, dy: Float32Array, dx: Flo
 
 /** Floats of one thread's patch buffer for Conv2D's weight gradient: a sample's whole [K × P] im2col (313 KB for the default model's second Conv2D). */
 const PATCH_FLOATS = 128 << 10;
-/** Each thread's patch buffer (convWeightGradientWasm), allocated on first use and kept. */
+/**
+ * Each thread's patch buffer (convWeightGradientWasm), allocated on first use and kept: part of the thread's
+ * GEMM workspace for memoryStats (a kernel's own block for the life of the process, docs/memory.md), not a layer's.
+ */
 const patchBuffers: number[] = [];
 
 function patchBuffer(t: number): number {
-  while (patchBuffers.length <= t) patchBuffers.push(allocBlock(PATCH_FLOATS * 4, 'Conv2D patches'));
+  while (patchBuffers.length <= t) patchBuffers.push(allocBlock(PATCH_FLOATS * 4, 'GEMM workspace'));
   return patchBuffers[t];
 }
 
