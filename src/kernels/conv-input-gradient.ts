@@ -7,19 +7,21 @@
  * batch-sized [C·kh·kw × N·P] matrix is written and read back (31 MB at batch 100 for the default model's
  * second Conv2D). wasm SIMD when loaded (assembly/conv-input-gradient.ts: the sample's dcols in the thread's
  * workspace, samples split whole over the threads); else, or when one sample does not fit that workspace,
- * matmulTransA + col2im per sample through `sampleCols` ([C·kh·kw × P] floats, the caller's).
+ * matmulTransA + col2im per sample through `sampleCols` ([C·kh·kw × P] floats, the caller's, asked for only then).
  * Each dcols element sums f = 0..F−1 in order; col2im adds the rows (c, ky, kx) in order.
  */
 import { kernelState } from './backend';
+import { bufferNow, type BufferOnDemand } from './buffer-on-demand';
 import { withBatch, type WindowGeometry } from './conv-geometry';
 import { matmulTransA } from './gemm';
 import { col2im } from './im2col';
 import { convInputGradientWasm } from './wasm/gemm-wasm';
 
 export function convInputGradient(
-  w: Float32Array, dy: Float32Array, dx: Float32Array, filters: number, g: WindowGeometry, sampleCols: Float32Array,
+  w: Float32Array, dy: Float32Array, dx: Float32Array, filters: number, g: WindowGeometry, sampleColsOnDemand: BufferOnDemand,
 ): void {
   if (kernelState.backend === 'wasm' && convInputGradientWasm(w, dy, dx, filters, g)) return;
+  const sampleCols = bufferNow(sampleColsOnDemand);
   const k = g.channels * g.kernelH * g.kernelW, plane = g.outH * g.outW;
   const sampleOut = filters * plane, sampleIn = g.channels * g.inH * g.inW;
   const one = withBatch(g, 1);

@@ -9,18 +9,21 @@
  * loop over cols. The wasm kernel's patches are copies of cols' values, so both paths compute the same sums.
  * `colsFilled`: whether the caller already filled cols = im2col(x, g) (Conv2D does in training: backward's dW
  * reads them); when not (inference), the wasm path never builds them and the TypeScript loop fills them first.
+ * `cols` may be deferred (BufferOnDemand): only the TypeScript loop asks for it.
  * Summation order: the bias first, then p = 0..K−1 (float32 in wasm).
  */
 import { kernelState } from './backend';
+import { bufferNow, type BufferOnDemand } from './buffer-on-demand';
 import type { WindowGeometry } from './conv-geometry';
 import { im2col } from './im2col';
 import { convForwardProductWasm } from './wasm/gemm-wasm';
 
 export function convForwardProduct(
-  w: Float32Array, x: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
+  w: Float32Array, x: Float32Array, colsOnDemand: BufferOnDemand, y: Float32Array, bias: Float32Array | undefined,
   filters: number, g: WindowGeometry, colsFilled = true,
 ): void {
   if (kernelState.backend === 'wasm' && convForwardProductWasm(w, x, y, bias, filters, g)) return;
+  const cols = bufferNow(colsOnDemand);
   if (!colsFilled) im2col(x, cols, g);
   const k = g.channels * g.kernelH * g.kernelW, plane = g.outH * g.outW, batch = g.batch;
   const columns = batch * plane;

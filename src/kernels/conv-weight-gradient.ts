@@ -10,6 +10,7 @@
  * unless the caller already filled it, dy rearranged to [F × N·P] (db on the way), one A·Bᵀ product.
  */
 import { kernelState } from './backend';
+import { bufferNow, type BufferOnDemand } from './buffer-on-demand';
 import type { WindowGeometry } from './conv-geometry';
 import { matmulTransB } from './gemm';
 import { im2col } from './im2col';
@@ -23,13 +24,15 @@ export function weightGradientReadsInput(g: WindowGeometry): boolean {
 
 /**
  * dW (and db when `biasGrad` is given) += the gradients above. `cols` ([C·kh·kw × N·P]) and `dyRows`
- * ([F × N·P]) are the batch-wide path's buffers, `colsFilled` whether cols already holds im2col(x).
+ * ([F × N·P]) are the batch-wide path's buffers (asked for only when that path runs: BufferOnDemand),
+ * `colsFilled` whether cols already holds im2col(x).
  */
 export function convWeightGradient(
   dy: Float32Array, x: Float32Array, dw: Float32Array, biasGrad: Float32Array | undefined, filters: number,
-  g: WindowGeometry, cols: Float32Array, colsFilled: boolean, dyRows: Float32Array,
+  g: WindowGeometry, colsOnDemand: BufferOnDemand, colsFilled: boolean, dyRowsOnDemand: BufferOnDemand,
 ): void {
   if (weightGradientReadsInput(g) && convWeightGradientWasm(dy, x, dw, biasGrad, filters, g)) return;
+  const cols = bufferNow(colsOnDemand), dyRows = bufferNow(dyRowsOnDemand);
   const plane = g.outH * g.outW, columns = g.batch * plane;
   batchToFilterRows(dy, dyRows, filters, g.batch, plane, biasGrad);
   if (!colsFilled) im2col(x, cols, g);

@@ -16,7 +16,8 @@
  *                                              without wasm: dy rearranged to [F × N·P], one product)
  *             dx[n] = col2im(Wᵀ · dy_n)        [N, C, H, W], sample by sample (kernels/conv-input-gradient.ts:
  *                                              no batch-sized column gradient)
- * Every buffer (including the column matrix) is allocated once per batch size.
+ * Every buffer is allocated once per batch size; the column matrix and the other scratch of the batch-wide
+ * paths only when a kernel asks for them (with the wasm kernels and a window that fits a thread's buffers, never).
  */
 import { MemoryOwner } from '../memory';
 import type { PaddingOption, PairOption, WindowGeometry } from '../kernels/conv-geometry';
@@ -73,15 +74,22 @@ export class Conv2D implements Layer {
   private weights: Param | undefined;
   private bias: Param | undefined;
 
-  // Buffers, reused while the batch size stays the same.
-  private cols: Tensor | undefined; //   [C·kh·kw, N·P]  forward's column matrix, kept for dW
-  /** Whether cols holds im2col of the last forward's input (inference skips it: see forward). */
+  // Scratch of the TypeScript kernels and of the wasm wrappers' fallbacks (a window too large for a thread's
+  // buffers), allocated only when one of them asks (kernels/buffer-on-demand.ts) and then reused while the
+  // batch size stays the same. With the wasm kernels and an ordinary window none of them exists: the product,
+  // dW and dx all work from x and dy sample by sample (31 + 8 MB less for the default model at batch 100).
+  private cols: Tensor | undefined; //   [C·kh·kw, N·P]  the column matrix (filled in forward for the batch-wide dW)
+  /** Whether cols holds im2col of the last forward's input (only a training forward whose dW needs it fills it). */
   private colsReady = false;
   /** The last forward's input: a backward after an inference forward (gradCheck) builds cols from it. */
   private input: Tensor | undefined;
-  private product: Tensor | undefined; // [F, N·P]     dY rearranged, in backward
+  private product: Tensor | undefined; // [F, N·P]     dY rearranged, for the batch-wide dW
   private sampleCols: Tensor | undefined; // [C·kh·kw, P]  one sample's column gradient (dx without wasm)
-  private backwardBatch = -1;
+  /** The batch the scratch above was made for: the window of the current forward/backward. */
+  private geometry: WindowGeometry | undefined;
+  private readonly colsOnDemand = (): Float32Array => this.columns();
+  private readonly dyRowsOnDemand = (): Float32Array => this.filterRows();
+  private readonly sampleColsOnDemand = (): Float32Array => this.sampleColumns();
   /** Whether backward must compute dx (see Layer.setInputGradient). */
   private inputGradient = true;
 
@@ -108,46 +116,40 @@ export class Conv2D implements Layer {
     initWeights(init, rng, channels * kh * kw, filters * kh * kw, w);
     this.weights = makeParam('weights', weightShape, w, true, this.memory);
     this.bias = useBias ? makeParam('bias', [filters], paramValues(filters), false, this.memory) : undefined;
-    this.backwardBatch = -1;
     return [filters, geometry.outH, geometry.outW];
   }
 
   forward(x: Tensor, training: boolean): Tensor {
     const g = this.window.forward(x);
+    this.useBatch(g);
     const w = this.weights!;
-    const filters = this.options.filters;
-    const cols = this.columns(g);
     const y = this.window.output!;
     this.input = x;
     // Only the batch-wide dW reads cols: with the wasm kernels both the product and dW rebuild each sample's
     // patches from x in cache, so the [C·kh·kw, N·P] matrix (31 MB at batch 100 for the default model's
-    // second conv) is never written; the TypeScript product fills it itself when it runs.
+    // second conv) is not even allocated; the TypeScript product asks for it and fills it itself.
     const colsFilled = training && !weightGradientReadsInput(g);
-    if (colsFilled) im2col(x.data, cols, g);
+    if (colsFilled) im2col(x.data, this.columns(), g);
     this.colsReady = colsFilled;
     // y[n] = bias + W · cols_n, written in NCHW directly (no [F, N·P] product, no transpose pass).
-    convForwardProduct(w.value, x.data, cols, y.data, this.bias?.value, filters, g, colsFilled);
+    convForwardProduct(w.value, x.data, this.colsOnDemand, y.data, this.bias?.value, this.options.filters, g, colsFilled);
     return y;
   }
 
   backward(dy: Tensor): Tensor {
     const g = this.window.backward(dy);
-    const batch = g.batch;
+    this.useBatch(g);
     const filters = this.options.filters;
-    const plane = g.outH * g.outW;
-    const columns = batch * plane;
-    const rows = g.channels * g.kernelH * g.kernelW;
-    this.allocateBackward(batch, rows, columns);
     const dInput = this.window.dInput!;
     const w = this.weights!;
     // dW += Σ_n dy_n · cols_nᵀ, db += Σ dy: from x sample by sample (wasm), else via cols and dy as [F, N·P].
-    convWeightGradient(dy.data, this.input!.data, w.grad, this.bias?.grad, filters, g, this.cols!.data, this.colsReady, this.product!.data);
+    convWeightGradient(dy.data, this.input!.data, w.grad, this.bias?.grad, filters, g, this.colsOnDemand, this.colsReady, this.dyRowsOnDemand);
     if (!this.inputGradient) {
       fillZero(dInput.data);
       return dInput;
     }
     // dx[n] = col2im(Wᵀ · dy_n) sample by sample, each sample's column gradient still in cache.
-    convInputGradient(w.value, dy.data, dInput.data, filters, g, this.sampleCols!.data);
+    convInputGradient(w.value, dy.data, dInput.data, filters, g, this.sampleColsOnDemand);
     return dInput;
   }
 
@@ -172,17 +174,37 @@ export class Conv2D implements Layer {
     };
   }
 
-  /** The column matrix [C·kh·kw, N·P] for the current batch size (remade when it changes). */
-  private columns(g: WindowGeometry): Float32Array {
+  /**
+   * Makes `g` the window the scratch is for. On a new batch size the batch-sized scratch of the old one goes
+   * back to the arena at once, whether or not this batch's kernels ask for it again.
+   */
+  private useBatch(g: WindowGeometry): void {
+    if (this.geometry !== undefined && this.geometry.batch !== g.batch) {
+      for (const t of [this.cols, this.product]) if (t !== undefined) this.memory.release(t.data);
+      this.cols = this.product = undefined;
+      this.colsReady = false;
+    }
+    this.geometry = g;
+  }
+
+  /** The column matrix [C·kh·kw, N·P] for the current batch size (made on first demand). */
+  private columns(): Float32Array {
+    const g = this.geometry!;
     this.cols = reuse(this.cols, [g.channels * g.kernelH * g.kernelW, g.batch * g.outH * g.outW], this.memory);
     return this.cols.data;
   }
 
-  /** Backward's own buffers, allocated on the first backward for this batch size (inference never needs them). */
-  private allocateBackward(batch: number, rows: number, columns: number): void {
-    if (batch === this.backwardBatch) return;
-    this.product = reuse(this.product, [this.options.filters, columns], this.memory);
-    this.sampleCols = reuse(this.sampleCols, [rows, columns / batch], this.memory);
-    this.backwardBatch = batch;
+  /** dy rearranged to [F, N·P] for the batch-wide dW (made on first demand). */
+  private filterRows(): Float32Array {
+    const g = this.geometry!;
+    this.product = reuse(this.product, [this.options.filters, g.batch * g.outH * g.outW], this.memory);
+    return this.product.data;
+  }
+
+  /** One sample's column gradient [C·kh·kw, P] for dx without wasm (made on first demand). */
+  private sampleColumns(): Float32Array {
+    const g = this.geometry!;
+    this.sampleCols = reuse(this.sampleCols, [g.channels * g.kernelH * g.kernelW, g.outH * g.outW], this.memory);
+    return this.sampleCols.data;
   }
 }

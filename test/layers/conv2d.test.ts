@@ -1,5 +1,7 @@
 import fc from 'fast-check';
+import { kernelBackend } from '../../src/kernels/backend';
 import { windowGeometry } from '../../src/kernels/conv-geometry';
+import { DisposedError } from '../../src/memory';
 import { conv2dBackwardReference, conv2dReference } from '../../src/kernels/reference';
 import { Conv2D } from '../../src/layers/conv2d';
 import { Rng } from '../../src/random';
@@ -64,9 +66,10 @@ describe('Conv2D forward', () => {
     const y1 = layer.forward(x4, true);
     const first = Float32Array.from(y1.data);
     const d1 = layer.backward(tensor(y1.shape, randomArray(y1.data.length, rng)));
-    // The layer's own scratch, and the output and dx it keeps in its WindowState (shared with the pools).
+    // The layer's own scratch (what exists of it: the wasm kernels ask for none), and the output and dx it
+    // keeps in its WindowState (shared with the pools).
     const internals = () => [
-      ...['cols', 'product', 'sampleCols'].map((k) => (layer as any)[k].data as Float32Array),
+      ...['cols', 'product', 'sampleCols'].map((k) => (layer as any)[k]?.data as Float32Array | undefined),
       ...['output', 'dInput'].map((k) => (layer as any).window[k].data as Float32Array),
     ];
     const buffers1 = internals();
@@ -103,6 +106,66 @@ describe('Conv2D backward', () => {
       { numRuns: 150, seed: 332 },
     );
     console.log(`Conv2D backward vs direct reference: 150 runs, worst mixed error ${worst.toExponential(2)}`);
+  });
+});
+
+describe('Conv2D scratch on demand', () => {
+  const scratch = (layer: Conv2D) => ['cols', 'product', 'sampleCols'].filter((k) => (layer as any)[k] !== undefined);
+
+  /** One training step and an inference forward, checked against the direct references; the scratch that exists then. */
+  function trainAndCheck(channels: number, size: number, kernel: number, filters: number, batch: number) {
+    const rng = new Rng(channels * 1000 + size);
+    const layer = new Conv2D({ filters, kernelSize: kernel, padding: 'same' });
+    layer.build([channels, size, size], rng);
+    const [w, b] = layer.params();
+    b.value.set(randomArray(filters, rng));
+    const x = tensor([batch, channels, size, size], randomArray(batch * channels * size * size, rng));
+    const g = windowGeometry('test', [channels, size, size], [kernel, kernel], [1, 1], 'same', batch);
+    const y = layer.forward(x, true);
+    expect(maxMixedError(y.data, conv2dReference(x.data, w.value, b.value, filters, g))).toBeLessThan(1e-5);
+    const dy = tensor(y.shape, randomArray(y.data.length, rng));
+    const dx = layer.backward(dy);
+    const expected = conv2dBackwardReference(x.data, w.value, dy.data, filters, g);
+    // dW and db sum N·P float32 terms (up to 45,000 here): rounding grows like √(N·P). A wrong or stale
+    // buffer would be off by O(1).
+    const sumBound = 2e-5 * Math.sqrt(Math.max(1, (batch * size * size) / 100));
+    expect(maxMixedError(w.grad, expected.dWeights)).toBeLessThan(sumBound);
+    expect(maxMixedError(b.grad, expected.dBias)).toBeLessThan(sumBound);
+    expect(maxMixedError(dx.data, expected.dInput)).toBeLessThan(1e-5);
+    const afterTraining = scratch(layer);
+    expect(maxMixedError(layer.forward(x, false).data, conv2dReference(x.data, w.value, b.value, filters, g))).toBeLessThan(1e-5);
+    return { layer, afterTraining, columnBytes: channels * kernel * kernel * batch * size * size * 4 };
+  }
+
+  test('with the wasm kernels an ordinary window (the default model\'s second conv) allocates no column matrix, [F × N·P] or sample scratch', () => {
+    const { layer, afterTraining, columnBytes } = trainAndCheck(32, 14, 3, 64, 8);
+    if (kernelBackend() === 'wasm') {
+      expect(afterTraining).toEqual([]);
+      expect(scratch(layer)).toEqual([]);
+      // params, grads, the output and dx only: well below the one column matrix it used to hold.
+      expect((layer as any).memory.bytes).toBeLessThan(columnBytes / 2);
+    } else {
+      expect(afterTraining).toEqual(['cols', 'product', 'sampleCols']); // the TypeScript kernels' batch-wide path
+    }
+    layer.dispose();
+    expect((layer as any).memory.bytes).toBe(0);
+    expect(() => layer.forward(tensor([1, 32, 14, 14], new Float32Array(32 * 196)), false)).toThrow(DisposedError);
+  });
+
+  test('a window too large for a thread\'s patch buffer (dW) takes the batch-wide path with its scratch, and gives the reference result', () => {
+    // K·P = 8·25·784 = 156,800 floats > the 131,072 of a patch buffer; one sample's dx still fits the workspace.
+    const { layer, afterTraining } = trainAndCheck(8, 28, 5, 3, 2);
+    expect(afterTraining).toEqual(kernelBackend() === 'wasm' ? ['cols', 'product'] : ['cols', 'product', 'sampleCols']);
+    layer.dispose();
+    expect((layer as any).memory.bytes).toBe(0);
+  });
+
+  test('a window too large for a thread\'s workspace (dW and dx) falls back for both, and gives the reference result', () => {
+    // One sample's dx needs K·P + F·P ≈ 855,000 floats > the ~823,000 of a thread's GEMM workspace.
+    const { layer, afterTraining } = trainAndCheck(4, 150, 3, 2, 2);
+    expect(afterTraining).toEqual(['cols', 'product', 'sampleCols']);
+    layer.dispose();
+    expect((layer as any).memory.bytes).toBe(0);
   });
 });
 

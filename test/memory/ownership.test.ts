@@ -136,7 +136,7 @@ describeWasm('blocks and their owners', () => {
       }
       expect(error).toBeInstanceOf(KernelMemoryError);
       expect((error as Error).message).toMatch(/cannot give 16\.0 MiB to Affine/);
-      expect((error as Error).message).toMatch(/Conv2D \d+\.\d MiB in \d+ blocks/);
+      expect((error as Error).message).toMatch(/Conv2D \d+\.\d MiB in \d+ blocks?/); // one block since Conv2D keeps no column matrix with wasm
       expect((error as Error).message).toMatch(/dispose\(\)/);
       expect((error as KernelMemoryError).stats.owners.Conv2D.bytes).toBeGreaterThan(0);
     } finally {
