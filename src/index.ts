@@ -99,7 +99,7 @@ export type { ModelSpec, LayerSpec, ModelFromSpecOptions } from './models/spec';
 // and downloading need Node: millefeuille/node) -------------------------------------------------------------
 export { imagesToTensor, imagesToInputs, labelsToInt32, pixelStats, pixelLookup, UNIT_SCALING } from './data/pixels';
 export type { Normalization } from './data/pixels';
-export { randomShift, shiftImages } from './data/augment';
+export { randomShift, shiftImages, shiftImagesInPlace } from './data/augment';
 export type { Augment, ShiftOptions } from './data/augment';
 export { DATASETS, DATASET_NAMES, MNIST, FASHION_MNIST, KMNIST, findDataset, IDX_FILE_KEYS } from './data/datasets';
 export type { IdxDatasetSpec, IdxDatasetFiles, DatasetFile, IdxFileKey } from './data/datasets';

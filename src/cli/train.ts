@@ -292,8 +292,10 @@ function prepareTraining(flags: TrainFlags, { run, model, resumed }: ResolvedRun
   if (run.shift > 0 && data.inputShape.length >= 2 && run.shift >= imageSide) {
     throw new CliError(`--shift ${run.shift} would move the whole ${data.inputShape.slice(-2).join('×')} image out of view; use a shift below ${imageSide} (the models use 1 or 2)`);
   }
-  // Shifted-in pixels are background: 0 before scaling, whatever that becomes after it.
-  const augment = run.shift > 0 && normalization ? randomShift({ maxShift: run.shift, fill: (0 - normalization.mean) / normalization.std }) : undefined;
+  // Shifted-in pixels are background: 0 before scaling, whatever that becomes after it. In place: fit's
+  // gathered batch is a fresh copy every step, already in the kernels' memory (no heap copy to stage again).
+  const fill = normalization ? (0 - normalization.mean) / normalization.std : 0;
+  const augment = run.shift > 0 && normalization ? randomShift({ maxShift: run.shift, fill, inPlace: true }) : undefined;
   const startEpoch = resumed?.training?.epoch ?? 0;
   return { net, loss, optimizer, batchesPerEpoch, lastBatch, schedule, metadata, augment, startEpoch };
 }

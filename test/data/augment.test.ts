@@ -42,6 +42,29 @@ test('randomShift equals the per-pixel definition on random shapes (property)', 
   );
 });
 
+test('randomShift inPlace shifts the batch itself to the same bits as the per-pixel definition (property)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }),
+      fc.integer({ min: 0, max: 8 }), fc.double({ min: -2, max: 2, noNaN: true }), fc.integer({ min: 0, max: 1e6 }),
+      (n, c, h, w, maxShift, fill, seed) => {
+        const shape = [n, c, h, w];
+        const x = tensor(shape, Float32Array.from({ length: n * c * h * w }, (_, i) => i + 1));
+        const want = referenceShift(x.data, shape, new Rng(seed), maxShift, Math.fround(fill));
+        const rng = new Rng(seed);
+        const got = randomShift({ maxShift, fill, inPlace: true })(x, rng);
+        expect(got).toBe(x);
+        expect(Array.from(x.data)).toEqual(Array.from(want));
+        // The same draws as the copying shift: the Rng ends in the same state.
+        const copying = new Rng(seed);
+        randomShift({ maxShift, fill })(tensor(shape), copying);
+        expect(rng.state()).toEqual(copying.state());
+      },
+    ),
+    { numRuns: 300, seed: 43 },
+  );
+});
+
 test('maxShift 0 is the identity; the input is never modified', () => {
   const x = tensor([2, 1, 5, 5], Float32Array.from({ length: 50 }, (_, i) => i));
   const before = x.data.slice();
