@@ -12,6 +12,8 @@ type Form = { fast: Kernel; reference: Kernel };
 
 interface Build {
   file: string | null;
+  /** The kernel backend in use (NN_KERNELS): "wasm", or "ts"/"reference" when pinned. */
+  backend: string;
   fma: { used: boolean; relaxedSimd: boolean; pinned: string } | null;
   forms: Form[];
   convForwardProduct: (w: Float32Array, x: Float32Array, cols: Float32Array, y: Float32Array, bias: Float32Array | undefined,
@@ -40,6 +42,7 @@ function loadBuild(pin: '0' | '1'): Build {
       const status = backend.wasmStatus();
       build = {
         file: status.file,
+        backend: backend.kernelBackend(),
         fma: status.fma,
         setThreads: threads.setThreads,
         convForwardProduct: conv.convForwardProduct,
@@ -178,7 +181,8 @@ function weightGradientWorstRatio(build: Build, filters: number, g: WindowGeomet
   const k = g.channels * g.kernelH * g.kernelW, plane = g.outH * g.outW;
   const x = fill(g.batch * g.channels * g.inH * g.inW), dy = fill(g.batch * filters * plane);
   const dw = fill(filters * k), db = fill(filters), dw0 = dw.slice(), db0 = db.slice();
-  const perSample = k * plane + 8 <= 128 << 10;
+  // NN_KERNELS=ts|reference runs the batch-wide path whatever the window, so cols must hold real numbers there.
+  const perSample = build.backend === 'wasm' && k * plane + 8 <= 128 << 10;
   const cols = new Float32Array(k * g.batch * plane).fill(perSample ? NaN : 0);
   build.convWeightGradient(dy, x, dw, db, filters, g, cols, perSample, new Float32Array(filters * g.batch * plane));
   const exact = conv2dBackwardReference(x, new Float32Array(filters * k), dy, filters, g);
