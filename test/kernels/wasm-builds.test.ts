@@ -212,6 +212,16 @@ function weightGradientCases(): [number, WindowGeometry][] {
 const builds: Record<string, Build> = { plain: loadBuild('0'), fma: loadBuild('1') };
 const relaxed = builds.fma.fma!.relaxedSimd;
 
+/** `run` on 1 and then on 2 kernel threads (back to 1 afterwards): the bit-identity tests compare the two. */
+function onOneAndTwoThreads<T>(build: Build, run: () => T): { one: T; two: T } {
+  build.setThreads(1);
+  const one = run();
+  build.setThreads(2);
+  const two = run();
+  build.setThreads(1);
+  return { one, two };
+}
+
 describe.each(['plain', 'fma'])('the %s build', (name) => {
   const build = builds[name];
   afterAll(() => build.setThreads(1));
@@ -267,21 +277,13 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
       build.convForwardProduct(w, x, cols, y, bias, filters, g);
       return Buffer.from(y.buffer);
     };
-    build.setThreads(1);
-    const one = run();
-    build.setThreads(2);
-    const two = run();
-    build.setThreads(1);
+    const { one, two } = onOneAndTwoThreads(build, run);
     expect(two.equals(one)).toBe(true);
   });
 
   test("Conv2D's input gradient (col2im(Wᵀ·dy_n) per sample) equals its definition, the same bits on 1 and 2 threads", () => {
     const run = () => inputGradientCases().map(([filters, g], i) => inputGradientWorstRatio(build, filters, g, 300 + i));
-    build.setThreads(1);
-    const one = run();
-    build.setThreads(2);
-    const two = run();
-    build.setThreads(1);
+    const { one, two } = onOneAndTwoThreads(build, run);
     one.forEach((r, i) => {
       expect(r.worst).toBeLessThanOrEqual(1);
       expect(two[i].bytes.equals(r.bytes)).toBe(true);
@@ -290,11 +292,7 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
 
   test("Conv2D's weight and bias gradients (per sample from x) equal their definition, the same bits on 1 and 2 threads", () => {
     const run = () => weightGradientCases().map(([filters, g], i) => weightGradientWorstRatio(build, filters, g, 500 + i));
-    build.setThreads(1);
-    const one = run();
-    build.setThreads(2);
-    const two = run();
-    build.setThreads(1);
+    const { one, two } = onOneAndTwoThreads(build, run);
     one.forEach((r, i) => {
       expect(r.worst).toBeLessThanOrEqual(1);
       expect(two[i].bytes.equals(r.bytes)).toBe(true);
@@ -307,11 +305,7 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
       form.fast(a, b, c, m, k, n, true);
       return Buffer.from(c.buffer);
     }));
-    build.setThreads(1);
-    const one = run();
-    build.setThreads(2);
-    const two = run();
-    build.setThreads(1);
+    const { one, two } = onOneAndTwoThreads(build, run);
     two.forEach((c, i) => expect(c.equals(one[i])).toBe(true));
   });
 });
