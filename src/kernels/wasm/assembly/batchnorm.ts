@@ -11,6 +11,9 @@
 // Walking channel by channel instead — 100 rows of 3 KB, 50 KB apart, at the default model's first
 // BatchNorm — ran at half the speed of the same passes over contiguous data: each short row starts
 // the hardware prefetcher over. A channel's rows are still added in sample order: the same bits.
+// [N, D] data (spatial = 1) goes to the loops across features of batchnorm-features.ts.
+
+import { featureGradientSums, featureInputGradient, featureNormalise, featureSums } from './batchnorm-features';
 
 /** The four lanes of an f32x4 summed as f64, pairwise (lanes 0+1 and 2+3 in f32 first). */
 // @ts-ignore: decorator
@@ -130,10 +133,12 @@ export function batchNormForward(
   const m = <f64>batch * <f64>spatial;
   if (training != 0) {
     zeroAcc(acc, c0, c1, 1);
-    channelSums(x, acc, 0, batch, channels, spatial, c0, c1, false);
+    if (spatial == 1) featureSums(x, acc, 0, batch, channels, c0, c1, false);
+    else channelSums(x, acc, 0, batch, channels, spatial, c0, c1, false);
     for (let c = c0; c < c1; c++) store<f32>(mean + (<usize>c << 2), <f32>(load<f64>(acc + (<usize>c << 3)) / m));
     zeroAcc(acc, c0, c1, 1);
-    channelSums(x, acc, mean, batch, channels, spatial, c0, c1, true);
+    if (spatial == 1) featureSums(x, acc, mean, batch, channels, c0, c1, true);
+    else channelSums(x, acc, mean, batch, channels, spatial, c0, c1, true);
   }
   for (let c = c0; c < c1; c++) {
     const cOff = <usize>c << 2;
@@ -147,7 +152,8 @@ export function batchNormForward(
     }
     store<f32>(invStd + cOff, <f32>(1 / Math.sqrt(v + eps)));
   }
-  normalise(x, y, gamma, beta, mean, invStd, batch, channels, spatial, c0, c1);
+  if (spatial == 1) featureNormalise(x, y, gamma, beta, mean, invStd, batch, channels, c0, c1);
+  else normalise(x, y, gamma, beta, mean, invStd, batch, channels, spatial, c0, c1);
 }
 
 /** acc[2c] += Σ dy, acc[2c + 1] += Σ dy·(x − mean[c]) over channels [c0, c1) of every sample. */
@@ -231,7 +237,8 @@ export function batchNormBackward(
 ): void {
   const m = <f64>batch * <f64>spatial;
   zeroAcc(acc, c0, c1, 2);
-  gradientSums(dy, x, mean, acc, batch, channels, spatial, c0, c1);
+  if (spatial == 1) featureGradientSums(dy, x, mean, acc, batch, channels, c0, c1);
+  else gradientSums(dy, x, mean, acc, batch, channels, spatial, c0, c1);
   for (let c = c0; c < c1; c++) {
     const cOff = <usize>c << 2, pa = acc + (<usize>c << 4);
     const a = load<f64>(pa), inv = load<f32>(invStd + cOff);
@@ -245,5 +252,6 @@ export function batchNormBackward(
     store<f32>(pa, training != 0 ? <f32>(scale * a / m) : 0, 4);
     store<f32>(pa, training != 0 ? <f32>(scale * <f64>inv * sumXhat / m) : 0, 8);
   }
-  inputGradient(dy, x, mean, dx, acc, batch, channels, spatial, c0, c1);
+  if (spatial == 1) featureInputGradient(dy, x, mean, dx, acc, batch, channels, c0, c1);
+  else inputGradient(dy, x, mean, dx, acc, batch, channels, spatial, c0, c1);
 }
