@@ -153,16 +153,18 @@ describe('Conv2D scratch on demand', () => {
   });
 
   test('a window too large for a thread\'s patch buffer (dW) takes the batch-wide path with its scratch, and gives the reference result', () => {
-    // K·P = 8·25·784 = 156,800 floats > the 131,072 of a patch buffer; one sample's dx still fits the workspace.
-    const { layer, afterTraining } = trainAndCheck(8, 28, 5, 3, 2);
+    // The padded sample (4·182·182 = 132,496 floats) and the patch rows (K·P, the same) both exceed the 131,072
+    // of a patch buffer; one sample's dx still fits the workspace.
+    const { layer, afterTraining } = trainAndCheck(4, 182, 1, 3, 2);
     expect(afterTraining).toEqual(kernelBackend() === 'wasm' ? ['cols', 'product'] : ['cols', 'product', 'sampleCols']);
     layer.dispose();
     expect((layer as any).memory.bytes).toBe(0);
   });
 
   test('a window too large for a thread\'s workspace (dW and dx) falls back for both, and gives the reference result', () => {
-    // One sample's dx needs K·P + F·P ≈ 855,000 floats > the ~823,000 of a thread's GEMM workspace.
-    const { layer, afterTraining } = trainAndCheck(4, 150, 3, 2, 2);
+    // One sample's dx needs K·P + F·P ≈ 1,260,000 floats > the ~823,000 of a thread's GEMM workspace; dW's
+    // padded sample (6·152·152 = 138,624 floats) exceeds a patch buffer.
+    const { layer, afterTraining } = trainAndCheck(6, 150, 3, 2, 2);
     expect(afterTraining).toEqual(['cols', 'product', 'sampleCols']);
     layer.dispose();
     expect((layer as any).memory.bytes).toBe(0);
