@@ -248,23 +248,27 @@ function patchBuffer(t: number): number {
   return patchBuffers[t];
 }
 
-/** Whether a thread's patch buffer holds what one sample needs on the dot-product path (dot = 1) or the in-place GEMM (0). */
-function weightGradientFits(g: WindowGeometry, dot: number): boolean {
-  return kernels!.exports.convWeightGradientFits(g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW, dot) !== 0;
-}
-
-/** Whether convWeightGradientWasm takes this window (what one sample needs fits a thread's patch buffer on one of its paths). */
-export function convWeightGradientFits(g: WindowGeometry): boolean {
-  return kernels !== null && (weightGradientFits(g, 0) || weightGradientFits(g, 1));
+/** Whether a thread's buffers hold what the dot-product path (dot = 1) or the in-place GEMM (0) needs for dW of `filters` filters. */
+function weightGradientFits(g: WindowGeometry, filters: number, dot: number): boolean {
+  const ex = kernels!.exports;
+  return ex.convWeightGradientFits(filters, g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW, dot) !== 0;
 }
 
 /**
- * Whether Conv2D's dW of `filters` filters over this window takes the dot-product path: a small dW with a
- * long sum (useAbtKernel), or the only path that fits.
+ * Whether convWeightGradientWasm takes this window (one sample's patches fit a thread's patch buffer on one of
+ * its paths; it may still decline a layer with an extraordinary number of filters, whose fallback then runs im2col itself).
  */
-function weightGradientByDots(filters: number, g: WindowGeometry): boolean {
-  if (!weightGradientFits(g, 1)) return false;
-  return !weightGradientFits(g, 0) || useAbtKernel(filters, g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW);
+export function convWeightGradientFits(g: WindowGeometry): boolean {
+  return kernels !== null && (weightGradientFits(g, 1, 0) || weightGradientFits(g, 1, 1));
+}
+
+/**
+ * Which path Conv2D's dW of `filters` filters over this window takes: the dot-product one (1) for a small dW
+ * with a long sum (useAbtKernel), else the in-place GEMM (0); null when neither fits.
+ */
+function weightGradientPath(filters: number, g: WindowGeometry): 0 | 1 | null {
+  if (useAbtKernel(filters, g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW) && weightGradientFits(g, filters, 1)) return 1;
+  return weightGradientFits(g, filters, 0) ? 0 : null;
 }
 
 /**
@@ -275,12 +279,13 @@ function weightGradientByDots(filters: number, g: WindowGeometry): boolean {
  * (each thread builds only its columns of the patches), the dot path by 3-row tiles of filters (each
  * thread reads only its rows of dy — the big operand there, 6.9 MB for SimpleConvNet at batch 100 — and
  * builds the sample's few patch rows itself), by 3-column tiles when there are fewer row tiles than
- * threads. Returns false when the window does not fit (convWeightGradientFits).
+ * threads. Returns false when the window does not fit the chosen path (the caller's batch-wide fallback).
  */
 export function convWeightGradientWasm(
   dy: Float32Array, x: Float32Array, dw: Float32Array, biasGrad: Float32Array | undefined, filters: number, g: WindowGeometry,
 ): boolean {
-  if (!convWeightGradientFits(g)) return false;
+  const dot = kernels === null ? null : weightGradientPath(filters, g);
+  if (dot === null) return false;
   const batch = g.batch, plane = g.outH * g.outW, k = g.channels * g.kernelH * g.kernelW;
   const xLength = batch * g.channels * g.inH * g.inW, dyLength = batch * filters * plane;
   if (!beginStaging(stagedBytes(dy, dyLength) + stagedBytes(x, xLength) + stagedBytes(dw, filters * k) +
@@ -288,7 +293,6 @@ export function convWeightGradientWasm(
   const dyOff = place(dy, dyLength, true), xOff = place(x, xLength, true), dwOff = place(dw, filters * k, true);
   const biasOff = biasGrad === undefined ? 0 : place(biasGrad, filters, true);
   const ex = kernels!.exports;
-  const dot = weightGradientByDots(filters, g) ? 1 : 0;
   const geometry = [g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
   const threads = getThreads();
   const byRows = dot === 1 && Math.ceil(filters / 3) >= threads;

@@ -45,7 +45,7 @@ export interface KernelExports {
     dot: number, ws: number, patches: number,
   ): void;
   convWeightGradientFits(
-    channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number, dot: number,
+    filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number, dot: number,
   ): number;
   convWeightGradientPatchFloats(): number;
 }

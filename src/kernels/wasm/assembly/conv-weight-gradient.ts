@@ -24,7 +24,7 @@
 // filter's four f32 lanes (p ≡ l mod 4 of every sample, in order) and its P mod 4 tail grow in the
 // workspace; at the end they fold ((l0 + l1) + (l2 + l3)) + t into biasGrad — the order of the separate
 // pass over dy this replaces (one read of dy less: 2.5–6.9 MB at batch 100 on the MNIST models).
-import { MR, NR } from './gemm';
+import { MR, NR, WORKSPACE_FLOATS } from './gemm';
 import { abtLanes } from './gemm-abt';
 import { padSample, patchRow, patchRowPadded } from './conv-patches';
 
@@ -32,7 +32,7 @@ import { padSample, patchRow, patchRowPadded } from './conv-patches';
 @unmanaged class Window {
   channels: i32; height: i32; width: i32; kernelH: i32; kernelW: i32;
   strideH: i32; strideW: i32; padTop: i32; padLeft: i32; outH: i32; outW: i32;
-  /** The zero-padded sample's plane (padSample): every window row a stride-1 run when strideW = 1. */
+  /** The zero-padded sample's plane (padSample). */
   hp: i32; wp: i32;
 }
 /** Bytes reserved for the Window at the start of the workspace. */
@@ -53,15 +53,19 @@ export function convWeightGradientPatchFloats(): i32 {
 }
 
 /**
- * Whether one thread's patch buffer holds what the kernel needs for this window with all K columns: for the
- * in-place GEMM the padded sample and one row of patchesᵀ; for the dot path the sample's K patch rows.
+ * Whether one thread's buffers hold what the kernel needs for this window with all of dW on one thread: in
+ * the patch buffer, for the in-place GEMM the padded sample and one row of patchesᵀ, for the dot path the
+ * sample's K patch rows; in the GEMM workspace the window, the bias lanes and the edge tile or the dot
+ * path's lanes (20 bytes per output).
  */
 export function convWeightGradientFits(
-  channels: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, outH: i32, outW: i32, dot: bool,
+  filters: i32, channels: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, outH: i32, outW: i32, dot: bool,
 ): bool {
   const k = channels * kernelH * kernelW;
-  if (dot) return k * outH * outW + 2 * SLACK <= PATCH_FLOATS;
-  return paddedFloats(channels, kernelH, kernelW, strideH, strideW, outH, outW) + rowPitch(k) <= PATCH_FLOATS;
+  const scratch = <i64>WINDOW_BYTES + <i64>filters * 20 + (dot ? <i64>filters * <i64>k * 20 : <i64>(MR * NR * 4));
+  if (scratch > <i64>WORKSPACE_FLOATS * 4) return false;
+  if (dot) return <i64>k * <i64>(outH * outW) + 2 * SLACK <= PATCH_FLOATS;
+  return <i64>paddedFloats(channels, kernelH, kernelW, strideH, strideW, outH, outW) + rowPitch(k) <= PATCH_FLOATS;
 }
 
 /** The padded sample's floats (padSample), with SLACK. */
@@ -88,7 +92,8 @@ export function convWeightGradient(
   ws: usize, patches: usize,
 ): void {
   const k = channels * kernelH * kernelW, plane = outH * outW;
-  if (filters <= 0 || plane <= 0 || j1 > k || i1 > filters || !convWeightGradientFits(channels, kernelH, kernelW, strideH, strideW, outH, outW, dot)) return;
+  if (filters <= 0 || plane <= 0 || j1 > k || i1 > filters) return;
+  if (!convWeightGradientFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW, dot)) return;
   const g = changetype<Window>(ws);
   g.channels = channels; g.height = height; g.width = width; g.kernelH = kernelH; g.kernelW = kernelW;
   g.strideH = strideH; g.strideW = strideW; g.padTop = padTop; g.padLeft = padLeft; g.outH = outH; g.outW = outW;
