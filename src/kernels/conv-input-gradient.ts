@@ -6,7 +6,8 @@
  * The sample's column gradient [C·kh·kw × P] is consumed by col2im while it is still in cache, so no
  * batch-sized [C·kh·kw × N·P] matrix is written and read back (31 MB at batch 100 for the default model's
  * second Conv2D). wasm SIMD when loaded (assembly/conv-input-gradient.ts: the sample's dcols in the thread's
- * workspace, samples split whole over the threads); else, or when one sample does not fit that workspace,
+ * workspace, samples split whole over the threads; for stride 1 conv-input-gradient-scatter.ts adds each tile
+ * of Wᵀ·dy_n into dx as it is computed, no dcols, same bits); else, or when one sample does not fit that workspace,
  * matmulTransA + col2im per sample through `sampleCols` ([C·kh·kw × P] floats, the caller's, asked for only then).
  * Each dcols element sums f = 0..F−1 in order; col2im adds the rows (c, ky, kx) in order.
  */

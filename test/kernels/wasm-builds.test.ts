@@ -169,6 +169,31 @@ function inputGradientCases(): [number, WindowGeometry][] {
 }
 
 /**
+ * Stride-1 windows for the scatter kernel (assembly/conv-input-gradient-scatter.ts): channels in whole or
+ * nearly whole 4-channel blocks (4, 7, 8, 12, 15, 16), kernels 1..7 both ways and non-square, paddings from 0
+ * to past the kernel, odd sizes (panels crossing output rows at every lane, a last partial panel or none),
+ * 'same' with even kernels (more padding after than before); a few it declines (outW < 8, C = 5) go to the
+ * dcols + col2im kernel.
+ */
+function scatterCases(): [number, WindowGeometry][] {
+  const rng = new Rng(23);
+  const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform(0, hi - lo + 1));
+  const cases: [number, WindowGeometry][] = [];
+  const channels = [4, 7, 8, 12, 15, 16];
+  for (let i = 0; i < 18; i++) {
+    const kh = int(1, 7), kw = int(1, 7), ph = int(0, kh), pw = int(0, kw);
+    const h = int(Math.max(1, kh - 2 * ph), 17), w = int(Math.max(8, kw - 2 * pw + 7), 21);
+    const g = windowGeometry('test', [channels[i % channels.length], h, w], [kh, kw], [1, 1], [ph, pw]);
+    cases.push([int(1, 37), withBatch(g, int(1, 3))]);
+  }
+  cases.push([9, withBatch(windowGeometry('test', [8, 12, 13], [4, 6], [1, 1], 'same'), 2)]); // even kernels, 'same'
+  cases.push([5, withBatch(windowGeometry('test', [4, 9, 8], [2, 2], [1, 1], 'same'), 3)]); // P = 72: no partial panel
+  cases.push([6, withBatch(windowGeometry('test', [12, 6, 6], [3, 3], [1, 1], 1), 2)]); // outW = 6: declined
+  cases.push([6, withBatch(windowGeometry('test', [5, 10, 11], [3, 3], [1, 1], 1), 2)]); // C = 5: declined
+  return cases;
+}
+
+/**
  * Conv2D's weight and bias gradients (dW += Σ_n dy_n·patches_nᵀ, db += Σ dy; accumulated onto non-zero
  * gradients) against the float64 definition: worst error over the float32 bound of an (N·P + 2)-term sum
  * (≤ 1 passes). Where the per-sample wasm kernel must run (one sample's patches fit its buffer), cols is
@@ -283,6 +308,15 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
 
   test("Conv2D's input gradient (col2im(Wᵀ·dy_n) per sample) equals its definition, the same bits on 1 and 2 threads", () => {
     const run = () => inputGradientCases().map(([filters, g], i) => inputGradientWorstRatio(build, filters, g, 300 + i));
+    const { one, two } = onOneAndTwoThreads(build, run);
+    one.forEach((r, i) => {
+      expect(r.worst).toBeLessThanOrEqual(1);
+      expect(two[i].bytes.equals(r.bytes)).toBe(true);
+    });
+  });
+
+  test("Conv2D's input gradient on stride-1 windows (tiles added straight into dx) equals its definition, the same bits on 1 and 2 threads", () => {
+    const run = () => scatterCases().map(([filters, g], i) => inputGradientWorstRatio(build, filters, g, 400 + i));
     const { one, two } = onOneAndTwoThreads(build, run);
     one.forEach((r, i) => {
       expect(r.worst).toBeLessThanOrEqual(1);

@@ -161,8 +161,9 @@ describe('Conv2D scratch on demand', () => {
   });
 
   test('a window too large for a thread\'s workspace (dW and dx) falls back for both, and gives the reference result', () => {
-    // One sample's dx needs K·P + F·P ≈ 855,000 floats > the ~823,000 of a thread's GEMM workspace.
-    const { layer, afterTraining } = trainAndCheck(4, 150, 3, 2, 2);
+    // Two channels: the stride-1 scatter kernel declines half-empty 4-channel blocks, and the dcols kernel's
+    // one sample needs K·P + F·P ≈ 450,000 floats > the 412,832 of a thread's GEMM workspace.
+    const { layer, afterTraining } = trainAndCheck(2, 150, 3, 2, 2);
     expect(afterTraining).toEqual(['cols', 'product', 'sampleCols']);
     layer.dispose();
     expect((layer as any).memory.bytes).toBe(0);

@@ -200,13 +200,14 @@ export function convForwardProductWasm(
 
 /**
  * Conv2D backward's input gradient (assembly/conv-input-gradient.ts): dx[n] = col2im(Wᵀ·dy_n) per sample, each
- * sample's dcols in its thread's workspace (no batch-sized [K × N·P] matrix), split over the threads by whole
- * samples. Returns false when one sample's operands exceed the workspace (the caller's per-sample fallback).
+ * sample's dcols in its thread's workspace (no batch-sized [K × N·P] matrix), or for stride 1 each tile of
+ * Wᵀ·dy_n added straight into dx (conv-input-gradient-scatter.ts, same bits); split over the threads by whole
+ * samples. Returns false when neither fits the workspace (the caller's per-sample fallback).
  */
 export function convInputGradientWasm(w: Float32Array, dy: Float32Array, dx: Float32Array, filters: number, g: WindowGeometry): boolean {
   const batch = g.batch, plane = g.outH * g.outW, k = g.channels * g.kernelH * g.kernelW;
   const ex = kernels!.exports;
-  if (ex.convInputGradientFloats(k, filters, plane) * 4 > ex.gemmWorkspaceBytes()) return false;
+  if (!ex.convInputGradientTakes(filters, g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW)) return false;
   const dxLength = batch * g.channels * g.inH * g.inW;
   const dyLength = batch * filters * plane;
   if (batch === 0 || dxLength === 0) return true;

@@ -38,6 +38,9 @@ export interface KernelExports {
     padTop: number, padLeft: number, outH: number, outW: number, n0: number, n1: number, ws: number,
   ): void;
   convInputGradientFloats(k: number, filters: number, plane: number): number;
+  convInputGradientTakes(
+    filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number,
+  ): number;
   convWeightGradient(
     dy: number, x: number, dw: number, filters: number,
     channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,

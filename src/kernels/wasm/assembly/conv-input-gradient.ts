@@ -10,12 +10,16 @@
 // Same bits as before: every dcols element is the GEMM's instruction sequence (acc = 0, then madd over
 // f = 0..F−1 in order, one sum block: F ≤ the workspace's budget) and col2im adds rows in the same order.
 // A sample's bits depend on nothing but its own operands, so any split of samples over threads agrees.
+// Stride-1 windows go to conv-input-gradient-scatter.ts (col2im fused into the tile store, the same bits)
+// where it fits and measured faster (scatterFits).
 import { MR, NR, WORKSPACE_FLOATS, microTile, packRowsA } from './gemm';
 import { col2im } from './conv';
+import { convInputGradientScatter, scatterFits } from './conv-input-gradient-scatter';
 
 /**
  * Floats of workspace the kernel needs for these sizes (tile, packed Wᵀ, one sample's dy padded to whole
- * 8-column panels, one sample's dcols); the JS side runs the batch-wide path when it exceeds the workspace.
+ * 8-column panels, one sample's dcols); past the workspace (and where the scatter kernel does not fit either,
+ * convInputGradientTakes) the JS side runs its per-sample fallback.
  */
 export function convInputGradientFloats(k: i32, filters: i32, plane: i32): i32 {
   const rowBlocks = (k + MR - 1) / MR;
@@ -23,11 +27,24 @@ export function convInputGradientFloats(k: i32, filters: i32, plane: i32): i32 {
   return MR * NR + rowBlocks * MR * filters + filters * ld + k * plane;
 }
 
+/** Whether convInputGradient takes these sizes: the scatter kernel's (stride 1) or this one's workspace fits. */
+export function convInputGradientTakes(
+  filters: i32, channels: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, outH: i32, outW: i32,
+): bool {
+  return scatterFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW) ||
+    convInputGradientFloats(channels * kernelH * kernelW, filters, outH * outW) <= WORKSPACE_FLOATS;
+}
+
+/** dx[n] for n in [n0, n1): stride 1 goes to the scatter kernel (conv-input-gradient-scatter.ts) when it fits. */
 export function convInputGradient(
   w: usize, dy: usize, dx: usize, filters: i32,
   channels: i32, height: i32, width: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32,
   padTop: i32, padLeft: i32, outH: i32, outW: i32, n0: i32, n1: i32, ws: usize,
 ): void {
+  if (n0 < n1 && outH > 0 && outW > 0 && scatterFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW)) {
+    convInputGradientScatter(w, dy, dx, filters, channels, height, width, kernelH, kernelW, padTop, padLeft, outH, outW, n0, n1, ws);
+    return;
+  }
   const k = channels * kernelH * kernelW, plane = outH * outW;
   if (n0 >= n1 || k <= 0 || plane <= 0 || convInputGradientFloats(k, filters, plane) > WORKSPACE_FLOATS) return;
   const ld = (plane + NR - 1) & ~(NR - 1);

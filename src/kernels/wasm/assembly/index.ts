@@ -3,7 +3,7 @@
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export { gemmAbt } from './gemm-abt';
 export { convForwardProduct } from './conv-product';
-export { convInputGradient, convInputGradientFloats } from './conv-input-gradient';
+export { convInputGradient, convInputGradientFloats, convInputGradientTakes } from './conv-input-gradient';
 export { convWeightGradient, convBiasGradient } from './conv-weight-gradient';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
