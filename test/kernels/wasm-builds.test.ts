@@ -21,6 +21,8 @@ interface Build {
   convInputGradient: (w: Float32Array, dy: Float32Array, dx: Float32Array, filters: number, g: WindowGeometry, sampleCols: Float32Array) => void;
   convWeightGradient: (dy: Float32Array, x: Float32Array, dw: Float32Array, biasGrad: Float32Array | undefined, filters: number,
     g: WindowGeometry, cols: Float32Array, colsFilled: boolean, dyRows: Float32Array) => void;
+  /** Whether the per-sample wasm dW kernel takes this window (it then reads x, never cols). */
+  weightGradientReadsInput: (g: WindowGeometry) => boolean;
   setThreads: (n: number) => void;
 }
 
@@ -48,6 +50,7 @@ function loadBuild(pin: '0' | '1'): Build {
         convForwardProduct: conv.convForwardProduct,
         convInputGradient: inputGradient.convInputGradient,
         convWeightGradient: weightGradient.convWeightGradient,
+        weightGradientReadsInput: weightGradient.weightGradientReadsInput,
         forms: [
           { fast: gemm.matmul, reference: reference.matmulReference },
           { fast: gemm.matmulTransA, reference: reference.matmulTransAReference },
@@ -207,7 +210,8 @@ function weightGradientWorstRatio(build: Build, filters: number, g: WindowGeomet
   const x = fill(g.batch * g.channels * g.inH * g.inW), dy = fill(g.batch * filters * plane);
   const dw = fill(filters * k), db = fill(filters), dw0 = dw.slice(), db0 = db.slice();
   // NN_KERNELS=ts|reference runs the batch-wide path whatever the window, so cols must hold real numbers there.
-  const perSample = build.backend === 'wasm' && k * plane + 8 <= 128 << 10;
+  const perSample = build.weightGradientReadsInput(g);
+  expect(perSample).toBe(build.backend === 'wasm' && !pastThePatchBuffer(g));
   const cols = new Float32Array(k * g.batch * plane).fill(perSample ? NaN : 0);
   build.convWeightGradient(dy, x, dw, db, filters, g, cols, perSample, new Float32Array(filters * g.batch * plane));
   const exact = conv2dBackwardReference(x, new Float32Array(filters * k), dy, filters, g);
@@ -224,13 +228,29 @@ function weightGradientWorstRatio(build: Build, filters: number, g: WindowGeomet
   return { worst, bytes: Buffer.concat([Buffer.from(dw.buffer), Buffer.from(db.buffer)]) };
 }
 
-/** Weight-gradient cases: the input-gradient ones plus the dot kernel's (small dW, long sum) and a short one. */
+/**
+ * The one weight-gradient case whose padded sample (2 × 262 × 262 floats) and patch rows both exceed a thread's
+ * patch buffer (128 Ki floats): the batch-wide fallback runs.
+ */
+function pastThePatchBuffer(g: WindowGeometry): boolean {
+  return g.inH === 260;
+}
+
+/**
+ * Weight-gradient cases: the input-gradient ones (the in-place GEMM, K·P = 450,000 in blocks of P) plus the
+ * dot kernel's (small dW, long sum: P mod 4 = 0 and ≠ 0, patch rows from the padded copy and, stride 2, from
+ * x), a short one and one past the patch buffer.
+ */
 function weightGradientCases(): [number, WindowGeometry][] {
   return [
     ...inputGradientCases(),
     [30, convWindow(2, 1, 28, 28, 5, 1, 0)], // SimpleConvNet's layer: the dot kernel (gemm-abt), split over 2 threads
     [7, convWindow(3, 2, 20, 23, 3, 1, 1)], // dot kernel, K = 18, P = 460
+    [9, convWindow(3, 2, 21, 23, 3, 1, 1)], // dot kernel, P = 483: a P mod 4 tail every sample
+    [6, convWindow(8, 1, 28, 27, 3, 2, 0)], // dot kernel, stride 2 (patch rows from x), P = 169
     [5, convWindow(1, 3, 9, 8, 2, 2, 1)], // batch 1, stride 2
+    [13, convWindow(3, 7, 12, 11, 3, 1, 1)], // in-place GEMM, K = 63: 2 threads split a window row (j0 = 32)
+    [2, convWindow(1, 2, 260, 260, 3, 1, 1)], // past the patch buffer: the batch-wide fallback
   ];
 }
 

@@ -153,8 +153,9 @@ describe('Conv2D scratch on demand', () => {
   });
 
   test('a window too large for a thread\'s patch buffer (dW) takes the batch-wide path with its scratch, and gives the reference result', () => {
-    // K·P = 8·25·784 = 156,800 floats > the 131,072 of a patch buffer; one sample's dx still fits the workspace.
-    const { layer, afterTraining } = trainAndCheck(8, 28, 5, 3, 2);
+    // The padded sample (4·182·182 = 132,496 floats) and the patch rows (K·P, the same) both exceed the 131,072
+    // of a patch buffer; one sample's dx still fits the workspace.
+    const { layer, afterTraining } = trainAndCheck(4, 182, 1, 3, 2);
     expect(afterTraining).toEqual(kernelBackend() === 'wasm' ? ['cols', 'product'] : ['cols', 'product', 'sampleCols']);
     layer.dispose();
     expect((layer as any).memory.bytes).toBe(0);
@@ -162,8 +163,9 @@ describe('Conv2D scratch on demand', () => {
 
   test('a window too large for a thread\'s workspace (dW and dx) falls back for both, and gives the reference result', () => {
     // Two channels: the stride-1 scatter kernel declines half-empty 4-channel blocks, and the dcols kernel's
-    // one sample needs K·P + F·P ≈ 450,000 floats > the 412,832 of a thread's GEMM workspace.
-    const { layer, afterTraining } = trainAndCheck(2, 150, 3, 2, 2);
+    // one sample needs K·P + F·P ≈ 1,300,000 floats > the 412,832 of a thread's GEMM workspace; dW's padded
+    // sample (2·258·258 = 133,128 floats) and patch rows (K·P) exceed a patch buffer.
+    const { layer, afterTraining } = trainAndCheck(2, 256, 3, 2, 2);
     expect(afterTraining).toEqual(['cols', 'product', 'sampleCols']);
     layer.dispose();
     expect((layer as any).memory.bytes).toBe(0);

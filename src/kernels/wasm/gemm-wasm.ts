@@ -236,36 +236,57 @@ export function convInputGradientWasm(w: Float32Array, dy: Float32Array, dx: Flo
   return true;
 }
 
-/** Floats of one thread's patch buffer for Conv2D's weight gradient: a sample's whole [K × P] im2col (313 KB for the default model's second Conv2D). */
-const PATCH_FLOATS = 128 << 10;
 /**
- * Each thread's patch buffer (convWeightGradientWasm), allocated on first use and kept: part of the thread's
- * GEMM workspace for memoryStats (a kernel's own block for the life of the process, docs/memory.md), not a layer's.
+ * Each thread's patch buffer for Conv2D's weight gradient (convWeightGradientWasm; 512 KiB: the zero-padded
+ * sample and a block of its patches), allocated on first use and kept: part of the thread's GEMM workspace
+ * for memoryStats (a kernel's own block for the life of the process, docs/memory.md), not a layer's.
  */
 const patchBuffers: number[] = [];
 
 function patchBuffer(t: number): number {
-  while (patchBuffers.length <= t) patchBuffers.push(allocBlock(PATCH_FLOATS * 4, 'GEMM workspace'));
+  const bytes = kernels!.exports.convWeightGradientPatchFloats() * 4;
+  while (patchBuffers.length <= t) patchBuffers.push(allocBlock(bytes, 'GEMM workspace'));
   return patchBuffers[t];
 }
 
-/** Whether convWeightGradientWasm takes this window (one sample's patches fit a thread's buffer). */
+/** Whether a thread's buffers hold what the dot-product path (dot = 1) or the in-place GEMM (0) needs for dW of `filters` filters. */
+function weightGradientFits(g: WindowGeometry, filters: number, dot: number): boolean {
+  const ex = kernels!.exports;
+  return ex.convWeightGradientFits(filters, g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW, dot) !== 0;
+}
+
+/**
+ * Whether convWeightGradientWasm takes this window (one sample's patches fit a thread's patch buffer on one of
+ * its paths; it may still decline a layer with an extraordinary number of filters, whose fallback then runs im2col itself).
+ */
 export function convWeightGradientFits(g: WindowGeometry): boolean {
-  return kernels !== null && g.channels * g.kernelH * g.kernelW * g.outH * g.outW + 8 <= PATCH_FLOATS;
+  return kernels !== null && (weightGradientFits(g, 1, 0) || weightGradientFits(g, 1, 1));
+}
+
+/**
+ * Which path Conv2D's dW of `filters` filters over this window takes: the dot-product one (1) for a small dW
+ * with a long sum (useAbtKernel), else the in-place GEMM (0); null when neither fits.
+ */
+function weightGradientPath(filters: number, g: WindowGeometry): 0 | 1 | null {
+  if (useAbtKernel(filters, g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW) && weightGradientFits(g, filters, 1)) return 1;
+  return weightGradientFits(g, filters, 0) ? 0 : null;
 }
 
 /**
  * Conv2D backward's dW += Σ_n dy_n · patches_nᵀ (assembly/conv-weight-gradient.ts), the patches built per
- * sample from x (no batch column matrix, no rearranged dy), and biasGrad += Σ_{n,p} dy when given. Split
- * over the threads by columns of dW (each thread builds only its rows of the patches), never by samples:
- * every element's sum walks the samples in order whatever the thread count. Small dW (the dot kernel's
- * shapes, see useAbtKernel) takes gemm-abt per sample, larger the packed GEMM. Returns false when the
- * window does not fit (convWeightGradientFits).
+ * sample from x (no batch column matrix, no rearranged dy), and biasGrad += Σ_{n,p} dy when given (on the
+ * way: each thread its rows of filters, all of them on the calling thread when split by columns). Split over the threads by blocks of dW, never by samples, so every
+ * element's sum walks the samples in order whatever the thread count: the in-place GEMM by 8-column panels
+ * (each thread builds only its columns of the patches), the dot path by 3-row tiles of filters (each
+ * thread reads only its rows of dy — the big operand there, 6.9 MB for SimpleConvNet at batch 100 — and
+ * builds the sample's few patch rows itself), by 3-column tiles when there are fewer row tiles than
+ * threads. Returns false when the window does not fit the chosen path (the caller's batch-wide fallback).
  */
 export function convWeightGradientWasm(
   dy: Float32Array, x: Float32Array, dw: Float32Array, biasGrad: Float32Array | undefined, filters: number, g: WindowGeometry,
 ): boolean {
-  if (!convWeightGradientFits(g)) return false;
+  const dot = kernels === null ? null : weightGradientPath(filters, g);
+  if (dot === null) return false;
   const batch = g.batch, plane = g.outH * g.outW, k = g.channels * g.kernelH * g.kernelW;
   const xLength = batch * g.channels * g.inH * g.inW, dyLength = batch * filters * plane;
   if (!beginStaging(stagedBytes(dy, dyLength) + stagedBytes(x, xLength) + stagedBytes(dw, filters * k) +
@@ -273,23 +294,25 @@ export function convWeightGradientWasm(
   const dyOff = place(dy, dyLength, true), xOff = place(x, xLength, true), dwOff = place(dw, filters * k, true);
   const biasOff = biasGrad === undefined ? 0 : place(biasGrad, filters, true);
   const ex = kernels!.exports;
-  const dot = useAbtKernel(filters, batch * plane, k) ? 1 : 0;
   const geometry = [g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
-  const unit = dot ? 3 : NR, units = Math.ceil(k / unit);
-  const parts = Math.min(getThreads(), units, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
-  const run = (j0: number, j1: number, t: number) =>
-    ex.convWeightGradient(dyOff, xOff, dwOff, filters, ...(geometry as Geometry11), batch, j0, j1, dot, workspace(t), patchBuffer(t), PATCH_FLOATS);
+  const threads = getThreads();
+  const byRows = dot === 1 && Math.ceil(filters / 3) >= threads;
+  const unit = dot ? 3 : NR, size = byRows ? filters : k, units = Math.ceil(size / unit);
+  const parts = Math.min(threads, units, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
+  /** Part t's block of dW: [i0, i1, j0, j1). */
+  const block = (t: number): [number, number, number, number] => {
+    const [lo, hi] = partRange(units, parts, t, unit, size);
+    return byRows ? [lo, hi, 0, k] : [0, filters, lo, hi];
+  };
   const seq = parts > 1 ? beginBatch() : 0;
   for (let t = 1; t < parts; t++) {
-    const [lo, hi] = partRange(units, parts, t, unit, k);
     const args = workerArgs(t - 1);
-    args[0] = dyOff; args[1] = xOff; args[2] = dwOff; args[3] = filters;
-    args.set(geometry, 4);
-    args[15] = batch; args[16] = lo; args[17] = hi; args[18] = dot; args[19] = workspace(t); args[20] = patchBuffer(t); args[21] = PATCH_FLOATS;
+    args[0] = dyOff; args[1] = xOff; args[2] = dwOff; args[3] = byRows ? biasOff : 0; args[4] = filters;
+    args.set(geometry, 5);
+    args[16] = batch; args.set(block(t), 17); args[21] = dot; args[22] = workspace(t); args[23] = patchBuffer(t);
     start(t - 1, 'convWeightGradient', seq);
   }
-  run(...partRange(units, parts, 0, unit, k), 0);
-  if (biasGrad !== undefined) ex.convBiasGradient(dyOff, biasOff, filters, plane, batch);
+  ex.convWeightGradient(dyOff, xOff, dwOff, biasOff, filters, ...(geometry as Geometry11), batch, ...block(0), dot, workspace(0), patchBuffer(0));
   if (parts > 1) waitAll(parts - 1, seq);
   copyOut(dw, dwOff, filters * k);
   if (biasGrad !== undefined) copyOut(biasGrad, biasOff, filters);

@@ -42,12 +42,15 @@ export interface KernelExports {
     filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number,
   ): number;
   convWeightGradient(
-    dy: number, x: number, dw: number, filters: number,
+    dy: number, x: number, dw: number, biasGrad: number, filters: number,
     channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
-    padTop: number, padLeft: number, outH: number, outW: number, batch: number, j0: number, j1: number, dot: number,
-    ws: number, patches: number, patchFloats: number,
+    padTop: number, padLeft: number, outH: number, outW: number, batch: number, i0: number, i1: number, j0: number, j1: number,
+    dot: number, ws: number, patches: number,
   ): void;
-  convBiasGradient(dy: number, biasGrad: number, filters: number, plane: number, batch: number): void;
+  convWeightGradientFits(
+    filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number, dot: number,
+  ): number;
+  convWeightGradientPatchFloats(): number;
 }
 
 export interface WasmKernels {

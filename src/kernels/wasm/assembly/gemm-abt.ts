@@ -40,13 +40,21 @@ export function gemmAbt(
 ): void {
   if (i0 >= i1 || j0 >= j1) return;
   memory.fill(ws, 0, (<usize>(i1 - i0) * <usize>(j1 - j0)) << 4);
-  const k4 = k & ~3;
+  abtLanes(a, lda, b, ldb, k & ~3, i0, i1, j0, j1, ws);
+  foldAndStore(a, <usize>lda << 2, b, <usize>ldb << 2, c, n, k, i0, i1, j0, j1, accumulate, ws);
+}
+
+/**
+ * The lanes of the rectangle's outputs (16 bytes each at ws, row-major over [i0, i1) × [j0, j1)) += the
+ * products over p < k4 (a multiple of 4), k-block by k-block: gemmAbt without the fill and the fold, for a
+ * caller whose sums run over several calls (Conv2D's dW, sample by sample: conv-weight-gradient.ts).
+ */
+export function abtLanes(a: usize, lda: i32, b: usize, ldb: i32, k4: i32, i0: i32, i1: i32, j0: i32, j1: i32, ws: usize): void {
   const aRow = <usize>lda << 2, bRow = <usize>ldb << 2;
   for (let pc = 0; pc < k4; pc += KD) {
     const off = <usize>pc << 2;
     abtBlock(a + off, aRow, b + off, bRow, min(KD, k4 - pc), i0, i1, j0, j1, ws);
   }
-  foldAndStore(a, aRow, b, bRow, c, n, k, i0, i1, j0, j1, accumulate, ws);
 }
 
 /**

@@ -4,7 +4,7 @@ export { gemm, gemmWorkspaceBytes } from './gemm';
 export { gemmAbt } from './gemm-abt';
 export { convForwardProduct } from './conv-product';
 export { convInputGradient, convInputGradientFloats, convInputGradientTakes } from './conv-input-gradient';
-export { convWeightGradient, convBiasGradient } from './conv-weight-gradient';
+export { convWeightGradient, convWeightGradientFits, convWeightGradientPatchFloats } from './conv-weight-gradient';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
 export { adamUpdate } from './optimizer';
