@@ -24,10 +24,12 @@ export class Rng {
       z = imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = splitmix32();
-    this.s1 = splitmix32();
-    this.s2 = splitmix32();
-    this.s3 = splitmix32();
+    // The state is kept as int32 (the bits of the uint32 words): V8 then stores the fields as small
+    // integers; words above 2³¹ as uint32 made them heap numbers and every draw allocated (2× slower).
+    this.s0 = splitmix32() | 0;
+    this.s1 = splitmix32() | 0;
+    this.s2 = splitmix32() | 0;
+    this.s3 = splitmix32() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -42,6 +44,31 @@ export class Rng {
     this.s2 ^= t;
     this.s3 = rotl(this.s3, 11);
     return result;
+  }
+
+  /**
+   * mask[i] = next() ≥ rate ? kept : 0 for i < n: the same n draws, in order, as n calls of next()
+   * (next() ≥ rate ⟺ nextUint32() ≥ rate·2³², both exact), with the state in locals (Dropout's
+   * masks: ~4× faster than a call per value).
+   */
+  fillMask(mask: Float32Array, n: number, rate: number, kept: number): void {
+    const threshold = rate * 0x100000000;
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    for (let i = 0; i < n; i++) {
+      const result = imul(rotl(imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      mask[i] = result >= threshold ? kept : 0;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 
   /** Uniform in [0, 1), with 32 bits of resolution. */
@@ -98,14 +125,14 @@ export class Rng {
 
   /** The full internal state, to save and later resume the exact same sequence. */
   state(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spareGaussian: this.spareGaussian ?? null };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareGaussian: this.spareGaussian ?? null };
   }
 
   setState(state: RngState): void {
     if (!state || !Array.isArray(state.s) || state.s.length !== 4 || !state.s.every((v) => Number.isInteger(v))) {
       throw new RangeError('Rng.setState needs the object returned by Rng.state()');
     }
-    [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v >>> 0);
+    [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v | 0);
     this.spareGaussian = state.spareGaussian ?? undefined;
   }
 }

@@ -78,6 +78,27 @@ describe('Rng', () => {
     expect([resumed.gaussian(), resumed.next(), resumed.int(10), resumed.gaussian()]).toEqual(expected);
   });
 
+  test('fillMask makes the same draws as a next() per value, and leaves the same state', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1 << 30 }), fc.integer({ min: 0, max: 300 }),
+        fc.constantFrom(0, 0.3, 0.5, 0.999), (seed, n, rate) => {
+          const a = new Rng(seed), b = new Rng(seed);
+          const mask = new Float32Array(n);
+          a.fillMask(mask, n, rate, 2.5);
+          const expected = Float32Array.from({ length: n }, () => (b.next() >= rate ? 2.5 : 0));
+          expect(Buffer.from(mask.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+          expect(a.state()).toEqual(b.state());
+          expect(a.nextUint32()).toBe(b.nextUint32());
+        }),
+      { numRuns: 100, seed: 13 },
+    );
+  });
+
+  test('state() gives the words as unsigned 32-bit integers', () => {
+    const s = new Rng(5).state().s;
+    expect(s.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)).toBe(true);
+  });
+
   test('bad arguments are named', () => {
     expect(() => new Rng(NaN)).toThrow(/seed must be a finite number, got NaN/);
     expect(() => new Rng(1).int(0)).toThrow(/positive integer bound, got 0/);

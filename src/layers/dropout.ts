@@ -74,10 +74,7 @@ export class Dropout implements Layer {
     }
     const mask = this.mask;
     if (!this.frozen || !this.hasMask) {
-      const rate = this.rate;
-      const scale = 1 / (1 - rate);
-      const rng = this.rng;
-      for (let i = 0; i < size; i++) mask[i] = rng.next() >= rate ? scale : 0;
+      this.rng.fillMask(mask, size, this.rate, 1 / (1 - this.rate));
       this.hasMask = true;
     }
     const xs = x.data;

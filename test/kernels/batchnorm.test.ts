@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { kernelBackend, setKernelBackend } from '../../src/kernels/backend';
 import { batchNormBackward, batchNormBackwardPlain, batchNormForward, batchNormForwardPlain } from '../../src/kernels/batchnorm';
-import { setThreads } from '../../src/kernels/wasm/threads';
+import { parallelBatchCount, setThreads } from '../../src/kernels/wasm/threads';
 import { Rng } from '../../src/random';
 
 interface Case { batch: number; channels: number; spatial: number; seed: number; training: boolean }
 
 const caseArb = fc.record({
   batch: fc.integer({ min: 1, max: 9 }),
-  channels: fc.integer({ min: 1, max: 7 }),
+  channels: fc.integer({ min: 1, max: 13 }),
   // 1 ([N, D] data), odd sizes (the scalar tails) and conv planes.
   spatial: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 37 }), fc.constantFrom(64, 196)),
   seed: fc.integer({ min: 0, max: 1 << 30 }),
@@ -90,14 +90,21 @@ describe('BatchNorm kernels', () => {
     }), { numRuns: 150, seed: 7 });
   });
 
-  test('two threads give the same bits as one (channels split between threads)', () => {
-    setKernelBackend('wasm');
+  test.each([
     // Large enough that the channel split really happens (≥ 64K floats per part).
-    const c: Case = { batch: 64, channels: 16, spatial: 28 * 28, seed: 3, training: true };
+    { batch: 64, channels: 16, spatial: 28 * 28, seed: 3, training: true },
+    // [N, D] data (the loops across features): 300 features split at 150, so features 148 and 149 are a
+    // group of four on one thread and the scalar tail on two.
+    { batch: 512, channels: 300, spatial: 1, seed: 4, training: true },
+    { batch: 512, channels: 300, spatial: 1, seed: 5, training: false },
+  ])('two threads give the same bits as one (channels split between threads): %o', (c: Case) => {
+    setKernelBackend('wasm');
     setThreads(1);
     const one = run(c, batchNormForward, batchNormBackward);
     setThreads(2);
+    const splits = parallelBatchCount();
     const two = run(c, batchNormForward, batchNormBackward);
+    expect(parallelBatchCount()).toBe(splits + 2); // the forward and the backward were split
     setThreads(1);
     for (const key of Object.keys(one) as (keyof typeof one)[]) {
       expect(Buffer.from(two[key].buffer).equals(Buffer.from(one[key].buffer))).toBe(true);

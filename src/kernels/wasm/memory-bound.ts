@@ -38,9 +38,9 @@ interface WasmLayoutExports {
   addRowVector(y: number, b: number, rows: number, cols: number): void;
   accumulateColumnSums(x: number, s: number, rows: number, cols: number): void;
   fillZero(p: number, n: number): void;
-  batchNormForward(x: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number,
+  batchNormForward(x: number, y: number, gamma: number, beta: number, mean: number, variance: number, invStd: number, acc: number,
     batch: number, channels: number, spatial: number, eps: number, training: number, c0: number, c1: number): void;
-  batchNormBackward(dy: number, x: number, mean: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number,
+  batchNormBackward(dy: number, x: number, mean: number, dx: number, gamma: number, invStd: number, sumDy: number, sumDyXhat: number, acc: number,
     batch: number, channels: number, spatial: number, training: number, c0: number, c1: number): void;
 }
 
@@ -246,6 +246,16 @@ export function fillZeroWasm(a: Float32Array | Int32Array, n: number): boolean {
 }
 
 /**
+ * BatchNorm's per-channel f64 accumulators (16 bytes a channel), staged per call with no copy in or
+ * out: a heap array only gives `place` its size. Grown, never shrunk.
+ */
+let bnScratch = new Float32Array(0);
+function channelScratch(channels: number): Float32Array {
+  if (bnScratch.length < 4 * channels) bnScratch = new Float32Array(4 * channels);
+  return bnScratch;
+}
+
+/**
  * BatchNorm forward over NCHW (spatial = H·W) or [N, D] (spatial = 1) data, split by channels (a
  * channel's statistics come from one thread: bit-identical for any thread count). See
  * src/kernels/batchnorm.ts for the meaning of the arguments.
@@ -258,7 +268,7 @@ export function batchNormForwardWasm(
   const n = batch * channels * spatial;
   const c = channels;
   if (!beginStaging(stagedBytes(x, n) + stagedBytes(y, n) + stagedBytes(gamma, c) + stagedBytes(beta, c) +
-    stagedBytes(mean, c) + stagedBytes(variance, c) + stagedBytes(invStd, c))) return false;
+    stagedBytes(mean, c) + stagedBytes(variance, c) + stagedBytes(invStd, c) + stagedBytes(channelScratch(c), 4 * c))) return false;
   const xOff = place(x, n, true);
   const yOff = place(y, n, false);
   const gOff = place(gamma, c, true);
@@ -266,13 +276,14 @@ export function batchNormForwardWasm(
   const mOff = place(mean, c, !training);
   const vOff = place(variance, c, !training);
   const iOff = place(invStd, c, false);
+  const accOff = place(channelScratch(c), 4 * c, false);
   const t = training ? 1 : 0;
   parallelFor('batchNormForward', channels, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * spatial)),
     (args, lo, hi) => {
-      args[0] = xOff; args[1] = yOff; args[2] = gOff; args[3] = bOff; args[4] = mOff; args[5] = vOff; args[6] = iOff;
-      args[7] = batch; args[8] = channels; args[9] = spatial; args[10] = eps; args[11] = t; args[12] = lo; args[13] = hi;
+      args[0] = xOff; args[1] = yOff; args[2] = gOff; args[3] = bOff; args[4] = mOff; args[5] = vOff; args[6] = iOff; args[7] = accOff;
+      args[8] = batch; args[9] = channels; args[10] = spatial; args[11] = eps; args[12] = t; args[13] = lo; args[14] = hi;
     },
-    (lo, hi) => ex.batchNormForward(xOff, yOff, gOff, bOff, mOff, vOff, iOff, batch, channels, spatial, eps, t, lo, hi));
+    (lo, hi) => ex.batchNormForward(xOff, yOff, gOff, bOff, mOff, vOff, iOff, accOff, batch, channels, spatial, eps, t, lo, hi));
   copyOut(y, yOff, n);
   if (training) {
     copyOut(mean, mOff, c);
@@ -290,7 +301,7 @@ export function batchNormBackwardWasm(
   const n = batch * channels * spatial;
   const c = channels;
   if (!beginStaging(stagedBytes(dy, n) + stagedBytes(x, n) + stagedBytes(mean, c) + stagedBytes(dx, n) + stagedBytes(gamma, c) +
-    stagedBytes(invStd, c) + stagedBytes(sumDy, c) + stagedBytes(sumDyXhat, c))) return false;
+    stagedBytes(invStd, c) + stagedBytes(sumDy, c) + stagedBytes(sumDyXhat, c) + stagedBytes(channelScratch(c), 4 * c))) return false;
   const dyOff = place(dy, n, true);
   const xOff = place(x, n, true);
   const mOff = place(mean, c, true);
@@ -299,13 +310,14 @@ export function batchNormBackwardWasm(
   const iOff = place(invStd, c, true);
   const sOff = place(sumDy, c, false);
   const shOff = place(sumDyXhat, c, false);
+  const accOff = place(channelScratch(c), 4 * c, false);
   const t = training ? 1 : 0;
   parallelFor('batchNormBackward', channels, 1, Math.ceil(MIN_PART_ELEMENTS / (batch * spatial)),
     (args, lo, hi) => {
-      args[0] = dyOff; args[1] = xOff; args[2] = mOff; args[3] = dxOff; args[4] = gOff; args[5] = iOff; args[6] = sOff; args[7] = shOff;
-      args[8] = batch; args[9] = channels; args[10] = spatial; args[11] = t; args[12] = lo; args[13] = hi;
+      args[0] = dyOff; args[1] = xOff; args[2] = mOff; args[3] = dxOff; args[4] = gOff; args[5] = iOff; args[6] = sOff; args[7] = shOff; args[8] = accOff;
+      args[9] = batch; args[10] = channels; args[11] = spatial; args[12] = t; args[13] = lo; args[14] = hi;
     },
-    (lo, hi) => ex.batchNormBackward(dyOff, xOff, mOff, dxOff, gOff, iOff, sOff, shOff, batch, channels, spatial, t, lo, hi));
+    (lo, hi) => ex.batchNormBackward(dyOff, xOff, mOff, dxOff, gOff, iOff, sOff, shOff, accOff, batch, channels, spatial, t, lo, hi));
   copyOut(dx, dxOff, n);
   copyOut(sumDy, sOff, c);
   copyOut(sumDyXhat, shOff, c);
