@@ -28,19 +28,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Adam } from '../src/optimizers/adam';
-import { Affine } from '../src/layers/affine';
-import { Conv2D } from '../src/layers/conv2d';
-import { Flatten } from '../src/layers/flatten';
-import type { Layer } from '../src/layers/layer';
-import { MaxPool } from '../src/layers/maxpool';
-import { ReLU } from '../src/layers/relu';
 import { SoftmaxCrossEntropy } from '../src/losses/softmax-cross-entropy';
 import { Sequential } from '../src/net/sequential';
 import { fit } from '../src/net/train';
 import { sliceRows } from '../src/data/batches';
 import { imagesToTensor, labelsToInt32, pixelStats, readMnist } from '../src/data/mnist';
 import { MemoryOwner } from '../src/memory';
-import { mnistModel } from '../src/models/mnist';
 import { execFileSync } from 'node:child_process';
 import { matmul } from '../src/kernels/gemm';
 import { kernelBackend, wasmStatus } from '../src/kernels/backend';
@@ -48,8 +41,7 @@ import { getThreads, setThreads } from '../src/kernels/wasm/threads';
 import type { Tensor } from '../src/tensor';
 import * as os from 'node:os';
 import { stat, type Stat } from './train-throughput';
-
-const MODEL_NAMES = ['mlp', 'cnn', 'best'] as const;
+import { BENCH_MODEL_NAMES as MODEL_NAMES, BENCH_MODELS as MODELS, BENCH_MODEL_TITLES as MODEL_TITLES } from './models';
 
 interface Args {
   threads: number;
@@ -163,17 +155,6 @@ function loadData(trainCount: number): Mnist {
     test: { x: imagesToTensor(data.test.images, rows, cols, 0, testCount, norm), y: labelsToInt32(data.test.labels, 0, testCount) },
   };
 }
-
-const MODELS: Record<string, () => Layer[]> = {
-  mlp: () => [new Flatten(), new Affine({ units: 100 }), new ReLU(), new Affine({ units: 10, init: 'xavier' })],
-  cnn: () => [
-    new Conv2D({ filters: 30, kernelSize: 5 }), new ReLU(), new MaxPool({ size: 2 }), new Flatten(),
-    new Affine({ units: 100 }), new ReLU(), new Affine({ units: 10, init: 'xavier' }),
-  ],
-  best: () => mnistModel('best').layers(),
-};
-
-const MODEL_TITLES: Record<string, string> = { mlp: 'MLP 784-100-10', cnn: 'SimpleConvNet', best: 'default model (best)' };
 
 interface ModelResult {
   train: Stat;

@@ -43,6 +43,12 @@ export class Affine implements Layer {
   private dx: Tensor | undefined;
   /** Whether backward must compute dx (see Layer.setInputGradient). */
   private inputGradient = true;
+  /**
+   * The dx array last filled with zeros for a skipped input gradient, while nothing has written it since:
+   * fit skips dx on every step, and refilling the same zeros cost ~15 µs of the MLP's ~1.2 ms step. dx
+   * belongs to the layer (a caller must not write into it), so only a computed dx or a new block ends this.
+   */
+  private zeroDx: Float32Array | undefined;
 
   constructor(options: AffineOptions) {
     optionsObject('Affine', options, ['units', 'init', 'useBias'], '{ units: 10 }');
@@ -92,8 +98,13 @@ export class Affine implements Layer {
     if (this.bias) accumulateColumnSums(dy.data, this.bias.grad, n, this.units);
     // dx[N×D] = dy·Wᵀ, W stored [D×U]; dx keeps the input's shape (it may have been [N, C, H, W]).
     const dx = (this.dx = reuse(this.dx, x.shape, this.memory));
-    if (this.inputGradient) matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
-    else fillZero(dx.data);
+    if (this.inputGradient) {
+      matmulTransB(dy.data, weights.value, dx.data, n, this.units, this.inputSize, false);
+      this.zeroDx = undefined;
+    } else if (this.zeroDx !== dx.data) {
+      fillZero(dx.data);
+      this.zeroDx = dx.data;
+    }
     return dx;
   }
 

@@ -21,6 +21,7 @@ export class SoftmaxCrossEntropy implements Loss {
   private probs: Tensor | undefined;
   private dScores: Tensor | undefined;
   private targets: Targets | undefined;
+  private exps: Float64Array | undefined;
 
   constructor(options: Record<string, never> = {}) {
     checkOptionNames('SoftmaxCrossEntropy', options, []);
@@ -36,15 +37,18 @@ export class SoftmaxCrossEntropy implements Loss {
     const labels = checkTargets(targets, n, classes, scores.shape, this.kind);
     const z = scores.data;
     const p = (this.probs = reuse(this.probs, scores.shape, this.memory)).data;
+    const e = this.rowExp(classes);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const row = i * classes;
       let max = -Infinity;
       for (let j = 0; j < classes; j++) if (z[row + j] > max) max = z[row + j];
+      // One exp per element: pⱼ = exp(zⱼ − m) / Σ exp(zₖ − m), the exponentials kept in float64 between the
+      // two loops (Math.exp is most of this loop's time: two per element cost ~15 µs more a step on the MLP).
       let sum = 0;
-      for (let j = 0; j < classes; j++) sum += Math.exp(z[row + j] - max);
+      for (let j = 0; j < classes; j++) sum += e[j] = Math.exp(z[row + j] - max);
       const logSumExp = max + Math.log(sum);
-      for (let j = 0; j < classes; j++) p[row + j] = Math.exp(z[row + j] - logSumExp);
+      for (let j = 0; j < classes; j++) p[row + j] = e[j] / sum;
       if (labels !== undefined) {
         total += logSumExp - z[row + labels[i]];
       } else {
@@ -55,6 +59,12 @@ export class SoftmaxCrossEntropy implements Loss {
     }
     this.targets = targets;
     return total / n;
+  }
+
+  /** A float64 row of `classes` values, kept between calls (the exponentials of one row of scores). */
+  private rowExp(classes: number): Float64Array {
+    if (this.exps === undefined || this.exps.length < classes) this.exps = new Float64Array(classes);
+    return this.exps;
   }
 
   backward(): Tensor {

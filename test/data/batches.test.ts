@@ -1,5 +1,6 @@
 /** Batches: gathering by index into reused buffers, the tail split, the per-epoch order. */
 import { BatchGatherer, Rng, fillOrder, sampleCount, splitTail, tensor } from '../../src';
+import { arenaAvailable } from '../../src/kernels/wasm/arena';
 
 function data(n: number) {
   const x = tensor([n, 2, 2]);
@@ -28,6 +29,29 @@ test('gather copies the named samples, in order, into buffers reused per batch s
 
   const tensorTargets = new BatchGatherer({ x, y: t }).gather(order, 0, 2).y;
   expect(Array.from((tensorTargets as { data: Float32Array }).data)).toEqual([-12, -13, -14, -0, -1, -2]);
+});
+
+test('gather from a heap or a shared source, into a heap or a shared batch: the same rows at every batch size', () => {
+  // Rows from the heap bound for the kernels' memory (a SharedArrayBuffer: batches from 4096 floats) are
+  // gathered on the heap and copied over in one set; every other pairing copies row by row. Same batch.
+  const n = 7, row = 1500;
+  const x = tensor([n, row], Float32Array.from({ length: n * row }, (_, i) => i * 0.5));
+  const y = Int32Array.from({ length: n }, (_, i) => 100 + i);
+  const sharedX = tensor(x.shape, new Float32Array(new SharedArrayBuffer(x.data.length * 4)));
+  sharedX.data.set(x.data);
+  const order = Int32Array.of(6, 2, 5, 0, 3, 1, 4);
+  const expected = (start: number, count: number) =>
+    Array.from(order.subarray(start, start + count)).flatMap((i) => Array.from(x.data.subarray(i * row, (i + 1) * row)));
+  for (const source of [x, sharedX]) {
+    const gatherer = new BatchGatherer({ x: source, y });
+    for (const [start, count] of [[0, 3], [3, 3], [6, 1], [0, 3]]) {
+      const batch = gatherer.gather(order, start, count);
+      expect(Array.from(batch.x.data)).toEqual(expected(start, count));
+      expect(Array.from(batch.y as Int32Array)).toEqual(Array.from(order.subarray(start, start + count), (i) => 100 + i));
+      if (count === 3 && arenaAvailable()) expect(batch.x.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+    gatherer.dispose();
+  }
 });
 
 test('fillOrder: a permutation, shuffled deterministically by the rng, or the identity', () => {

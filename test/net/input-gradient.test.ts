@@ -37,4 +37,27 @@ describe.each([
     net.zeroGrad();
     expect(Array.from(net.backward(dy).data)).toEqual(Array.from(dxFull));
   });
+
+  test('a skipped dx is zeros every time: repeated, right after a real dx in the same buffer, and at a new batch size', () => {
+    // Affine fills its skipped dx once and keeps it while nothing writes it: a real dx in between must
+    // make the next skip fill again.
+    const rng = new Rng(4);
+    const net = new Sequential(layers(), { inputShape: [...inputShape], seed: 6 });
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    const run = (n: number, inputGradient: boolean) => {
+      const x = tensor([n, ...inputShape], Float32Array.from({ length: n * size }, () => rng.uniform(-1, 1)));
+      const y = net.forward(x, true);
+      const dy = tensor(y.shape, Float32Array.from({ length: y.data.length }, () => rng.uniform(-1, 1)));
+      net.zeroGrad();
+      return Array.from(net.backward(dy, inputGradient).data);
+    };
+    const zeros = (dx: number[]) => dx.length > 0 && dx.every((v) => v === 0);
+    expect(zeros(run(4, false))).toBe(true);
+    expect(zeros(run(4, false))).toBe(true);
+    expect(run(4, true).some((v) => v !== 0)).toBe(true);
+    expect(zeros(run(4, false))).toBe(true);
+    expect(zeros(run(3, false))).toBe(true);
+    expect(run(3, true).some((v) => v !== 0)).toBe(true);
+    expect(zeros(run(3, false))).toBe(true);
+  });
 });
