@@ -17,7 +17,7 @@
 // transpose pass. Every element is bias (or 0), then madd over p = 0..K−1 in order, blocked along K
 // through y exactly as the GEMM does — the same instruction sequence whichever thread runs the sample.
 import { KC, MR, NR, NC_MAX, WORKSPACE_FLOATS, kernel2x16, microTile, packRowsA } from './gemm';
-import { padSample, patchRow, patchRowPadded } from './conv-patches';
+import { padSampleInterior, patchRow, patchRowPaddedUnrolled } from './conv-patches';
 
 /**
  * The window's geometry, handed down as one value (x's planes are height × width, NCHW). Unmanaged and
@@ -74,6 +74,8 @@ export function convForwardProduct(
   window.hp = fast ? hp : 0;
   window.wp = wp;
   window.padded = padded;
+  // The padding is the same zeros for every sample: written once here, then each sample copies only x's rows.
+  if (fast) zeroFloats(padded, channels * hp * wp + 4);
   for (let ic0 = 0; ic0 < filters; ic0 += mcStep) {
     const mc = min(mcStep, filters - ic0);
     if (bias != 0) copyBiasPadded(bias + (<usize>ic0 << 2), mc, biasPad);
@@ -87,7 +89,7 @@ export function convForwardProduct(
       for (let n = n0; n < n1; n++) {
         const yChunk = y + ((<usize>n * <usize>filters + <usize>ic0) * <usize>plane << 2);
         const xn = x + ((<usize>n * <usize>channels * <usize>(height * width)) << 2);
-        if (fast) padSample(xn, channels, height, width, padTop, padLeft, hp, wp, padded);
+        if (fast) padSampleInterior(xn, channels, height, width, padTop, padLeft, hp, wp, padded);
         sampleBlock(window, xn, pc, packA, patches, yChunk, plane, mc, kc, ncStep, pc > 0, rowInit, tile);
       }
     }
@@ -140,6 +142,10 @@ function sampleBlock(
  * much again as building them).
  */
 function buildPatchRows(g: Window, xn: usize, pc: i32, kc: i32, jc: i32, nc: i32, ld: i32, dst: usize): void {
+  if (g.hp != 0) {
+    buildPaddedPatchRows(g, pc, kc, nc, ld, dst);
+    return;
+  }
   const planeBytes = <usize>(g.height * g.width) << 2;
   const taps = g.kernelH * g.kernelW;
   for (let p = 0; p < kc; p++) {
@@ -147,14 +153,44 @@ function buildPatchRows(g: Window, xn: usize, pc: i32, kc: i32, jc: i32, nc: i32
     const c = q / taps, t = q - c * taps;
     const ky = t / g.kernelW, kx = t - ky * g.kernelW;
     const row = dst + (<usize>(p * ld) << 2);
-    if (g.hp != 0) {
-      patchRowPadded(g.padded + (<usize>(c * g.hp * g.wp) << 2), g.wp, ky, kx, g.strideH, g.outH, g.outW, row);
-    } else {
-      patchRow(xn + <usize>c * planeBytes, g.height, g.width, ky, kx, g.strideH, g.strideW, g.padTop, g.padLeft, g.outW, jc, jc + nc, row);
-    }
-    // Zero the panel's tail; patchRowPadded's overshoot (≤ 3 floats) past it is overwritten by the next row.
+    patchRow(xn + <usize>c * planeBytes, g.height, g.width, ky, kx, g.strideH, g.strideW, g.padTop, g.padLeft, g.outW, jc, jc + nc, row);
     for (let j = nc; j < ld; j++) store<f32>(row + (<usize>j << 2), 0);
   }
+}
+
+/**
+ * buildPatchRows from the padded sample (the whole plane in one column block, jc = 0): each row one
+ * patchRowPaddedUnrolled, (c, ky, kx) stepped rather than divided out per row, the panel's tail [nc, ld)
+ * zeroed with f32x4 stores after the row (≤ 7 floats; what spills past ld, like the row's own overshoot of
+ * ≤ 3 floats, is overwritten by the next row, the last row's lands in the workspace's slack).
+ */
+function buildPaddedPatchRows(g: Window, pc: i32, kc: i32, nc: i32, ld: i32, dst: usize): void {
+  const taps = g.kernelH * g.kernelW, kw = g.kernelW, kh = g.kernelH;
+  const planeBytes = <usize>(g.hp * g.wp) << 2;
+  let c = pc / taps;
+  const t = pc - c * taps;
+  let ky = t / kw, kx = t - ky * kw;
+  let plane = g.padded + <usize>c * planeBytes;
+  let row = dst;
+  const rowBytes = <usize>ld << 2, tail = <usize>nc << 2;
+  const zero = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    patchRowPaddedUnrolled(plane, g.wp, ky, kx, g.strideH, g.outH, g.outW, row);
+    for (let j = tail; j < rowBytes; j += 16) v128.store(row + j, zero);
+    if (++kx == kw) {
+      kx = 0;
+      if (++ky == kh) { ky = 0; plane += planeBytes; }
+    }
+    row += rowBytes;
+  }
+}
+
+/** dst[0..n) = 0. */
+function zeroFloats(dst: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), zero);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 /** dst[0..mc) = bias[0..mc), then zeros up to the next multiple of 4: each row block reads 4 values. */
