@@ -329,6 +329,16 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
     }
   });
 
+  test("Conv2D's forward product pairs two samples' last ≤ 4 columns into one panel: every plane mod 8, two sum blocks, odd batches", () => {
+    // Planes 3·outW for outW 1..8 end on panels of every width; K = 33·25 = 825 accumulates through y in two
+    // sum blocks; 30 and 31 filters end on 2- and 3-row blocks; 3 samples leave the last one unpaired.
+    build.setThreads(1);
+    for (let outW = 1; outW <= 8; outW++) {
+      const g = withBatch(windowGeometry('test', [33, 3, outW], [5, 5], [1, 1], 2), 3);
+      expect(convWorstRatio(build, 30 + (outW & 1), g, outW % 3 !== 0, 3000 + outW)).toBeLessThanOrEqual(1);
+    }
+  });
+
   test("Conv2D's forward product gives the same bits on 1 and 2 threads", () => {
     const rng = new Rng(11);
     const filters = 30, g = convWindow(13, 3, 13, 13, 3, 1, 1);
