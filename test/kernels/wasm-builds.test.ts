@@ -239,12 +239,16 @@ function pastThePatchBuffer(g: WindowGeometry): boolean {
 /**
  * Weight-gradient cases: the input-gradient ones (the in-place GEMM, K·P = 450,000 in blocks of P) plus the
  * dot kernel's (small dW, long sum: P mod 4 = 0 and ≠ 0, patch rows from the padded copy and, stride 2, from
- * x), a short one and one past the patch buffer.
+ * x), the kw = 5 runs' (filters off the 8-filter panel, split by panels and by runs, stride 2), a short one
+ * and one past the patch buffer.
  */
 function weightGradientCases(): [number, WindowGeometry][] {
   return [
     ...inputGradientCases(),
-    [30, convWindow(2, 1, 28, 28, 5, 1, 0)], // SimpleConvNet's layer: the dot kernel (gemm-abt), split over 2 threads
+    [30, convWindow(2, 1, 28, 28, 5, 1, 0)], // SimpleConvNet's layer: the kw = 5 runs (FMA build; plain: the dot kernel), 2 threads
+    [12, convWindow(4, 6, 19, 18, 5, 1, 2)], // runs: 2 panels (the second half empty), P mod 4 = 2, split by panels
+    [5, convWindow(6, 3, 17, 19, 5, 1, 1)], // runs: 1 panel of 5 filters, split by whole runs (15 runs), P mod 4 = 3
+    [10, convWindow(12, 2, 19, 17, 5, 2, 2)], // runs, stride 2
     [7, convWindow(3, 2, 20, 23, 3, 1, 1)], // dot kernel, K = 18, P = 460
     [9, convWindow(3, 2, 21, 23, 3, 1, 1)], // dot kernel, P = 483: a P mod 4 tail every sample
     [6, convWindow(8, 1, 28, 27, 3, 2, 0)], // dot kernel, stride 2 (patch rows from x), P = 169

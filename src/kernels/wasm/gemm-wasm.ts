@@ -249,10 +249,14 @@ function patchBuffer(t: number): number {
   return patchBuffers[t];
 }
 
-/** Whether a thread's buffers hold what the dot-product path (dot = 1) or the in-place GEMM (0) needs for dW of `filters` filters. */
-function weightGradientFits(g: WindowGeometry, filters: number, dot: number): boolean {
+/** Conv2D dW's paths (assembly/conv-weight-gradient.ts): the in-place GEMM, the dot-product path, the kw = 5 runs. */
+type WeightGradientPath = 0 | 1 | 2;
+const PATH_IN_PLACE = 0, PATH_DOT = 1, PATH_RUNS = 2;
+
+/** Whether a thread's buffers hold what `path` needs for dW of `filters` filters. */
+function weightGradientFits(g: WindowGeometry, filters: number, path: WeightGradientPath): boolean {
   const ex = kernels!.exports;
-  return ex.convWeightGradientFits(filters, g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW, dot) !== 0;
+  return ex.convWeightGradientFits(filters, g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW, path) !== 0;
 }
 
 /**
@@ -260,16 +264,20 @@ function weightGradientFits(g: WindowGeometry, filters: number, dot: number): bo
  * its paths; it may still decline a layer with an extraordinary number of filters, whose fallback then runs im2col itself).
  */
 export function convWeightGradientFits(g: WindowGeometry): boolean {
-  return kernels !== null && (weightGradientFits(g, 1, 0) || weightGradientFits(g, 1, 1));
+  return kernels !== null && [PATH_IN_PLACE, PATH_DOT, PATH_RUNS].some((path) => weightGradientFits(g, 1, path as WeightGradientPath));
 }
 
 /**
- * Which path Conv2D's dW of `filters` filters over this window takes: the dot-product one (1) for a small dW
- * with a long sum (useAbtKernel), else the in-place GEMM (0); null when neither fits.
+ * Which path Conv2D's dW of `filters` filters over this window takes: windows 5 wide the runs (2: patches
+ * read in place from the padded sample, no copy — issue 13R: faster than both others on the MNIST models'
+ * shapes, docs/speed.md), else the dot-product one (1) for a small dW with a long sum (useAbtKernel), else
+ * the in-place GEMM (0); null when none fits.
  */
-function weightGradientPath(filters: number, g: WindowGeometry): 0 | 1 | null {
-  if (useAbtKernel(filters, g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW) && weightGradientFits(g, filters, 1)) return 1;
-  return weightGradientFits(g, filters, 0) ? 0 : null;
+function weightGradientPath(filters: number, g: WindowGeometry): WeightGradientPath | null {
+  if (g.kernelW === 5 && weightGradientFits(g, filters, PATH_RUNS)) return PATH_RUNS;
+  const dot = useAbtKernel(filters, g.batch * g.outH * g.outW, g.channels * g.kernelH * g.kernelW);
+  if (dot && weightGradientFits(g, filters, PATH_DOT)) return PATH_DOT;
+  return weightGradientFits(g, filters, PATH_IN_PLACE) ? PATH_IN_PLACE : null;
 }
 
 /**
@@ -280,13 +288,14 @@ function weightGradientPath(filters: number, g: WindowGeometry): 0 | 1 | null {
  * (each thread builds only its columns of the patches), the dot path by 3-row tiles of filters (each
  * thread reads only its rows of dy — the big operand there, 6.9 MB for SimpleConvNet at batch 100 — and
  * builds the sample's few patch rows itself), by 3-column tiles when there are fewer row tiles than
- * threads. Returns false when the window does not fit the chosen path (the caller's batch-wide fallback).
+ * threads, the runs by 8-filter panels (each thread transposes only its rows of dy), by whole runs of kw
+ * columns when there are fewer panels than threads. Returns false when the window does not fit the chosen path (the caller's batch-wide fallback).
  */
 export function convWeightGradientWasm(
   dy: Float32Array, x: Float32Array, dw: Float32Array, biasGrad: Float32Array | undefined, filters: number, g: WindowGeometry,
 ): boolean {
-  const dot = kernels === null ? null : weightGradientPath(filters, g);
-  if (dot === null) return false;
+  const path = kernels === null ? null : weightGradientPath(filters, g);
+  if (path === null) return false;
   const batch = g.batch, plane = g.outH * g.outW, k = g.channels * g.kernelH * g.kernelW;
   const xLength = batch * g.channels * g.inH * g.inW, dyLength = batch * filters * plane;
   if (!beginStaging(stagedBytes(dy, dyLength) + stagedBytes(x, xLength) + stagedBytes(dw, filters * k) +
@@ -296,8 +305,11 @@ export function convWeightGradientWasm(
   const ex = kernels!.exports;
   const geometry = [g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
   const threads = getThreads();
-  const byRows = dot === 1 && Math.ceil(filters / 3) >= threads;
-  const unit = dot ? 3 : NR, size = byRows ? filters : k, units = Math.ceil(size / unit);
+  // Rows: 3-row tiles on the dot path, 8-filter panels on the runs; columns: 8-column panels, 3-column tiles, whole runs.
+  const rowUnit = path === PATH_DOT ? 3 : path === PATH_RUNS ? 8 : 0;
+  const byRows = rowUnit > 0 && Math.ceil(filters / rowUnit) >= threads;
+  const unit = byRows ? rowUnit : path === PATH_DOT ? 3 : path === PATH_RUNS ? g.kernelW : NR;
+  const size = byRows ? filters : k, units = Math.ceil(size / unit);
   const parts = Math.min(threads, units, Math.max(1, Math.floor((filters * k * plane * batch) / PARALLEL_MIN_MADDS)));
   /** Part t's block of dW: [i0, i1, j0, j1). */
   const block = (t: number): [number, number, number, number] => {
@@ -309,10 +321,10 @@ export function convWeightGradientWasm(
     const args = workerArgs(t - 1);
     args[0] = dyOff; args[1] = xOff; args[2] = dwOff; args[3] = byRows ? biasOff : 0; args[4] = filters;
     args.set(geometry, 5);
-    args[16] = batch; args.set(block(t), 17); args[21] = dot; args[22] = workspace(t); args[23] = patchBuffer(t);
+    args[16] = batch; args.set(block(t), 17); args[21] = path; args[22] = workspace(t); args[23] = patchBuffer(t);
     start(t - 1, 'convWeightGradient', seq);
   }
-  ex.convWeightGradient(dyOff, xOff, dwOff, biasOff, filters, ...(geometry as Geometry11), batch, ...block(0), dot, workspace(0), patchBuffer(0));
+  ex.convWeightGradient(dyOff, xOff, dwOff, biasOff, filters, ...(geometry as Geometry11), batch, ...block(0), path, workspace(0), patchBuffer(0));
   if (parts > 1) waitAll(parts - 1, seq);
   copyOut(dw, dwOff, filters * k);
   if (biasGrad !== undefined) copyOut(biasGrad, biasOff, filters);

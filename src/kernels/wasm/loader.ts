@@ -45,10 +45,10 @@ export interface KernelExports {
     dy: number, x: number, dw: number, biasGrad: number, filters: number,
     channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
     padTop: number, padLeft: number, outH: number, outW: number, batch: number, i0: number, i1: number, j0: number, j1: number,
-    dot: number, ws: number, patches: number,
+    path: number, ws: number, patches: number,
   ): void;
   convWeightGradientFits(
-    filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number, dot: number,
+    filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number, path: number,
   ): number;
   convWeightGradientPatchFloats(): number;
 }

@@ -16,6 +16,8 @@
 //   (stored to dW and reloaded between blocks of p, exact in f32): the sequence of the batch-wide A·Bᵀ
 //   GEMM before issue 13G and of 13G's per-sample one, so the same bits as both.
 // - The dot-product path for a small dW (dotProduct, gemm-abt.ts's tiles), lanes kept over the samples.
+// - Windows 5 wide, FMA build: dWᵀ by kw-runs read in place from the padded sample against dy transposed
+//   (runsProduct, conv-weight-gradient-runs.ts: no patch copied; the in-place GEMM's bits). Issue 13R.
 //
 // Either way a thread computes a block of dW for all samples in order, so the bits do not depend on the
 // thread split, the block sizes, or whether a tile is an edge (edges run the same kernel on a copy).
@@ -27,6 +29,7 @@
 import { MR, NR, WORKSPACE_FLOATS } from './gemm';
 import { abtLanes } from './gemm-abt';
 import { padSample, patchRow, patchRowPadded } from './conv-patches';
+import { RUN_WIDTH, runsBufferFloats, runsProduct } from './conv-weight-gradient-runs';
 
 /** The window's geometry, handed down as one value; unmanaged, at the start of the thread's workspace. */
 @unmanaged class Window {
@@ -52,19 +55,24 @@ export function convWeightGradientPatchFloats(): i32 {
   return PATCH_FLOATS;
 }
 
+/** The paths: the in-place GEMM, the dot-product path for a small dW, the kw = 5 runs (conv-weight-gradient-runs.ts). */
+const PATH_IN_PLACE: i32 = 0, PATH_DOT: i32 = 1, PATH_RUNS: i32 = 2;
+
 /**
- * Whether one thread's buffers hold what the kernel needs for this window with all of dW on one thread: in
+ * Whether one thread's buffers hold what `path` needs for this window with all of dW on one thread: in
  * the patch buffer, for the in-place GEMM the padded sample and one row of patchesᵀ, for the dot path the
- * sample's K patch rows; in the GEMM workspace the window, the bias lanes and the edge tile or the dot
- * path's lanes (20 bytes per output).
+ * sample's K patch rows, for the runs the padded sample, dyᵀ and dWᵀ (runsBufferFloats); in the GEMM
+ * workspace the window, the bias lanes and the edge tile or the dot path's lanes (20 bytes per output).
  */
 export function convWeightGradientFits(
-  filters: i32, channels: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, outH: i32, outW: i32, dot: bool,
+  filters: i32, channels: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, outH: i32, outW: i32, path: i32,
 ): bool {
-  const k = channels * kernelH * kernelW;
+  const k = channels * kernelH * kernelW, dot = path == PATH_DOT;
   const scratch = <i64>WINDOW_BYTES + <i64>filters * 20 + (dot ? <i64>filters * <i64>k * 20 : <i64>(MR * NR * 4));
   if (scratch > <i64>WORKSPACE_FLOATS * 4) return false;
   if (dot) return <i64>k * <i64>(outH * outW) + 2 * SLACK <= PATCH_FLOATS;
+  const hp = (outH - 1) * strideH + kernelH, wp = (outW - 1) * strideW + kernelW;
+  if (path == PATH_RUNS) return ASC_FEATURE_RELAXED_SIMD && kernelW == RUN_WIDTH && runsBufferFloats(filters, channels * kernelH, channels, hp, wp, outH * outW) <= PATCH_FLOATS;
   return <i64>paddedFloats(channels, kernelH, kernelW, strideH, strideW, outH, outW) + rowPitch(k) <= PATCH_FLOATS;
 }
 
@@ -81,19 +89,19 @@ export function convWeightGradientFits(
 }
 
 /**
- * dW[i0..i1) × [j0..j1) += the sum above and, when biasGrad ≠ 0, biasGrad += Σ_{n,p} dy[n, ·, p]. `dot`: a
- * small dW (the caller's choice) takes dotProduct instead of the in-place GEMM. `ws` is the thread's GEMM
- * workspace, `patches` its patch buffer (PATCH_FLOATS floats).
+ * dW[i0..i1) × [j0..j1) += the sum above and, when biasGrad ≠ 0, biasGrad += Σ_{n,p} dy[n, ·, p]. `path`
+ * (the caller's choice): the in-place GEMM (0), dotProduct for a small dW (1), or runsProduct for kw = 5
+ * (2). `ws` is the thread's GEMM workspace, `patches` its patch buffer (PATCH_FLOATS floats).
  */
 export function convWeightGradient(
   dy: usize, x: usize, dw: usize, biasGrad: usize, filters: i32,
   channels: i32, height: i32, width: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32,
-  padTop: i32, padLeft: i32, outH: i32, outW: i32, batch: i32, i0: i32, i1: i32, j0: i32, j1: i32, dot: bool,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, batch: i32, i0: i32, i1: i32, j0: i32, j1: i32, path: i32,
   ws: usize, patches: usize,
 ): void {
   const k = channels * kernelH * kernelW, plane = outH * outW;
   if (filters <= 0 || plane <= 0 || j1 > k || i1 > filters) return;
-  if (!convWeightGradientFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW, dot)) return;
+  if (!convWeightGradientFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW, path)) return;
   const g = changetype<Window>(ws);
   g.channels = channels; g.height = height; g.width = width; g.kernelH = kernelH; g.kernelW = kernelW;
   g.strideH = strideH; g.strideW = strideW; g.padTop = padTop; g.padLeft = padLeft; g.outH = outH; g.outW = outW;
@@ -105,8 +113,11 @@ export function convWeightGradient(
   const rows = max(0, i1 - i0);
   if (i0 >= i1 || j0 >= j1) {
     for (let n = 0; biasLanes != 0 && n < batch; n++) addBiasLanes(dy + ((<usize>n * <usize>filters * <usize>plane) << 2), i0, rows, plane, biasLanes);
-  } else if (dot) {
+  } else if (path == PATH_DOT) {
     dotProduct(g, dy, x, dw, filters, batch, i0, i1, j0, j1, biasLanes, scratch, patches);
+  } else if (path == PATH_RUNS) {
+    runsProduct(dy, x, dw, filters, batch, i0, i1, j0, j1, channels, height, width, kernelH, strideH, strideW, padTop, padLeft,
+      outH, outW, g.hp, g.wp, biasLanes, patches);
   } else {
     inPlaceProduct(g, dy, x, dw, filters, batch, i0, i1, j0, j1, biasLanes, scratch, patches);
   }
