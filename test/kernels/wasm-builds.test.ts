@@ -343,6 +343,36 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
     expect(convWorstRatio(build, 6, tall, false, 13)).toBeLessThanOrEqual(1);
   });
 
+  test("Conv2D's forward product from the padded copy equals its definition for every window width up to 36, odd and even heights", () => {
+    // The padded-copy path unrolls window rows per width (outW ≤ 32), writes two rows at a time for
+    // outW = 4q + 2, and zeroes the padding once per call: widths 1..36, heights of both parities, kernels
+    // 1..7 (not square), strides 1 and 2 down, paddings up to kernel − 1, odd channels and filters.
+    build.setThreads(1);
+    const rng = new Rng(6);
+    const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform(0, hi - lo + 1));
+    for (let outW = 1; outW <= 36; outW++) {
+      for (const parity of [0, 1]) {
+        const kh = int(1, 7), kw = int(1, 7), strideH = int(1, 2);
+        const padH = int(0, kh - 1), padW = Math.min(int(0, kw - 1), Math.floor((outW + kw - 2) / 2));
+        const outH = 2 * int(1, 4) - parity;
+        const inH = Math.max(1, (outH - 1) * strideH + kh - 2 * padH), inW = outW - 1 + kw - 2 * padW;
+        const g = withBatch(windowGeometry('test', [int(1, 5), inH, inW], [kh, kw], [strideH, 1], [padH, padW]), int(1, 3));
+        expect(g.outW).toBe(outW);
+        expect(convWorstRatio(build, int(1, 13), g, parity === 0, 2000 + 2 * outW + parity)).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  test("Conv2D's forward product pairs two samples' last ≤ 4 columns into one panel: every plane mod 8, two sum blocks, odd batches", () => {
+    // Planes 3·outW for outW 1..8 end on panels of every width; K = 33·25 = 825 accumulates through y in two
+    // sum blocks; 30 and 31 filters end on 2- and 3-row blocks; 3 samples leave the last one unpaired.
+    build.setThreads(1);
+    for (let outW = 1; outW <= 8; outW++) {
+      const g = withBatch(windowGeometry('test', [33, 3, outW], [5, 5], [1, 1], 2), 3);
+      expect(convWorstRatio(build, 30 + (outW & 1), g, outW % 3 !== 0, 3000 + outW)).toBeLessThanOrEqual(1);
+    }
+  });
+
   test("Conv2D's forward product gives the same bits on 1 and 2 threads", () => {
     const rng = new Rng(11);
     const filters = 30, g = convWindow(13, 3, 13, 13, 3, 1, 1);
