@@ -272,19 +272,22 @@ function weightGradientCases(): [number, WindowGeometry][] {
 
 /**
  * Zero-skipping dW cases (K = C·kh·kw from 16 up, the rule's range): SimpleConvNet's layer, ragged planes (P mod 4
- * ≠ 0), strides and paddings, K = 64 and K = 100 (more than one block of accumulators), P past one block of
- * patchesᵀ rows (P = 1,369: several blocks, the last not a multiple of 4), 1 filter and 13 (2 threads: 6 and 7 rows).
+ * ≠ 0), strides and paddings, K = 64, 75 and 100 (more than one block of accumulators), P past one block of patchesᵀ
+ * rows (P = 1,681: several blocks, the last not a multiple of 4), batch 1 (one sample group) to 8 (four, of 1–2
+ * samples); the batch-8 and batch-7 cases have enough nonzeros to split over 2 threads (whole sample groups).
  */
 function sparseWeightGradientCases(): [number, WindowGeometry][] {
   return [
     [30, convWindow(2, 1, 28, 28, 5, 1, 0)],
     [13, convWindow(3, 1, 13, 11, 4, 1, 1)],
     [7, convWindow(2, 2, 15, 17, 3, 2, 1)],
-    [5, convWindow(3, 3, 9, 10, 5, 2, 2)],
+    [5, convWindow(1, 3, 9, 10, 5, 2, 2)],
     [1, convWindow(4, 4, 10, 9, 4, 1, 0)],
     [9, convWindow(2, 4, 12, 12, 5, 1, 2)],
     [6, convWindow(2, 1, 41, 41, 5, 1, 2)],
     [3, withBatch(windowGeometry('test', [2, 11, 9], [4, 3], [2, 1], [1, 2]), 3)],
+    [30, convWindow(8, 1, 28, 28, 5, 1, 0)],
+    [16, convWindow(7, 3, 20, 20, 5, 1, 2)],
   ];
 }
 

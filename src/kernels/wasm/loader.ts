@@ -52,10 +52,13 @@ export interface KernelExports {
   ): number;
   convWeightGradientPatchFloats(): number;
   convWeightGradientSparse(
-    dy: number, x: number, dw: number, biasGrad: number, filters: number,
+    dy: number, x: number, filters: number,
     channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
-    padTop: number, padLeft: number, outH: number, outW: number, batch: number, i0: number, i1: number, ws: number, patches: number,
+    padTop: number, padLeft: number, outH: number, outW: number, batch: number, groups: number, g0: number, g1: number,
+    out: number, ws: number, patches: number,
   ): void;
+  sparseWeightGradientGroupBytes(filters: number, k: number): number;
+  sparseWeightGradientFold(dw: number, biasGrad: number, filters: number, k: number, groups: number, out: number): void;
   sparseWeightGradientFits(
     filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number,
   ): number;

@@ -12,17 +12,18 @@
 // 15 xmm registers V8 gives wasm on x64). patch_n(p) is row p of the sample's patchesᵀ [P × K] built from
 // its zero-padded copy (buildPatchesT, the in-place GEMM's builder: any stride and padding).
 //
-// Each element's sum is one fixed sequence:
-//   acc = dW[f, j];  for n in order, for p ascending with dy ≠ 0: acc = madd(acc, dy[n, f, p], patch[n, j, p])
-// (the accumulators stored to the workspace exactly between samples), whatever the thread split (threads
-// take whole filter rows), the blocks of p or the blocks of columns. A zero in dy (+0 or −0) adds nothing,
+// Each element's sum is one fixed sequence, whatever the thread count: the batch is cut into G sample groups
+// (G = min(4, N), the JS side's choice from N alone; group g: samples [⌊N·g/G⌋, ⌊N·(g+1)/G⌋)), and
+//   acc_g = 0;  for n in group g in order, for p ascending with dy ≠ 0: acc_g = madd(acc_g, dy[n, f, p], patch[n, j, p])
+//   dW[f, j] += ((acc_0 + acc_1) + acc_2) + acc_3      (sparseWeightGradientFold)
+// (the accumulators stored exactly between samples). Threads take whole groups, so two threads never build the
+// same sample's patchesᵀ; the blocks of p and of columns change nothing. A zero in dy (+0 or −0) adds nothing,
 // so where the dense product would add 0·patch this adds nothing: the same value unless the patch holds
 // ±Inf or NaN (0·Inf = NaN in the definition). The caller therefore takes this path only when x is all
 // finite (gemm-wasm.ts); a NaN or ±Inf in dy is "nonzero" here and propagates as in the dense path.
 //
-// The bias gradient rides along in the gather: each filter's four f32 lanes (p ≡ l mod 4, every sample in
-// order) and its P mod 4 tail, folded ((l0 + l1) + (l2 + l3)) + t at the end: the dense paths' order, so
-// db has the same bits whichever path ran.
+// The bias gradient rides along in the gather: per group each filter's four f32 lanes (p ≡ l mod 4) and its
+// P mod 4 tail; the fold adds the groups' lanes and tails in group order, then ((l0 + l1) + (l2 + l3)) + t.
 import { padSample } from './conv-patches';
 import { buildPatchesT, convWeightGradientPatchFloats } from './conv-weight-gradient';
 import { WORKSPACE_FLOATS } from './gemm';
@@ -110,10 +111,10 @@ export function countNonzeroRows(p: usize, rows: i32, length: i32, step: i32): i
   return rows >= plane ? plane : rows & ~3;
 }
 
-/** Bytes of workspace: per filter row its accumulators and bias lanes (20 bytes), then the position list. */
+/** Bytes of workspace: the position list of one block of rows (+ 4: the left-pack stores 4 at a time). */
 // @ts-ignore: decorator
-@inline function workspaceBytes(filters: i32, k: i32, rows: i32): i64 {
-  return <i64>filters * (<i64>(rowVectors(k) << 4) + 20) + (<i64>(rows + 4) << 2);
+@inline function workspaceBytes(rows: i32): i64 {
+  return <i64>(rows + 4) << 2;
 }
 
 /** Whether one thread's patch buffer and workspace hold what the kernel needs for this window with all rows of dW. */
@@ -125,45 +126,84 @@ export function sparseWeightGradientFits(
   const padded = <i64>paddedFloats(channels, kernelH, kernelW, strideH, strideW, outH, outW);
   if (padded + 4 * <i64>patchPitch(k) > <i64>convWeightGradientPatchFloats()) return false;
   const rows = blockRows(<i32>padded, patchPitch(k), plane);
-  return rows > 0 && workspaceBytes(filters, k, rows) <= <i64>WORKSPACE_FLOATS * 4;
+  return rows > 0 && workspaceBytes(rows) <= <i64>WORKSPACE_FLOATS * 4;
 }
 
 /**
- * dW rows [i0, i1) += the sum above and, when biasGrad ≠ 0, biasGrad[i0, i1) += Σ_{n,p} dy. `ws` is the
- * thread's GEMM workspace, `patches` its patch buffer.
+ * Bytes of one sample group's partial sums (sparseWeightGradientFold): per filter its accumulators, then per
+ * filter its bias lanes (16 bytes) and tails (4 bytes).
+ */
+export function sparseWeightGradientGroupBytes(filters: i32, k: i32): i32 {
+  return filters * ((rowVectors(k) << 4) + 20);
+}
+
+/**
+ * The partial sums of sample groups [g0, g1) of `groups` (group g: samples [⌊N·g/G⌋, ⌊N·(g+1)/G⌋)), each from 0,
+ * into out + g·sparseWeightGradientGroupBytes: every filter row's accumulators and bias lanes. `ws` is the
+ * thread's GEMM workspace (the position list), `patches` its patch buffer.
  */
 export function convWeightGradientSparse(
-  dy: usize, x: usize, dw: usize, biasGrad: usize, filters: i32,
+  dy: usize, x: usize, filters: i32,
   channels: i32, height: i32, width: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32,
-  padTop: i32, padLeft: i32, outH: i32, outW: i32, batch: i32, i0: i32, i1: i32, ws: usize, patches: usize,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, batch: i32, groups: i32, g0: i32, g1: i32, out: usize, ws: usize, patches: usize,
 ): void {
-  if (i0 >= i1 || i1 > filters || !sparseWeightGradientFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW)) return;
-  const k = channels * kernelH * kernelW, plane = outH * outW, rows = i1 - i0;
+  if (!sparseWeightGradientFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW)) return;
+  const k = channels * kernelH * kernelW, plane = outH * outW;
   const hp = (outH - 1) * strideH + kernelH, wp = (outW - 1) * strideW + kernelW;
   const pitch = patchPitch(k), vectors = rowVectors(k);
   const paddedSize = paddedFloats(channels, kernelH, kernelW, strideH, strideW, outH, outW);
   const kcStep = blockRows(paddedSize, pitch, plane);
   const patchesT = patches + (<usize>paddedSize << 2);
-  const acc = ws, lanes = acc + <usize>rows * (<usize>vectors << 4), list = lanes + <usize>rows * 20;
-  loadAccumulators(dw, k, i0, rows, vectors, acc);
-  memory.fill(lanes, 0, <usize>rows * 20);
   // The rows' floats past the overshoot are never written by buildPatchesT: zeroed once (read into discarded lanes).
   for (let p = 0; p < kcStep; p++) memory.fill(patchesT + (<usize>(p * pitch + k + 3) << 2), 0, <usize>(pitch - k - 3) << 2);
-  const rowBytes = <usize>plane << 2;
-  for (let n = 0; n < batch; n++) {
-    padSample(x + ((<usize>n * <usize>(channels * height * width)) << 2), channels, height, width, padTop, padLeft, hp, wp, patches);
-    for (let pc = 0; pc < plane; pc += kcStep) {
-      const kc = min(kcStep, plane - pc);
-      buildPatchesT(patches, hp, wp, kernelH, kernelW, strideH, strideW, outW, pc, kc, 0, k, pitch, patchesT);
-      for (let f = 0; f < rows; f++) {
-        const row = dy + (<usize>n * <usize>filters + <usize>(i0 + f)) * rowBytes + (<usize>pc << 2);
-        const end = gatherNonzeros(row, kc, list, lanes + (<usize>f << 4), lanes + (<usize>rows << 4) + (<usize>f << 2));
-        if (end != list) addPatches(list, end, row, patchesT, pitch, vectors, acc + <usize>f * (<usize>vectors << 4));
+  const groupBytes = <usize>sparseWeightGradientGroupBytes(filters, k), rowBytes = <usize>plane << 2, list = ws;
+  for (let g = g0; g < g1; g++) {
+    const acc = out + <usize>g * groupBytes, lanes = acc + <usize>filters * (<usize>vectors << 4);
+    memory.fill(acc, 0, groupBytes);
+    const n0 = <i32>((<i64>batch * g) / groups), n1 = <i32>((<i64>batch * (g + 1)) / groups);
+    for (let n = n0; n < n1; n++) {
+      padSample(x + ((<usize>n * <usize>(channels * height * width)) << 2), channels, height, width, padTop, padLeft, hp, wp, patches);
+      for (let pc = 0; pc < plane; pc += kcStep) {
+        const kc = min(kcStep, plane - pc);
+        buildPatchesT(patches, hp, wp, kernelH, kernelW, strideH, strideW, outW, pc, kc, 0, k, pitch, patchesT);
+        for (let f = 0; f < filters; f++) {
+          const row = dy + (<usize>n * <usize>filters + <usize>f) * rowBytes + (<usize>pc << 2);
+          const end = gatherNonzeros(row, kc, list, lanes + (<usize>f << 4), lanes + (<usize>filters << 4) + (<usize>f << 2));
+          if (end != list) addPatches(list, end, row, patchesT, pitch, vectors, acc + <usize>f * (<usize>vectors << 4));
+        }
       }
     }
   }
-  storeAccumulators(acc, k, i0, rows, vectors, dw);
-  if (biasGrad != 0) foldBiasLanes(lanes, rows, biasGrad + (<usize>i0 << 2));
+}
+
+/**
+ * dW += the groups' partial sums, added in group order (s = acc_0; s += acc_g; dW += s), and when biasGrad ≠ 0
+ * biasGrad += the fold of the groups' lanes (lane by lane and tail by tail in group order, then
+ * ((l0 + l1) + (l2 + l3)) + t).
+ */
+export function sparseWeightGradientFold(dw: usize, biasGrad: usize, filters: i32, k: i32, groups: i32, out: usize): void {
+  const vectors = rowVectors(k), groupBytes = <usize>sparseWeightGradientGroupBytes(filters, k);
+  for (let f = 0; f < filters; f++) {
+    const a = out + <usize>f * (<usize>vectors << 4);
+    for (let j = 0; j < k; j++) {
+      let s = load<f32>(a + (<usize>j << 2));
+      for (let g = 1; g < groups; g++) s += load<f32>(a + <usize>g * groupBytes + (<usize>j << 2));
+      const p = dw + ((<usize>f * <usize>k + <usize>j) << 2);
+      store<f32>(p, load<f32>(p) + s);
+    }
+  }
+  if (biasGrad == 0) return;
+  const lanes = out + <usize>filters * (<usize>vectors << 4), tails = lanes + (<usize>filters << 4);
+  for (let f = 0; f < filters; f++) {
+    let l = v128.load(lanes + (<usize>f << 4)), t = load<f32>(tails + (<usize>f << 2));
+    for (let g = 1; g < groups; g++) {
+      l = f32x4.add(l, v128.load(lanes + <usize>g * groupBytes + (<usize>f << 4)));
+      t += load<f32>(tails + <usize>g * groupBytes + (<usize>f << 2));
+    }
+    const s = (f32x4.extract_lane(l, 0) + f32x4.extract_lane(l, 1)) + (f32x4.extract_lane(l, 2) + f32x4.extract_lane(l, 3)) + t;
+    const bp = biasGrad + (<usize>f << 2);
+    store<f32>(bp, load<f32>(bp) + s);
+  }
 }
 
 /**
@@ -260,31 +300,6 @@ function add1(list: usize, end: usize, row: usize, b: usize, pitch: usize, acc: 
     a0 = madd(a0, v128.load32_splat(row + o), v128.load(b + o * pitch));
   }
   v128.store(acc, a0);
-}
-
-/** The accumulators of filter rows [i0, i0 + rows) (`vectors` f32x4 each) := dW's rows (K floats; the rest 0). */
-function loadAccumulators(dw: usize, k: i32, i0: i32, rows: i32, vectors: i32, acc: usize): void {
-  const rowBytes = <usize>vectors << 4;
-  memory.fill(acc, 0, <usize>rows * rowBytes);
-  for (let f = 0; f < rows; f++) memory.copy(acc + <usize>f * rowBytes, dw + (<usize>(i0 + f) * <usize>k << 2), <usize>k << 2);
-}
-
-/** dW's rows [i0, i0 + rows) := the first K floats of each row's accumulators. */
-function storeAccumulators(acc: usize, k: i32, i0: i32, rows: i32, vectors: i32, dw: usize): void {
-  const rowBytes = <usize>vectors << 4;
-  for (let f = 0; f < rows; f++) memory.copy(dw + (<usize>(i0 + f) * <usize>k << 2), acc + <usize>f * rowBytes, <usize>k << 2);
-}
-
-/** biasGrad[f] += ((l0 + l1) + (l2 + l3)) + t for each of `rows` filters' lanes (conv-weight-gradient.ts's fold). */
-function foldBiasLanes(lanes: usize, rows: i32, biasGrad: usize): void {
-  const tails = lanes + (<usize>rows << 4);
-  for (let f = 0; f < rows; f++) {
-    const l = v128.load(lanes + (<usize>f << 4));
-    const s = (f32x4.extract_lane(l, 0) + f32x4.extract_lane(l, 1)) + (f32x4.extract_lane(l, 2) + f32x4.extract_lane(l, 3)) +
-      load<f32>(tails + (<usize>f << 2));
-    const bp = biasGrad + (<usize>f << 2);
-    store<f32>(bp, load<f32>(bp) + s);
-  }
 }
 
 // madd as in gemm.ts and conv-weight-gradient.ts (kept in each file on purpose: the rounding contract above).
