@@ -6,7 +6,8 @@
  *
  * wasm SIMD when loaded and one sample's patches fit a thread's buffer (wasm/gemm-wasm.ts
  * convWeightGradientWasm): per sample, patches built from x, so the layer's forward need not write the
- * batch's column matrix at all (weightGradientReadsInput). Otherwise the batch-wide path: cols = im2col(x)
+ * batch's column matrix at all (weightGradientReadsInput); a mostly-zero dy (Conv2D → ReLU → MaxPool) takes the
+ * zero-skipping kernel there (wasm/conv-weight-gradient-sparse.ts). Otherwise the batch-wide path: cols = im2col(x)
  * unless the caller already filled it, dy rearranged to [F × N·P] (db on the way), one A·Bᵀ product.
  */
 import { kernelState } from './backend';

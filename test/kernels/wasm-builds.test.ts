@@ -23,6 +23,8 @@ interface Build {
     g: WindowGeometry, cols: Float32Array, colsFilled: boolean, dyRows: Float32Array) => void;
   /** Whether the per-sample wasm dW kernel takes this window (it then reads x, never cols). */
   weightGradientReadsInput: (g: WindowGeometry) => boolean;
+  /** Calls the zero-skipping dW kernel has run so far (conv-weight-gradient-sparse.ts). */
+  sparseRuns: () => number;
   setThreads: (n: number) => void;
 }
 
@@ -41,6 +43,7 @@ function loadBuild(pin: '0' | '1'): Build {
       const conv = require('../../src/kernels/conv-product');
       const inputGradient = require('../../src/kernels/conv-input-gradient');
       const weightGradient = require('../../src/kernels/conv-weight-gradient');
+      const sparse = require('../../src/kernels/wasm/conv-weight-gradient-sparse');
       const status = backend.wasmStatus();
       build = {
         file: status.file,
@@ -51,6 +54,7 @@ function loadBuild(pin: '0' | '1'): Build {
         convInputGradient: inputGradient.convInputGradient,
         convWeightGradient: weightGradient.convWeightGradient,
         weightGradientReadsInput: weightGradient.weightGradientReadsInput,
+        sparseRuns: sparse.sparseWeightGradientRuns,
         forms: [
           { fast: gemm.matmul, reference: reference.matmulReference },
           { fast: gemm.matmulTransA, reference: reference.matmulTransAReference },
@@ -203,11 +207,16 @@ function scatterCases(): [number, WindowGeometry][] {
  * NaN and claimed filled, so the batch-wide fallback would fail; past the buffer that fallback runs. Also
  * returns dW's and db's bytes.
  */
-function weightGradientWorstRatio(build: Build, filters: number, g: WindowGeometry, seed: number): { worst: number; bytes: Buffer } {
+function weightGradientWorstRatio(
+  build: Build, filters: number, g: WindowGeometry, seed: number, zeros = 0, poison?: (x: Float32Array, dy: Float32Array) => void,
+): { worst: number; bytes: Buffer } {
   const rng = new Rng(seed);
   const fill = (len: number) => Float32Array.from({ length: len }, () => rng.uniform(-2, 2));
   const k = g.channels * g.kernelH * g.kernelW, plane = g.outH * g.outW;
   const x = fill(g.batch * g.channels * g.inH * g.inW), dy = fill(g.batch * filters * plane);
+  // A fraction `zeros` of dy set to 0 (half of them −0), as ReLU + MaxPool's backward leave it; then poison's NaN/±Inf.
+  for (let i = 0; i < dy.length; i++) if (rng.uniform(0, 1) < zeros) dy[i] = i % 2 === 0 ? 0 : -0;
+  poison?.(x, dy);
   const dw = fill(filters * k), db = fill(filters), dw0 = dw.slice(), db0 = db.slice();
   // NN_KERNELS=ts|reference runs the batch-wide path whatever the window, so cols must hold real numbers there.
   const perSample = build.weightGradientReadsInput(g);
@@ -220,7 +229,10 @@ function weightGradientWorstRatio(build: Build, filters: number, g: WindowGeomet
   let worst = 0;
   const check = (got: Float32Array, start: Float32Array, sum: Float64Array, mag: Float64Array) => {
     for (let i = 0; i < got.length; i++) {
-      worst = Math.max(worst, Math.abs(got[i] - (start[i] + sum[i])) / (bound * (Math.abs(start[i]) + mag[i]) + Number.MIN_VALUE));
+      const want = start[i] + sum[i];
+      // A NaN or ±Inf of the definition must come out as the same NaN or infinity (float32 rounding aside).
+      if (!Number.isFinite(want) || !Number.isFinite(got[i])) worst = Object.is(got[i], want) || (Number.isNaN(got[i]) && Number.isNaN(want)) ? worst : Infinity;
+      else worst = Math.max(worst, Math.abs(got[i] - want) / (bound * (Math.abs(start[i]) + mag[i]) + Number.MIN_VALUE));
     }
   };
   check(dw, dw0, exact.dWeights, magnitude.dWeights);
@@ -255,6 +267,24 @@ function weightGradientCases(): [number, WindowGeometry][] {
     [5, convWindow(1, 3, 9, 8, 2, 2, 1)], // batch 1, stride 2
     [13, convWindow(3, 7, 12, 11, 3, 1, 1)], // in-place GEMM, K = 63: 2 threads split a window row (j0 = 32)
     [2, convWindow(1, 2, 260, 260, 3, 1, 1)], // past the patch buffer: the batch-wide fallback
+  ];
+}
+
+/**
+ * Zero-skipping dW cases (K = C·kh·kw from 16 up, the rule's range): SimpleConvNet's layer, ragged planes (P mod 4
+ * ≠ 0), strides and paddings, K = 64 and K = 100 (more than one block of accumulators), P past one block of
+ * patchesᵀ rows (P = 1,369: several blocks, the last not a multiple of 4), 1 filter and 13 (2 threads: 6 and 7 rows).
+ */
+function sparseWeightGradientCases(): [number, WindowGeometry][] {
+  return [
+    [30, convWindow(2, 1, 28, 28, 5, 1, 0)],
+    [13, convWindow(3, 1, 13, 11, 4, 1, 1)],
+    [7, convWindow(2, 2, 15, 17, 3, 2, 1)],
+    [5, convWindow(3, 3, 9, 10, 5, 2, 2)],
+    [1, convWindow(4, 4, 10, 9, 4, 1, 0)],
+    [9, convWindow(2, 4, 12, 12, 5, 1, 2)],
+    [6, convWindow(2, 1, 41, 41, 5, 1, 2)],
+    [3, withBatch(windowGeometry('test', [2, 11, 9], [4, 3], [2, 1], [1, 2]), 3)],
   ];
 }
 
@@ -313,6 +343,36 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
     expect(convWorstRatio(build, 6, tall, false, 13)).toBeLessThanOrEqual(1);
   });
 
+  test("Conv2D's forward product from the padded copy equals its definition for every window width up to 36, odd and even heights", () => {
+    // The padded-copy path unrolls window rows per width (outW ≤ 32), writes two rows at a time for
+    // outW = 4q + 2, and zeroes the padding once per call: widths 1..36, heights of both parities, kernels
+    // 1..7 (not square), strides 1 and 2 down, paddings up to kernel − 1, odd channels and filters.
+    build.setThreads(1);
+    const rng = new Rng(6);
+    const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform(0, hi - lo + 1));
+    for (let outW = 1; outW <= 36; outW++) {
+      for (const parity of [0, 1]) {
+        const kh = int(1, 7), kw = int(1, 7), strideH = int(1, 2);
+        const padH = int(0, kh - 1), padW = Math.min(int(0, kw - 1), Math.floor((outW + kw - 2) / 2));
+        const outH = 2 * int(1, 4) - parity;
+        const inH = Math.max(1, (outH - 1) * strideH + kh - 2 * padH), inW = outW - 1 + kw - 2 * padW;
+        const g = withBatch(windowGeometry('test', [int(1, 5), inH, inW], [kh, kw], [strideH, 1], [padH, padW]), int(1, 3));
+        expect(g.outW).toBe(outW);
+        expect(convWorstRatio(build, int(1, 13), g, parity === 0, 2000 + 2 * outW + parity)).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  test("Conv2D's forward product pairs two samples' last ≤ 4 columns into one panel: every plane mod 8, two sum blocks, odd batches", () => {
+    // Planes 3·outW for outW 1..8 end on panels of every width; K = 33·25 = 825 accumulates through y in two
+    // sum blocks; 30 and 31 filters end on 2- and 3-row blocks; 3 samples leave the last one unpaired.
+    build.setThreads(1);
+    for (let outW = 1; outW <= 8; outW++) {
+      const g = withBatch(windowGeometry('test', [33, 3, outW], [5, 5], [1, 1], 2), 3);
+      expect(convWorstRatio(build, 30 + (outW & 1), g, outW % 3 !== 0, 3000 + outW)).toBeLessThanOrEqual(1);
+    }
+  });
+
   test("Conv2D's forward product gives the same bits on 1 and 2 threads", () => {
     const rng = new Rng(11);
     const filters = 30, g = convWindow(13, 3, 13, 13, 3, 1, 1);
@@ -346,6 +406,39 @@ describe.each(['plain', 'fma'])('the %s build', (name) => {
       expect(r.worst).toBeLessThanOrEqual(1);
       expect(two[i].bytes.equals(r.bytes)).toBe(true);
     });
+  });
+
+  test("Conv2D's dW and db from a mostly-zero dy (the zero-skipping kernel) equal their definition, the same bits on 1 and 2 threads", () => {
+    for (const zeros of [0.75, 0.9, 0.99, 1]) {
+      const before = build.sparseRuns();
+      const run = () => sparseWeightGradientCases().map(([filters, g], i) => weightGradientWorstRatio(build, filters, g, 700 + i, zeros));
+      const { one, two } = onOneAndTwoThreads(build, run);
+      one.forEach((r, i) => {
+        expect(r.worst).toBeLessThanOrEqual(1);
+        expect(two[i].bytes.equals(r.bytes)).toBe(true);
+      });
+      if (build.backend === 'wasm') expect(build.sparseRuns() - before).toBe(2 * sparseWeightGradientCases().length);
+    }
+    // A dense dy keeps the dense paths.
+    const before = build.sparseRuns();
+    sparseWeightGradientCases().forEach(([filters, g], i) => expect(weightGradientWorstRatio(build, filters, g, 800 + i, 0.5).worst).toBeLessThanOrEqual(1));
+    expect(build.sparseRuns()).toBe(before);
+  });
+
+  // Unpadded: the definition skips the padding, the kernels (dense and sparse alike) multiply its zeros, so a NaN in dy
+  // next to the padding gives NaN in the kernels' dW where the definition has a number.
+  test("Conv2D's dW from a mostly-zero dy: NaN and ±Inf propagate as in the definition (in dy: the sparse kernel; in x: the dense one, for 0·Inf)", () => {
+    const [filters, g] = sparseWeightGradientCases()[0];
+    const plane = g.outH * g.outW;
+    const inDy = (x: Float32Array, dy: Float32Array) => { dy[5] = NaN; dy[plane + 7] = Infinity; dy[2 * plane + 3] = -Infinity; };
+    const inX = (x: Float32Array) => { x[17] = Infinity; x[40] = NaN; };
+    for (const poison of [inDy, inX]) {
+      const before = build.sparseRuns();
+      const { one, two } = onOneAndTwoThreads(build, () => weightGradientWorstRatio(build, filters, g, 900, 0.9, poison));
+      expect(one.worst).toBeLessThanOrEqual(1);
+      expect(two.bytes.equals(one.bytes)).toBe(true);
+      if (build.backend === 'wasm') expect(build.sparseRuns() - before).toBe(poison === inDy ? 2 : 0);
+    }
   });
 
   test("Conv2D's weight and bias gradients (per sample from x) equal their definition, the same bits on 1 and 2 threads", () => {

@@ -4,6 +4,13 @@ import { windowGeometry } from '../../src/kernels/conv-geometry';
 import { DisposedError } from '../../src/memory';
 import { conv2dBackwardReference, conv2dReference } from '../../src/kernels/reference';
 import { Conv2D } from '../../src/layers/conv2d';
+import { Affine } from '../../src/layers/affine';
+import { MaxPool } from '../../src/layers/maxpool';
+import { ReLU } from '../../src/layers/relu';
+import { SoftmaxCrossEntropy } from '../../src/losses/softmax-cross-entropy';
+import { gradCheck } from '../../src/net/gradcheck';
+import { Sequential } from '../../src/net/sequential';
+import { sparseWeightGradientRuns } from '../../src/kernels/wasm/conv-weight-gradient-sparse';
 import { Rng } from '../../src/random';
 import { ShapeError, tensor } from '../../src/tensor';
 import { maxMixedError, randomArray, windowCase, windowGeometryOf } from '../helpers/window-cases';
@@ -106,6 +113,42 @@ describe('Conv2D backward', () => {
       { numRuns: 150, seed: 332 },
     );
     console.log(`Conv2D backward vs direct reference: 150 runs, worst mixed error ${worst.toExponential(2)}`);
+  });
+
+  // ReLU and a 2×2 max-pool leave ≥ 75 % of the conv's dy exactly 0, and K = C·kh·kw ≥ 16 here: with the wasm
+  // kernels dW takes the zero-skipping path (conv-weight-gradient-sparse.ts), checked by its run count.
+  test('Conv2D → ReLU → MaxPool 2 → Affine passes gradCheck with a mostly-zero dy (the zero-skipping dW)', () => {
+    const runsBefore = sparseWeightGradientRuns();
+    let worst = 0, cases = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 3 }), channels: fc.integer({ min: 1, max: 3 }), size: fc.integer({ min: 8, max: 12 }),
+          filters: fc.integer({ min: 1, max: 4 }), kernel: fc.integer({ min: 4, max: 5 }), stride: fc.integer({ min: 1, max: 2 }),
+          padding: fc.integer({ min: 0, max: 2 }), seed: fc.integer({ min: 0, max: 0x7fffffff }),
+        }),
+        (c) => {
+          const net = new Sequential(
+            [
+              new Conv2D({ filters: c.filters, kernelSize: c.kernel, stride: c.stride, padding: c.padding }),
+              new ReLU(), new MaxPool({ size: 2 }), new Affine({ units: 3, init: 'xavier' }),
+            ],
+            { inputShape: [c.channels, c.size, c.size + 1], seed: c.seed },
+          );
+          const rng = new Rng(c.seed);
+          net.params()[1].value.set(randomArray(c.filters, rng, -0.2, 0.2)); // conv bias off zero
+          const x = tensor([c.batch, c.channels, c.size, c.size + 1], randomArray(c.batch * c.channels * c.size * (c.size + 1), rng));
+          const labels = Int32Array.from({ length: c.batch }, () => rng.int(3));
+          const result = gradCheck(net, x, { loss: new SoftmaxCrossEntropy(), labels, seed: c.seed, maxCoordinatesPerTensor: 8 });
+          if (!result.passed) throw new Error(result.report);
+          worst = Math.max(worst, result.maxError);
+          cases++;
+        },
+      ),
+      { numRuns: 40, seed: 1313 },
+    );
+    if (kernelBackend() === 'wasm') expect(sparseWeightGradientRuns() - runsBefore).toBeGreaterThanOrEqual(cases);
+    console.log(`Conv2D-ReLU-MaxPool-Affine gradCheck, zero-skipping dW: ${cases} runs, worst relative error ${worst.toExponential(2)}`);
   });
 });
 

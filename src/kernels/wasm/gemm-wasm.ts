@@ -8,6 +8,7 @@ import { allocBlock } from './arena';
 import { beginStaging, copyOut, place, stagedBytes } from './staging';
 import { beginBatch, getThreads, start, waitAll, workerArgs } from './threads';
 import type { WindowGeometry } from '../conv-geometry';
+import { runSparseWeightGradient, sparseWeightGradientNonzeros } from './conv-weight-gradient-sparse';
 
 /** Below this many multiply-adds a product runs on one thread: waking a worker costs ~10–50 µs. */
 const PARALLEL_MIN_MADDS = 1 << 18;
@@ -304,6 +305,14 @@ export function convWeightGradientWasm(
   const biasOff = biasGrad === undefined ? 0 : place(biasGrad, filters, true);
   const ex = kernels!.exports;
   const geometry = [g.channels, g.inH, g.inW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
+  // A mostly-zero dy (Conv2D → ReLU → MaxPool) takes the zero-skipping kernel (conv-weight-gradient-sparse.ts).
+  const nonzeros = sparseWeightGradientNonzeros(dyOff, xOff, xLength, filters, g);
+  if (nonzeros >= 0) {
+    runSparseWeightGradient(dyOff, xOff, dwOff, biasOff, filters, geometry, batch, nonzeros, k, (t) => [workspace(t), patchBuffer(t)]);
+    copyOut(dw, dwOff, filters * k);
+    if (biasGrad !== undefined) copyOut(biasGrad, biasOff, filters);
+    return true;
+  }
   const threads = getThreads();
   // Rows: 3-row tiles on the dot path, 8-filter panels on the runs; columns: 8-column panels, 3-column tiles, whole runs.
   const rowUnit = path === PATH_DOT ? 3 : path === PATH_RUNS ? 8 : 0;

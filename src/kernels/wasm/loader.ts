@@ -51,6 +51,16 @@ export interface KernelExports {
     filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number, path: number,
   ): number;
   convWeightGradientPatchFloats(): number;
+  convWeightGradientSparse(
+    dy: number, x: number, dw: number, biasGrad: number, filters: number,
+    channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, outH: number, outW: number, batch: number, i0: number, i1: number, ws: number, patches: number,
+  ): void;
+  sparseWeightGradientFits(
+    filters: number, channels: number, kernelH: number, kernelW: number, strideH: number, strideW: number, outH: number, outW: number,
+  ): number;
+  countNonzeroRows(p: number, rows: number, length: number, step: number): number;
+  allFinite(p: number, n: number): number;
 }
 
 export interface WasmKernels {

@@ -18,7 +18,7 @@ import { threadHost, ThreadsUnavailableError, type ThreadHost } from './thread-h
  * The kernels a worker can run, by opcode (the index here): a worker calls the module's export of
  * that name with its slot's arguments (extra arguments are ignored by a wasm call).
  */
-const OPS = ['gemm', 'gemmAbt', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2', 'maxPoolBackward', 'batchNormForward', 'batchNormBackward', 'convForwardProduct', 'convInputGradient', 'convWeightGradient'] as const;
+const OPS = ['gemm', 'gemmAbt', 'im2col', 'col2im', 'reluForward', 'reluBackward', 'filterRowsToBatch', 'batchToFilterRows', 'adamUpdate', 'maxPool2x2', 'maxPoolBackward', 'batchNormForward', 'batchNormBackward', 'convForwardProduct', 'convInputGradient', 'convWeightGradient', 'convWeightGradientSparse'] as const;
 export type KernelName = (typeof OPS)[number];
 
 /** Int32s per worker slot: [seq, done, op, claim, ready]; slot 0 (the caller's) holds the count of parts workers ran. */

@@ -237,7 +237,7 @@ function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, ro
  * floats (rowPitch; only edge tiles read it, into columns they do not store); reads past the padded
  * sample's end land in SLACK.
  */
-function buildPatchesT(
+export function buildPatchesT(
   padded: usize, hp: i32, wp: i32, kernelH: i32, kernelW: i32, strideH: i32, strideW: i32, outW: i32,
   pc: i32, kc: i32, j0: i32, j1: i32, ld: i32, dst: usize,
 ): void {

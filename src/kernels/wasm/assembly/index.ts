@@ -5,6 +5,7 @@ export { gemmAbt } from './gemm-abt';
 export { convForwardProduct } from './conv-product';
 export { convInputGradient, convInputGradientFloats, convInputGradientTakes } from './conv-input-gradient';
 export { convWeightGradient, convWeightGradientFits, convWeightGradientPatchFloats } from './conv-weight-gradient';
+export { convWeightGradientSparse, countNonzeroRows, sparseWeightGradientFits } from './conv-weight-gradient-sparse';
 export { im2col, col2im, maxPool2x2, maxPoolBackward } from './conv';
 export { reluForward, reluBackward, filterRowsToBatch, batchToFilterRows } from './elementwise';
 export { adamUpdate } from './optimizer';

@@ -1,0 +1,86 @@
+/**
+ * Conv2D's dW when dy is mostly zeros (assembly/conv-weight-gradient-sparse.ts): the rule that picks it over
+ * the dense paths of gemm-wasm.ts's convWeightGradientWasm, and its split over the threads.
+ *
+ * The rule is one count per call over rows of the whole batch's dy, before any split, so the choice (and with
+ * it every bit of dW) never depends on the thread count: the sparse path runs when at least
+ * SPARSE_MIN_ZERO_FRACTION of the sampled floats are ±0, SPARSE_MIN_K ≤ K = C·kh·kw ≤ SPARSE_MAX_K, and x is all finite
+ * (the sparse path skips the 0·x terms, which the definition makes NaN where x is ±Inf or NaN). The sample is
+ * every SAMPLE_STEP-th row of dy's N·F rows (P floats each; an odd step, so it walks through the filters
+ * and the samples alike): a full count cost ~0.3 ms per call on SimpleConvNet, ~20 % of the sparse kernel,
+ * and the default model's convs (behind BatchNorm: dense dy) would pay it for nothing.
+ */
+import { wasmKernels } from './loader';
+import { beginBatch, getThreads, start, waitAll, workerArgs } from './threads';
+import type { WindowGeometry } from '../conv-geometry';
+
+/**
+ * Fraction of dy's entries that must be ±0 for the sparse path. Measured (docs/speed.md, issue 13S): the kernel
+ * alone against the dense one breaks even at ~50 % zeros for K = 25–27, ~60 % for K = 200–400, ~70 % for
+ * K = 18 (5 vectors of accumulators padded to 7); a Conv2D → ReLU → 2×2 MaxPool has ≥ 75 %.
+ */
+export const SPARSE_MIN_ZERO_FRACTION = 0.7;
+/**
+ * K = C·kh·kw range of the sparse path. Below 16 the dense paths are cheap (K = 9: a tie at 85 % zeros, the
+ * sparse kernel's patch build and gather cost as much as the products it skips); above 400 not measured.
+ */
+export const SPARSE_MIN_K = 16;
+export const SPARSE_MAX_K = 400;
+/** Every how many rows of dy the rule counts (odd; fewer when dy has under 64 such steps of rows). */
+const SAMPLE_STEP = 17;
+/** Below this many multiply-adds (nonzeros × K) the sparse path runs on one thread: waking a worker costs ~10–50 µs. */
+const PARALLEL_MIN_MADDS = 1 << 18;
+
+const kernels = wasmKernels;
+/** Calls the sparse path has run (tests check that a case exercises it). */
+let runs = 0;
+
+/** How many Conv2D dW calls the sparse path has run in this process. */
+export function sparseWeightGradientRuns(): number {
+  return runs;
+}
+
+/**
+ * The estimated count of nonzero entries of the batch's dy (wasm address dyOff, N·F rows of P floats) when the
+ * sparse path takes this call, else −1.
+ */
+export function sparseWeightGradientNonzeros(dyOff: number, xOff: number, xLength: number, filters: number, g: WindowGeometry): number {
+  const ex = kernels!.exports;
+  const k = g.channels * g.kernelH * g.kernelW;
+  if (k < SPARSE_MIN_K || k > SPARSE_MAX_K) return -1;
+  if (!ex.sparseWeightGradientFits(filters, g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW)) return -1;
+  const rows = g.batch * filters, plane = g.outH * g.outW;
+  const step = Math.min(SAMPLE_STEP, Math.max(1, Math.floor(rows / 64))) | 1;
+  const sampled = Math.ceil(rows / step);
+  const nonzeros = ex.countNonzeroRows(dyOff, rows, plane, step);
+  if (nonzeros > sampled * plane * (1 - SPARSE_MIN_ZERO_FRACTION) || ex.allFinite(xOff, xLength) !== 1) return -1;
+  return Math.round((nonzeros * rows) / sampled);
+}
+
+/**
+ * dW (+ db when biasOff ≠ 0) by the sparse kernel, split over the threads by filter rows (each element's
+ * sum is one fixed sequence whatever the split: see the kernel's header). `buffers(t)` gives thread t's
+ * GEMM workspace and patch buffer.
+ */
+export function runSparseWeightGradient(
+  dyOff: number, xOff: number, dwOff: number, biasOff: number, filters: number, geometry: number[], batch: number,
+  nonzeros: number, k: number, buffers: (t: number) => [number, number],
+): void {
+  const ex = kernels!.exports;
+  runs++;
+  const parts = Math.min(getThreads(), filters, Math.max(1, Math.floor((nonzeros * k) / PARALLEL_MIN_MADDS)));
+  const rows = (t: number): [number, number] => [Math.floor((filters * t) / parts), Math.floor((filters * (t + 1)) / parts)];
+  const seq = parts > 1 ? beginBatch() : 0;
+  for (let t = 1; t < parts; t++) {
+    const args = workerArgs(t - 1);
+    args[0] = dyOff; args[1] = xOff; args[2] = dwOff; args[3] = biasOff; args[4] = filters;
+    args.set(geometry, 5);
+    args[16] = batch; args.set(rows(t), 17); args.set(buffers(t), 19);
+    start(t - 1, 'convWeightGradientSparse', seq);
+  }
+  const [ws, patches] = buffers(0);
+  const [i0, i1] = rows(0);
+  ex.convWeightGradientSparse(dyOff, xOff, dwOff, biasOff, filters, geometry[0], geometry[1], geometry[2], geometry[3], geometry[4],
+    geometry[5], geometry[6], geometry[7], geometry[8], geometry[9], geometry[10], batch, i0, i1, ws, patches);
+  if (parts > 1) waitAll(parts - 1, seq);
+}
