@@ -57,6 +57,7 @@ export function sparseWeightGradientNonzeros(dyOff: number, xOff: number, xLengt
   if (k < SPARSE_MIN_K || k > SPARSE_MAX_K) return -1;
   if (!ex.sparseWeightGradientFits(filters, g.channels, g.kernelH, g.kernelW, g.strideH, g.strideW, g.outH, g.outW)) return -1;
   const rows = g.batch * filters, plane = g.outH * g.outW;
+  if (rows === 0 || plane === 0) return -1;
   const step = Math.min(SAMPLE_STEP, Math.max(1, Math.floor(rows / 64))) | 1;
   const sampled = Math.ceil(rows / step);
   const nonzeros = ex.countNonzeroRows(dyOff, rows, plane, step);
