@@ -63,6 +63,22 @@ export interface Layer {
    */
   setInputGradient?(needed: boolean): void;
   /**
+   * Optional, read by Sequential's pooled-first order (ARCHITECTURE §3): true only when this layer is the positive
+   * part, bit for bit — y = x > 0 ? x : +0 (NaN → +0) and dx = x > 0 ? dy : +0, element by element — and its
+   * forward takes a tensor of any shape, not only the one it was built for. ReLU. Not Sigmoid or Tanh: monotone
+   * too, but they round distinct inputs to one float (saturation) where their derivative is not 0, so a max-pool
+   * after them breaks such ties to another cell than a max-pool before them, and the gradient lands elsewhere.
+   */
+  readonly positivePart?: boolean;
+  /**
+   * Optional: true when running this layer BEFORE a `positivePart` layer that directly precedes it gives the
+   * declared order's output and input gradient bit for bit whenever this layer's output is all finite — a max
+   * over windows whose gradient goes to one winner, the first maximal cell (MaxPool): the positive part of the
+   * max is the max of the positive parts, and where that max is > 0 the same cell wins. A NaN wins a max but a
+   * positive part makes it 0, hence "all finite" (Sequential falls back to the declared order otherwise).
+   */
+  readonly commutesWithPositivePart?: boolean;
+  /**
    * Gives back every block of the kernels' memory the layer owns (its params, grads and buffers; see
    * docs/memory.md). Idempotent; afterwards forward/backward throw a DisposedError. Sequential.dispose()
    * calls it on every layer.

@@ -23,6 +23,8 @@ export type MaxPoolConfig = PoolWindowConfig;
 
 export class MaxPool extends PoolingLayer {
   readonly kind = 'MaxPool';
+  /** A max with a first-wins argmax commutes with a ReLU before it (Layer.commutesWithPositivePart). */
+  readonly commutesWithPositivePart = true;
   /** The index of each output's winning input cell, for backward. */
   private argmax = new Int32Array(0);
 

@@ -7,6 +7,8 @@ import { ElementwiseActivation } from './elementwise-activation';
 
 export class ReLU extends ElementwiseActivation {
   readonly kind = 'ReLU';
+  /** Exactly the positive part, on any shape (Layer.positivePart): Sequential may run it after a MaxPool. */
+  readonly positivePart = true;
 
   constructor(options: Record<string, never> = {}) {
     super('ReLU', options);

@@ -2,13 +2,16 @@
  * Sequential: a stack of layers, each sheet seeing only the one below it. The net builds every layer
  * at construction (shape inference from `inputShape`), so a shape that cannot work fails before any
  * data flows, with the layer's index, kind and both shapes in the message. It knows no layer by type:
- * it only calls the Layer contract.
+ * it only calls the Layer contract. Forward and backward may run a ReLU and the MaxPool after it pool first
+ * (same numbers, bit for bit, less work: pooled-first.ts); everything else sees the declared order.
  */
 import type { Layer, NamedArray, Param } from '../layers/layer';
 import { OptionError, formatValue } from '../errors';
 import { fillZero } from '../kernels/fill';
 import { DisposedError } from '../memory';
 import { optionsObject } from '../options';
+import { envVar } from '../platform';
+import { forwardSteps, type ForwardStep } from './pooled-first';
 import { Rng } from '../random';
 import { ShapeError, assertValidShape, formatShape, shapesEqual, sizeOf, type Shape, type Tensor } from '../tensor';
 
@@ -17,6 +20,13 @@ export interface SequentialOptions {
   inputShape: Shape;
   /** Seed of the Rng that initialises every layer (default 0). */
   seed?: number;
+  /**
+   * Run every layer in the declared order (default false, or true when the environment variable
+   * NN_DECLARED_ORDER is 1): by default a layer that is exactly the positive part (ReLU) directly followed by a
+   * pool that commutes with it (MaxPool) runs pool first, on the smaller tensor, with the same numbers bit for
+   * bit (src/net/pooled-first.ts). Only the order of work changes; shapes, params and files do not.
+   */
+  declaredOrder?: boolean;
 }
 
 export interface NamedParam {
@@ -42,6 +52,8 @@ export class Sequential {
   readonly rng: Rng;
   readonly seed: number;
 
+  /** The order forward and backward run the layers in (pooled-first.ts). */
+  private readonly steps: readonly ForwardStep[];
   private readonly paramList: Param[];
   private readonly namedParamList: NamedParam[];
   private readonly namedBufferList: NamedBuffer[];
@@ -59,10 +71,14 @@ export class Sequential {
       }
     });
     checkOwnership(layers);
-    optionsObject('Sequential', options, ['inputShape', 'seed'], '{ inputShape: [784], seed: 1 }');
+    optionsObject('Sequential', options, ['inputShape', 'seed', 'declaredOrder'], '{ inputShape: [784], seed: 1 }');
     assertValidShape(options.inputShape, 'Sequential inputShape');
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed)) throw new OptionError(`Sequential: option "seed" must be an integer, got ${formatValue(options.seed)}`);
+    const declaredOrder = options.declaredOrder ?? envVar('NN_DECLARED_ORDER') === '1';
+    if (typeof declaredOrder !== 'boolean') {
+      throw new OptionError(`Sequential: option "declaredOrder" must be true or false, got ${formatValue(options.declaredOrder)}`);
+    }
 
     this.layers = [...layers];
     this.inputShape = [...options.inputShape];
@@ -95,6 +111,7 @@ export class Sequential {
     this.layerShapes = shapes;
     this.outputShape = shape;
     for (const layer of this.layers) owners.set(layer, this);
+    this.steps = forwardSteps(this.layers, declaredOrder);
 
     this.paramList = [];
     this.namedParamList = [];
@@ -110,12 +127,15 @@ export class Sequential {
     });
   }
 
-  /** Runs the batch through every layer. The result belongs to the last layer (valid until the next forward). */
+  /**
+   * Runs the batch through every layer. The result belongs to the last layer run (valid until the next
+   * forward): the last declared one, or the ReLU of a final ReLU–MaxPool pair run pool first.
+   */
   forward(x: Tensor, training = false): Tensor {
     this.assertLive();
     this.checkInput(x);
     let y = x;
-    for (const layer of this.layers) y = layer.forward(y, training);
+    for (const step of this.steps) y = step.forward(y, training);
     this.lastOutputShape = y.shape;
     return y;
   }
@@ -135,7 +155,7 @@ export class Sequential {
     if (!inputGradient) first?.setInputGradient?.(false);
     let d = dy;
     try {
-      for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(d);
+      for (let i = this.steps.length - 1; i >= 0; i--) d = this.steps[i].backward(d);
     } finally {
       if (!inputGradient) first?.setInputGradient?.(true);
     }
