@@ -197,6 +197,7 @@ function scatterCases(): [number, WindowGeometry][] {
   cases.push([5, withBatch(windowGeometry('test', [4, 9, 8], [2, 2], [1, 1], 'same'), 3)]); // P = 72: no partial panel
   cases.push([6, withBatch(windowGeometry('test', [12, 6, 6], [3, 3], [1, 1], 1), 2)]); // outW = 6: declined
   cases.push([6, withBatch(windowGeometry('test', [5, 10, 11], [3, 3], [1, 1], 1), 2)]); // C = 5: declined
+  cases.push([7, withBatch(windowGeometry('test', [6, 8, 8], [3, 3], [1, 1], 'same'), 2)]); // C = 6: the FMA build's 5×8 tile, P = 64
   return cases;
 }
 

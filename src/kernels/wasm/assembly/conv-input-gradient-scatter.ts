@@ -22,7 +22,7 @@ import { MR, NR, WORKSPACE_FLOATS, madd, microTile } from './gemm';
 
 /** wp − outW: at least kernelW − 1 (row ends' real cells never meet) and a multiple of 4, at least 4. */
 // @ts-ignore: decorator
-@inline function gapFor(kernelW: i32): i32 {
+@inline export function gapFor(kernelW: i32): i32 {
   return max(4, (kernelW - 1 + 3) & ~3);
 }
 
@@ -31,7 +31,7 @@ import { MR, NR, WORKSPACE_FLOATS, madd, microTile } from './gemm';
  * two slack rows for the selects' windows past the last row end, rounded up to 4.
  */
 // @ts-ignore: decorator
-@inline function padPlaneFloats(kernelH: i32, outH: i32, wp: i32): i64 {
+@inline export function padPlaneFloats(kernelH: i32, outH: i32, wp: i32): i64 {
   return (<i64>(outH + kernelH + 1) * <i64>wp + 8 + 3) & ~3;
 }
 
@@ -186,14 +186,14 @@ function addTileSplit(pa: usize, pb: usize, pbStep: usize, kc: i32, dst: usize, 
 
 /** dst[0..8) += (s0, s1). */
 // @ts-ignore: decorator
-@inline function addRow(dst: usize, s0: v128, s1: v128): void {
+@inline export function addRow(dst: usize, s0: v128, s1: v128): void {
   v128.store(dst, f32x4.add(v128.load(dst), s0));
   v128.store(dst, f32x4.add(v128.load(dst, 16), s1), 16);
 }
 
 /** Lanes [0, b) of (s0, s1) added at lo, lanes [b, 8) at lo + gap (addTileSplit). */
 // @ts-ignore: decorator
-@inline function addRowSplit(lo: usize, gap: usize, b: i32, m0: v128, m1: v128, s0: v128, s1: v128): void {
+@inline export function addRowSplit(lo: usize, gap: usize, b: i32, m0: v128, m1: v128, s0: v128, s1: v128): void {
   const hi = lo + gap;
   if (b >= 4) {
     v128.store(lo, f32x4.add(v128.load(lo), s0));
@@ -228,7 +228,7 @@ function partialTile(pa: usize, pb: usize, kc: i32, nr: i32, dst: usize, planeBy
 }
 
 /** table[q] = (lane 0's cell, the lanes before its output row ends: up to 8; outW ≥ 8, so at most one end). */
-function fillPanelTable(plane: i32, outW: i32, wp: i32, table: usize): void {
+export function fillPanelTable(plane: i32, outW: i32, wp: i32, table: usize): void {
   for (let q = 0, j = 0; j < plane; q++, j += NR) {
     const oy = j / outW, ox = j - oy * outW;
     store<i32>(table + (<usize>q << 3), oy * wp + ox);
@@ -257,7 +257,7 @@ function packByTap(w: usize, filters: i32, channels: i32, taps: i32, c4: i32, ds
 }
 
 /** dst[f·8 + l] = dy_n[f, j0 + l] for the last panel's lanes (j0 = its first column), 0 past the plane. */
-function copyLastPanel(dyn: usize, filters: i32, plane: i32, dst: usize): void {
+export function copyLastPanel(dyn: usize, filters: i32, plane: i32, dst: usize): void {
   const j0 = ((plane - 1) / NR) * NR, nr = plane - j0;
   for (let f = 0; f < filters; f++) {
     const s = dyn + (<usize>(f * plane + j0) << 2), d = dst + (<usize>(f * NR) << 2);
@@ -266,7 +266,7 @@ function copyLastPanel(dyn: usize, filters: i32, plane: i32, dst: usize): void {
 }
 
 /** dx[c, iy, ix] = dxPad[c, iy + padTop, ix + padLeft]: each row one run of f32x4 moves. */
-function copyInterior(
+export function copyInterior(
   dxPad: usize, channels: i32, height: i32, width: i32, padTop: i32, padLeft: i32, wp: i32, planeFloats: i32, dxn: usize,
 ): void {
   for (let c = 0; c < channels; c++) {

@@ -15,6 +15,7 @@
 import { MR, NR, WORKSPACE_FLOATS, microTile, packRowsA } from './gemm';
 import { col2im } from './conv';
 import { convInputGradientScatter, scatterFits } from './conv-input-gradient-scatter';
+import { convInputGradientScatter5, scatter5Fits } from './conv-input-gradient-scatter-5rows';
 
 /**
  * Floats of workspace the kernel needs for these sizes (tile, packed Wᵀ, one sample's dy padded to whole
@@ -42,7 +43,12 @@ export function convInputGradient(
   padTop: i32, padLeft: i32, outH: i32, outW: i32, n0: i32, n1: i32, ws: usize,
 ): void {
   if (n0 < n1 && outH > 0 && outW > 0 && scatterFits(filters, channels, kernelH, kernelW, strideH, strideW, outH, outW)) {
-    convInputGradientScatter(w, dy, dx, filters, channels, height, width, kernelH, kernelW, padTop, padLeft, outH, outW, n0, n1, ws);
+    // The FMA build's 5×8 tile where C ≥ 5 (10 chains: 0.85–0.97× the 4×8 kernel's time, the same bits), else the 4×8 one.
+    if (scatter5Fits(filters, channels, kernelH, kernelW, outH, outW)) {
+      convInputGradientScatter5(w, dy, dx, filters, channels, height, width, kernelH, kernelW, padTop, padLeft, outH, outW, n0, n1, ws);
+    } else {
+      convInputGradientScatter(w, dy, dx, filters, channels, height, width, kernelH, kernelW, padTop, padLeft, outH, outW, n0, n1, ws);
+    }
     return;
   }
   const k = channels * kernelH * kernelW, plane = outH * outW;
